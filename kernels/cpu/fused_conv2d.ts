@@ -1,0 +1,99 @@
+// HandmadeFusedConv2D, cpu. y = act(conv2d(x, W) + bias), the bias and activation applied in one
+// pass over the convolution's output.
+
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {convGeometry, ConvGeometry} from '../geometry';
+import type {Activation, FusedConv2DAttrs} from '../names';
+import {conv2dCpu} from './conv2d';
+import {HostBackend, readFloat32} from './io';
+
+/** An operand (bias or PReLU weights) laid out to the output's shape: a 1-D operand of outC
+ *  values is per channel in either layout (as tfjs's fused op treats it); any other shape
+ *  broadcasts by numpy's rules against the output. Size-1 operands stay size 1. */
+export function broadcastToOutput(values: Float32Array, shape: number[], g: ConvGeometry):
+    Float32Array {
+  if (values.length === 1) return values;
+  const out = g.outShape;
+  const [h, w, c] = [g.outHeight, g.outWidth, g.outChannels];
+  const full = new Float32Array(g.batchSize * h * w * c);
+  if (shape.length === 1 && shape[0] === c) {
+    const plane = h * w;
+    for (let i = 0; i < full.length; i++) {
+      full[i] = values[g.dataFormat === 'NHWC' ? i % c : Math.floor(i / plane) % c];
+    }
+    return full;
+  }
+  // numpy broadcasting: align shapes on the right; a size-1 axis repeats.
+  const padded = [...new Array(out.length - shape.length).fill(1), ...shape];
+  const strides = new Array(out.length).fill(0);
+  for (let ax = out.length - 1, s = 1; ax >= 0; ax--) {
+    strides[ax] = padded[ax] === 1 ? 0 : s;
+    s *= padded[ax];
+  }
+  for (let i = 0; i < full.length; i++) {
+    let rem = i;
+    let src = 0;
+    for (let ax = out.length - 1; ax >= 0; ax--) {
+      const coord = rem % out[ax];
+      rem = (rem - coord) / out[ax];
+      src += coord * strides[ax];
+    }
+    full[i] = values[src];
+  }
+  return full;
+}
+
+/** y[i] = act(y[i] + bias[i]) in place; bias and prelu are size 1 or full size. */
+export function applyBiasActivation(y: Float32Array, bias: Float32Array | null,
+                                    activation: Activation, alpha: number,
+                                    prelu: Float32Array | null): void {
+  if (bias != null) {
+    if (bias.length === 1) {
+      const b = bias[0];
+      for (let i = 0; i < y.length; i++) y[i] += b;
+    } else {
+      for (let i = 0; i < y.length; i++) y[i] += bias[i];
+    }
+  }
+  switch (activation) {
+    case 'linear':
+      return;
+    case 'relu':
+      for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0;
+      return;
+    case 'relu6':
+      for (let i = 0; i < y.length; i++) y[i] = y[i] < 0 ? 0 : (y[i] > 6 ? 6 : y[i]);
+      return;
+    case 'elu':
+      for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.exp(y[i]) - 1;
+      return;
+    case 'leakyrelu':
+      for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] *= alpha;
+      return;
+    case 'prelu': {
+      if (prelu == null) throw new Error('HandmadeFusedConv2D: prelu needs preluActivationWeights');
+      const one = prelu.length === 1;
+      for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] *= one ? prelu[0] : prelu[i];
+      return;
+    }
+    case 'sigmoid':
+      for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i]));
+      return;
+    default:
+      throw new Error(`HandmadeFusedConv2D: unknown activation '${activation as string}'`);
+  }
+}
+
+export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x, filter, bias, preluActivationWeights} = inputs as
+      {x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo};
+  const io = backend as unknown as HostBackend;
+  const a = attrs as unknown as FusedConv2DAttrs;
+  const g = convGeometry(x.shape, filter.shape, a);
+  const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
+  const operand = (t?: TensorInfo) =>
+      t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
+  const prelu = a.activation === 'prelu' ? operand(preluActivationWeights) : null;
+  applyBiasActivation(y, operand(bias), a.activation, a.leakyreluAlpha ?? 0.2, prelu);
+  return io.makeTensorInfo(g.outShape, 'float32', y);
+};

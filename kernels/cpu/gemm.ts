@@ -1,0 +1,161 @@
+// C (+)= A · B for strided float32 matrices: the one matrix product behind the forward pass, the
+// input gradient and the filter gradient. A matrix is a view (offset, rowStride, colStride) into
+// a flat array, so a transposed operand is the same array with its strides swapped, and the three
+// products of DESIGN §4 (col·W, dy·Wᵀ, colᵀ·dy) need no copies.
+//
+// The scheme is the classic one for caches: C is cut into blocks; for each slice of the inner
+// dimension (KC wide) a block of B (KC × NC) and then a block of A (MC × KC) are copied ("packed")
+// into float64 buffers laid out in the order the micro-kernel reads them, and a 4 × 4 micro-kernel
+// keeps 16 sums in registers while it walks the slice. Packing turns any strides into unit-stride
+// reads, and the float64 sums make each block's result exact to float64 before it is rounded once
+// into C.
+
+import {scratchFloat64} from './scratch';
+
+export interface MatrixView {
+  data: Float32Array;
+  offset: number;
+  rowStride: number;
+  colStride: number;
+}
+
+const MR = 4;
+const NR = 4;
+const MC = 64;
+const KC = 256;
+const NC = 512;
+
+/** Copies rows [i0, i0 + mc) × cols [k0, k0 + kc) of A into panels of MR rows, k-major. */
+function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number, m: number,
+               out: Float64Array): void {
+  const src = a.data;
+  const rs = a.rowStride;
+  const cs = a.colStride;
+  let o = 0;
+  for (let ip = 0; ip < mc; ip += MR) {
+    for (let r = 0; r < MR; r++) {
+      const i = i0 + ip + r;
+      let p = o + r;
+      if (i < m && ip + r < mc) {
+        let s = a.offset + i * rs + k0 * cs;
+        for (let kk = 0; kk < kc; kk++, s += cs, p += MR) out[p] = src[s];
+      } else {
+        for (let kk = 0; kk < kc; kk++, p += MR) out[p] = 0;
+      }
+    }
+    o += MR * kc;
+  }
+}
+
+/** Copies rows [k0, k0 + kc) × cols [j0, j0 + nc) of B into panels of NR columns, k-major. */
+function packB(b: MatrixView, k0: number, kc: number, j0: number, nc: number, n: number,
+               out: Float64Array): void {
+  const src = b.data;
+  const rs = b.rowStride;
+  const cs = b.colStride;
+  let o = 0;
+  for (let jp = 0; jp < nc; jp += NR) {
+    for (let c = 0; c < NR; c++) {
+      const j = j0 + jp + c;
+      let p = o + c;
+      if (j < n && jp + c < nc) {
+        let s = b.offset + k0 * rs + j * cs;
+        for (let kk = 0; kk < kc; kk++, s += rs, p += NR) out[p] = src[s];
+      } else {
+        for (let kk = 0; kk < kc; kk++, p += NR) out[p] = 0;
+      }
+    }
+    o += NR * kc;
+  }
+}
+
+/**
+ * C[m × n] = A[m × k] · B[k × n], or C += A · B when `accumulate` is set.
+ * C must not overlap A or B.
+ */
+export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixView,
+                     c: MatrixView, accumulate: boolean): void {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (!accumulate) fillView(c, m, n, 0);
+    return;
+  }
+  const pa = scratchFloat64('gemm.packA', MC * KC);
+  const pb = scratchFloat64('gemm.packB', KC * NC);
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0);
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const kc = Math.min(KC, k - k0);
+      packB(b, k0, kc, j0, nc, n, pb);
+      const add = accumulate || k0 > 0;
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = Math.min(MC, m - i0);
+        packA(a, i0, mc, k0, kc, m, pa);
+        macroKernel(mc, nc, kc, pa, pb, c, i0, j0, add);
+      }
+    }
+  }
+}
+
+function fillView(c: MatrixView, m: number, n: number, value: number): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) c.data[c.offset + i * c.rowStride + j * c.colStride] = value;
+  }
+}
+
+const edge = new Float64Array(MR * NR);
+
+function macroKernel(mc: number, nc: number, kc: number, pa: Float64Array, pb: Float64Array,
+                     c: MatrixView, i0: number, j0: number, add: boolean): void {
+  const cd = c.data;
+  const rs = c.rowStride;
+  const cs = c.colStride;
+  for (let jp = 0; jp < nc; jp += NR) {
+    const bBase = jp * kc;
+    const cols = Math.min(NR, nc - jp);
+    for (let ip = 0; ip < mc; ip += MR) {
+      let ai = ip * kc;
+      let bi = bBase;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      for (let kk = 0; kk < kc; kk++) {
+        const a0 = pa[ai], a1 = pa[ai + 1], a2 = pa[ai + 2], a3 = pa[ai + 3];
+        const b0 = pb[bi], b1 = pb[bi + 1], b2 = pb[bi + 2], b3 = pb[bi + 3];
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        ai += MR;
+        bi += NR;
+      }
+      const rows = Math.min(MR, mc - ip);
+      let o = c.offset + (i0 + ip) * rs + (j0 + jp) * cs;
+      if (rows === MR && cols === NR && cs === 1) {
+        if (add) {
+          cd[o] += c00; cd[o + 1] += c01; cd[o + 2] += c02; cd[o + 3] += c03; o += rs;
+          cd[o] += c10; cd[o + 1] += c11; cd[o + 2] += c12; cd[o + 3] += c13; o += rs;
+          cd[o] += c20; cd[o + 1] += c21; cd[o + 2] += c22; cd[o + 3] += c23; o += rs;
+          cd[o] += c30; cd[o + 1] += c31; cd[o + 2] += c32; cd[o + 3] += c33;
+        } else {
+          cd[o] = c00; cd[o + 1] = c01; cd[o + 2] = c02; cd[o + 3] = c03; o += rs;
+          cd[o] = c10; cd[o + 1] = c11; cd[o + 2] = c12; cd[o + 3] = c13; o += rs;
+          cd[o] = c20; cd[o + 1] = c21; cd[o + 2] = c22; cd[o + 3] = c23; o += rs;
+          cd[o] = c30; cd[o + 1] = c31; cd[o + 2] = c32; cd[o + 3] = c33;
+        }
+        continue;
+      }
+      edge[0] = c00; edge[1] = c01; edge[2] = c02; edge[3] = c03;
+      edge[4] = c10; edge[5] = c11; edge[6] = c12; edge[7] = c13;
+      edge[8] = c20; edge[9] = c21; edge[10] = c22; edge[11] = c23;
+      edge[12] = c30; edge[13] = c31; edge[14] = c32; edge[15] = c33;
+      for (let r = 0; r < rows; r++) {
+        for (let q = 0; q < cols; q++) {
+          const idx = o + r * rs + q * cs;
+          cd[idx] = add ? cd[idx] + edge[r * NR + q] : edge[r * NR + q];
+        }
+      }
+    }
+  }
+}

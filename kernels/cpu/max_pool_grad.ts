@@ -1,0 +1,65 @@
+// HandmadeMaxPoolGrad, cpu. dx[cell of argmax[b,yR,yC,d]] += dy[b,yR,yC,d]; the argmax comes
+// from the forward pass, so this is one pass over dy. HandmadeMaxPoolGather, its transpose,
+// reads instead of adds: out[b,yR,yC,d] = v[cell of argmax[b,yR,yC,d]].
+
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {ConvGeometry, layoutStrides, poolGeometry, sizeOf} from '../geometry';
+import type {MaxPoolGatherAttrs, MaxPoolGradAttrs} from '../names';
+import {HostBackend, readFloat32, readInt32} from './io';
+
+/** Calls visit(yi, xi) for every output cell yi with an argmax, xi being the x cell it names. */
+function forEachArgmaxCell(g: ConvGeometry, argmax: Int32Array,
+                           visit: (yi: number, xi: number) => void): void {
+  const xs = layoutStrides(g.inHeight, g.inWidth, g.inChannels, g.dataFormat);
+  const ys = layoutStrides(g.outHeight, g.outWidth, g.outChannels, g.dataFormat);
+  const fw = g.filterWidth;
+  for (let b = 0; b < g.batchSize; b++) {
+    for (let yR = 0; yR < g.outHeight; yR++) {
+      const xRCorner = yR * g.strideHeight - g.padInfo.top;
+      for (let yC = 0; yC < g.outWidth; yC++) {
+        const xCCorner = yC * g.strideWidth - g.padInfo.left;
+        const yBase = b * ys.b + yR * ys.r + yC * ys.c;
+        for (let d = 0; d < g.outChannels; d++) {
+          const yi = yBase + d * ys.d;
+          const tap = argmax[yi];
+          if (tap < 0) continue;
+          const wR = (tap / fw) | 0;
+          const xR = xRCorner + wR * g.dilationHeight;
+          const xC = xCCorner + (tap - wR * fw) * g.dilationWidth;
+          visit(yi, b * xs.b + xR * xs.r + xC * xs.c + d * xs.d);
+        }
+      }
+    }
+  }
+}
+
+export function maxPoolGradCpu(dy: Float32Array, argmax: Int32Array, g: ConvGeometry):
+    Float32Array {
+  const dx = new Float32Array(sizeOf(g.inShape));
+  forEachArgmaxCell(g, argmax, (yi, xi) => { dx[xi] += dy[yi]; });
+  return dx;
+}
+
+export function maxPoolGatherCpu(v: Float32Array, argmax: Int32Array, g: ConvGeometry):
+    Float32Array {
+  const out = new Float32Array(sizeOf(g.outShape));
+  forEachArgmaxCell(g, argmax, (yi, xi) => { out[yi] = v[xi]; });
+  return out;
+}
+
+export const maxPoolGradCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {dy, argmax} = inputs as {dy: TensorInfo; argmax: TensorInfo};
+  const io = backend as unknown as HostBackend;
+  const a = attrs as unknown as MaxPoolGradAttrs;
+  const g = poolGeometry(a.inputShape, a);
+  const dx = maxPoolGradCpu(readFloat32(io, dy), readInt32(io, argmax), g);
+  return io.makeTensorInfo(g.inShape, 'float32', dx);
+};
+
+export const maxPoolGatherCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x, argmax} = inputs as {x: TensorInfo; argmax: TensorInfo};
+  const io = backend as unknown as HostBackend;
+  const g = poolGeometry(x.shape, attrs as unknown as MaxPoolGatherAttrs);
+  const out = maxPoolGatherCpu(readFloat32(io, x), readInt32(io, argmax), g);
+  return io.makeTensorInfo(g.outShape, 'float32', out);
+};

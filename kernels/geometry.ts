@@ -1,0 +1,162 @@
+// The one home of shape and padding arithmetic. Output sizes and paddings come from tfjs's own
+// backend_util.computeConv2DInfo / computePool2DInfo, so every shape agrees with the built-ins
+// (including their quirk for a numeric pad, which sizes the width with the filter height and the
+// height stride). This module adds what tfjs lacks: groups, plain layout strides, and the
+// index algebra of the backward passes.
+//
+// The backward algebra, derived once. Along one spatial axis, with stride s, dilation dl and
+// top padding p, output row yR reads input row
+//
+//     xR = yR * s - p + wR * dl                                            (1)
+//
+// Forward:  y[yR]  = Σ_wR x[yR*s - p + wR*dl] · W[wR]
+// Filter:   dW[wR] = Σ_yR x[yR*s - p + wR*dl] · dy[yR]      (the forward's reads, weighted by dy)
+// Input:    dx[xR] = Σ dy[yR] · W[wR] over every (yR, wR) that satisfies (1), i.e.
+//
+//     yR = (xR + p - wR*dl) / s,  which must be an integer in [0, outHeight).      (2)
+//
+// (2) is the seeds' "expand the sensitivity map with s - 1 zeros, pad it, rotate the filter by
+// 180 degrees and correlate": written out, the padded expanded map has (eff - 1 - p) zeros in
+// front, where eff = (f - 1) * dl + 1, and correlating it with the flipped filter visits exactly
+// the (yR, wR) of (2); the zeros of the expansion are the yR that are not integers. The kernels
+// either gather with (2) or scatter with (1) (im2col's transpose, col2im); neither needs the
+// padding of the transposed convolution, and no kernel recomputes any of this itself.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type {
+  ConvAttrs, DataFormat, Pair, PadSpec, PoolAttrs, RoundingMode,
+} from './names';
+
+export interface ConvGeometry {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  effectiveFilterHeight: number;
+  effectiveFilterWidth: number;
+  padInfo: {top: number; bottom: number; left: number; right: number; type: string};
+  groups: number;
+  /** Input channels that one output channel sees: filterShape[2]. */
+  inChannelsPerGroup: number;
+  outChannelsPerGroup: number;
+  dataFormat: DataFormat;
+  inShape: number[];
+  outShape: number[];
+  /** [fh, fw, inC / groups, outC] */
+  filterShape: number[];
+}
+
+export function pair(v: number | Pair | undefined, fallback = 1): Pair {
+  if (v == null) return [fallback, fallback];
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+function tfDataFormat(dataFormat: DataFormat): 'channelsFirst' | 'channelsLast' {
+  return dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast';
+}
+
+// tfjs's types accept ExplicitPadding as number[][]; ours is the precise tuple.
+type TfPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+function fromInfo(info: tf.backend_util.Conv2DInfo, dataFormat: DataFormat, filterShape: number[]):
+    ConvGeometry {
+  const inChannelsPerGroup = filterShape[2];
+  const groups = info.inChannels / inChannelsPerGroup;
+  return {
+    batchSize: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    effectiveFilterHeight: info.effectiveFilterHeight,
+    effectiveFilterWidth: info.effectiveFilterWidth,
+    padInfo: {...info.padInfo},
+    groups,
+    inChannelsPerGroup,
+    outChannelsPerGroup: info.outChannels / groups,
+    dataFormat,
+    inShape: [...info.inShape],
+    outShape: [...info.outShape],
+    filterShape: [...filterShape],
+  };
+}
+
+/** Geometry of a (grouped) convolution of x by a filter [fh, fw, inC / groups, outC]. */
+export function convGeometry(xShape: number[], filterShape: number[], attrs: ConvAttrs):
+    ConvGeometry {
+  const dataFormat = attrs.dataFormat ?? 'NHWC';
+  const info = tf.backend_util.computeConv2DInfo(
+      xShape as [number, number, number, number],
+      filterShape as [number, number, number, number], attrs.strides, attrs.dilations ?? 1,
+      attrs.pad as TfPad, attrs.dimRoundingMode, false, tfDataFormat(dataFormat));
+  return fromInfo(info, dataFormat, filterShape);
+}
+
+/** Geometry of a max pool: a convolution whose filter is [fh, fw, 1, C] per channel. */
+export function poolGeometry(xShape: number[], attrs: PoolAttrs): ConvGeometry {
+  const dataFormat = attrs.dataFormat ?? 'NHWC';
+  const [fh, fw] = pair(attrs.filterSize);
+  const info = tf.backend_util.computePool2DInfo(
+      xShape as [number, number, number, number], [fh, fw], attrs.strides, attrs.dilations ?? 1,
+      attrs.pad as TfPad, attrs.dimRoundingMode, tfDataFormat(dataFormat));
+  const channels = info.inChannels;
+  // Pooling is per channel: in the vocabulary of grouped convolution, groups = channels.
+  return fromInfo(info, dataFormat, [fh, fw, 1, channels]);
+}
+
+/** Element strides of a 4-D tensor addressed as (b, row, col, channel) in either layout. */
+export interface Strides4 { b: number; r: number; c: number; d: number; }
+
+export function layoutStrides(
+    height: number, width: number, channels: number, dataFormat: DataFormat): Strides4 {
+  return dataFormat === 'NHWC' ?
+      {b: height * width * channels, r: width * channels, c: channels, d: 1} :
+      {b: channels * height * width, r: width, c: 1, d: height * width};
+}
+
+/** The shape [b, h, w, c] in the given layout. */
+export function shapeOf(b: number, h: number, w: number, c: number, dataFormat: DataFormat):
+    number[] {
+  return dataFormat === 'NHWC' ? [b, h, w, c] : [b, c, h, w];
+}
+
+/** Reads (b, h, w, c) out of a 4-D shape in the given layout. */
+export function unpackShape(shape: number[], dataFormat: DataFormat):
+    {batch: number; height: number; width: number; channels: number} {
+  return dataFormat === 'NHWC' ?
+      {batch: shape[0], height: shape[1], width: shape[2], channels: shape[3]} :
+      {batch: shape[0], channels: shape[1], height: shape[2], width: shape[3]};
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+/** The explicit padding [[0,0],[t,b],[l,r],[0,0]] (or its NCHW form) as {top,bottom,left,right}. */
+export function explicitPadding(pad: PadSpec, dataFormat: DataFormat):
+    {top: number; bottom: number; left: number; right: number} | null {
+  if (!Array.isArray(pad)) return null;
+  const [rows, cols] = dataFormat === 'NHWC' ? [pad[1], pad[2]] : [pad[2], pad[3]];
+  return {top: rows[0], bottom: rows[1], left: cols[0], right: cols[1]};
+}
+
+export type {RoundingMode};

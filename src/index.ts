@@ -1,0 +1,12 @@
+// tfjs-handmade: hand-written conv2d and max-pool kernels for TensorFlow.js, forward and backward.
+// Importing this module registers the Handmade* kernels and their gradients.
+
+import './register';
+
+export {conv2d, fused, maxPool} from './ops';
+export type {FusedConv2DArgs} from './ops';
+export {KERNEL_TABLE, BACKENDS} from './kernel_table';
+export type {KernelRow, BackendName} from './kernel_table';
+export {registerHandmadeKernels} from './register';
+export * from '../kernels/names';
+export {scratchStats, releaseScratch, SCRATCH_LIMIT_BYTES} from '../kernels/cpu/scratch';

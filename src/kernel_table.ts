@@ -1,0 +1,72 @@
+// THE table: every kernel name, its implementation on each backend, its gradient, and the kernels
+// that gradient calls. register.ts walks it; a test checks it is complete and closed (every
+// gradient calls only rows of this table).
+
+import type {GradConfig, KernelFunc} from '@tensorflow/tfjs-core';
+import {conv2dCpuKernel} from '../kernels/cpu/conv2d';
+import {conv2dBackpropFilterCpuKernel} from '../kernels/cpu/conv2d_backprop_filter';
+import {conv2dBackpropInputCpuKernel} from '../kernels/cpu/conv2d_backprop_input';
+import {fusedConv2dCpuKernel} from '../kernels/cpu/fused_conv2d';
+import {maxPoolCpuKernel} from '../kernels/cpu/max_pool';
+import {maxPoolGatherCpuKernel, maxPoolGradCpuKernel} from '../kernels/cpu/max_pool_grad';
+import {conv2dBackpropFilterGrad, conv2dBackpropInputGrad, conv2dGrad} from '../kernels/gradients/conv2d';
+import {fusedConv2dGrad} from '../kernels/gradients/fused_conv2d';
+import {maxPoolGatherGrad, maxPoolGrad, maxPoolGradGrad} from '../kernels/gradients/max_pool';
+import * as names from '../kernels/names';
+
+export type BackendName = 'cpu';
+export const BACKENDS: readonly BackendName[] = ['cpu'];
+
+export interface KernelRow {
+  kernelName: names.KernelName;
+  backends: Record<BackendName, KernelFunc>;
+  gradient: GradConfig;
+  /** The table rows the gradient runs (besides tfjs's elementwise ops). */
+  gradientCalls: names.KernelName[];
+}
+
+export const KERNEL_TABLE: readonly KernelRow[] = [
+  {
+    kernelName: names.HandmadeConv2D,
+    backends: {cpu: conv2dCpuKernel},
+    gradient: conv2dGrad,
+    gradientCalls: [names.HandmadeConv2DBackpropInput, names.HandmadeConv2DBackpropFilter],
+  },
+  {
+    kernelName: names.HandmadeConv2DBackpropInput,
+    backends: {cpu: conv2dBackpropInputCpuKernel},
+    gradient: conv2dBackpropInputGrad,
+    gradientCalls: [names.HandmadeConv2D, names.HandmadeConv2DBackpropFilter],
+  },
+  {
+    kernelName: names.HandmadeConv2DBackpropFilter,
+    backends: {cpu: conv2dBackpropFilterCpuKernel},
+    gradient: conv2dBackpropFilterGrad,
+    gradientCalls: [names.HandmadeConv2DBackpropInput, names.HandmadeConv2D],
+  },
+  {
+    kernelName: names.HandmadeFusedConv2D,
+    backends: {cpu: fusedConv2dCpuKernel},
+    gradient: fusedConv2dGrad,
+    gradientCalls: [names.HandmadeConv2DBackpropInput, names.HandmadeConv2DBackpropFilter,
+                    names.HandmadeFusedConv2D],
+  },
+  {
+    kernelName: names.HandmadeMaxPool,
+    backends: {cpu: maxPoolCpuKernel},
+    gradient: maxPoolGrad,
+    gradientCalls: [names.HandmadeMaxPoolGrad],
+  },
+  {
+    kernelName: names.HandmadeMaxPoolGrad,
+    backends: {cpu: maxPoolGradCpuKernel},
+    gradient: maxPoolGradGrad,
+    gradientCalls: [names.HandmadeMaxPoolGather],
+  },
+  {
+    kernelName: names.HandmadeMaxPoolGather,
+    backends: {cpu: maxPoolGatherCpuKernel},
+    gradient: maxPoolGatherGrad,
+    gradientCalls: [names.HandmadeMaxPoolGrad],
+  },
+];

@@ -1,0 +1,26 @@
+// The only caller of tfjs's kernel and gradient registries. tfjs's backends and tfjs-layers are
+// imported first: importing one of them after this module would register the built-ins again,
+// and tfjs-layers is what registers tfjs's own gradients (the elementwise ones the handmade
+// gradients use). Registering is idempotent: a row already registered with the same function is
+// left alone, so importing the package twice (or calling this again) warns about nothing.
+
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs-core';
+import {BACKENDS, KERNEL_TABLE} from './kernel_table';
+
+export function registerHandmadeKernels(): void {
+  for (const row of KERNEL_TABLE) {
+    for (const backendName of BACKENDS) {
+      const kernelFunc = row.backends[backendName];
+      if (tf.getKernel(row.kernelName, backendName)?.kernelFunc === kernelFunc) continue;
+      if (tf.getKernel(row.kernelName, backendName) != null) {
+        tf.unregisterKernel(row.kernelName, backendName);
+      }
+      tf.registerKernel({kernelName: row.kernelName, backendName, kernelFunc});
+    }
+    if (tf.getGradient(row.kernelName) !== row.gradient) tf.registerGradient(row.gradient);
+  }
+}
+
+registerHandmadeKernels();
