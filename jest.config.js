@@ -1,5 +1,5 @@
 // Two projects: `cpu` runs in node; `webgl` drives headless Chromium (see test/browser/).
-const tsJest = ['ts-jest', {diagnostics: {warnOnly: false}, isolatedModules: true}];
+const tsJest = ['ts-jest', {diagnostics: {warnOnly: false}}];
 module.exports = {
   projects: [
     {
@@ -8,6 +8,7 @@ module.exports = {
       transform: {'^.+\\.ts$': tsJest},
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['<rootDir>/test/browser/'],
+      setupFiles: ['<rootDir>/test/setup.ts'],
     },
   ],
 };
