@@ -64,6 +64,7 @@ export const fusedConv2dGrad: GradConfig = {
       filter: () => backpropFilter(x, dz, filter.shape, a),
       bias: () => reduceToOperand(dz, bias.shape, a),
       preluActivationWeights: () => {
+        if (a.activation !== 'prelu') return tf.zerosLike(prelu);
         const zz = z();
         const neg = tf.where(tf.greater(zz, 0), tf.zerosLike(zz), zz);
         return reduceToOperand(tf.mul(dy as Tensor, neg), prelu.shape, a);
