@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command of the README: the whole suite.
+# The test command of the README: type-check everything, then the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+npx tsc --noEmit -p .
 exec npx jest "$@"

@@ -7,7 +7,7 @@ import type {Conv2DAttrs} from '../names';
 import {filterView, inputToNhwc, outputFromNhwc, positionsView} from './conv_common';
 import {gemm} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
-import {HostBackend, readFloat32} from './io';
+import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
 /** y = conv2d(x, W) in the layout of g; x and y are float32 in that layout. */
@@ -44,5 +44,5 @@ export const conv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const io = backend as unknown as HostBackend;
   const g = convGeometry(x.shape, filter.shape, attrs as unknown as Conv2DAttrs);
   const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
-  return io.makeTensorInfo(g.outShape, 'float32', y);
+  return writeTensor(io, g.outShape, 'float32', y);
 };

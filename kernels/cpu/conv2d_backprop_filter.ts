@@ -7,7 +7,7 @@ import type {Conv2DBackpropFilterAttrs} from '../names';
 import {filterView, inputToNhwc, outputToNhwc, positionsView, transposed} from './conv_common';
 import {gemm} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
-import {HostBackend, readFloat32} from './io';
+import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
 export function conv2dBackpropFilterCpu(x: Float32Array, dy: Float32Array, g: ConvGeometry):
@@ -45,5 +45,5 @@ export const conv2dBackpropFilterCpuKernel: KernelFunc = ({inputs, backend, attr
   const a = attrs as unknown as Conv2DBackpropFilterAttrs;
   const g = convGeometry(x.shape, a.filterShape, a);
   const dW = conv2dBackpropFilterCpu(readFloat32(io, x), readFloat32(io, dy), g);
-  return io.makeTensorInfo(g.filterShape, 'float32', dW);
+  return writeTensor(io, g.filterShape, 'float32', dW);
 };

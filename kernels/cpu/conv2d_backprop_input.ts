@@ -7,7 +7,7 @@ import type {Conv2DBackpropInputAttrs} from '../names';
 import {filterView, inputFromNhwc, outputToNhwc, positionsView, transposed} from './conv_common';
 import {gemm} from './gemm';
 import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
-import {HostBackend, readFloat32} from './io';
+import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
 export function conv2dBackpropInputCpu(dy: Float32Array, filter: Float32Array, g: ConvGeometry):
@@ -45,5 +45,5 @@ export const conv2dBackpropInputCpuKernel: KernelFunc = ({inputs, backend, attrs
   const a = attrs as unknown as Conv2DBackpropInputAttrs;
   const g = convGeometry(a.inputShape, filter.shape, a);
   const dx = conv2dBackpropInputCpu(readFloat32(io, dy), readFloat32(io, filter), g);
-  return io.makeTensorInfo(g.inShape, 'float32', dx);
+  return writeTensor(io, g.inShape, 'float32', dx);
 };

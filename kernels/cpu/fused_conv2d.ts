@@ -5,7 +5,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {convGeometry, ConvGeometry} from '../geometry';
 import type {Activation, FusedConv2DAttrs} from '../names';
 import {conv2dCpu} from './conv2d';
-import {HostBackend, readFloat32} from './io';
+import {HostBackend, readFloat32, writeTensor} from './io';
 
 /** An operand (bias or PReLU weights) laid out to the output's shape: a 1-D operand of outC
  *  values is per channel in either layout (as tfjs's fused op treats it); any other shape
@@ -95,5 +95,5 @@ export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
       t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
   const prelu = a.activation === 'prelu' ? operand(preluActivationWeights) : null;
   applyBiasActivation(y, operand(bias), a.activation, a.leakyreluAlpha ?? 0.2, prelu);
-  return io.makeTensorInfo(g.outShape, 'float32', y);
+  return writeTensor(io, g.outShape, 'float32', y);
 };

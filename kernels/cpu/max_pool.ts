@@ -6,7 +6,7 @@
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, poolGeometry, sizeOf} from '../geometry';
 import type {MaxPoolAttrs} from '../names';
-import {HostBackend, readFloat32} from './io';
+import {HostBackend, readFloat32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
 
 export function maxPoolCpu(x: Float32Array, g: ConvGeometry):
@@ -55,6 +55,6 @@ export const maxPoolCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const io = backend as unknown as HostBackend;
   const g = poolGeometry(x.shape, attrs as unknown as MaxPoolAttrs);
   const {y, argmax} = maxPoolCpu(readFloat32(io, x), g);
-  return [io.makeTensorInfo(g.outShape, 'float32', y),
-          io.makeTensorInfo(g.outShape, 'int32', argmax)];
+  return [writeTensor(io, g.outShape, 'float32', y),
+          writeTensor(io, g.outShape, 'int32', argmax)];
 };

@@ -5,7 +5,7 @@
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, layoutStrides, poolGeometry, sizeOf} from '../geometry';
 import type {MaxPoolGatherAttrs, MaxPoolGradAttrs} from '../names';
-import {HostBackend, readFloat32, readInt32} from './io';
+import {HostBackend, readFloat32, readInt32, writeTensor} from './io';
 
 /** Calls visit(yi, xi) for every output cell yi with an argmax, xi being the x cell it names. */
 function forEachArgmaxCell(g: ConvGeometry, argmax: Int32Array,
@@ -53,7 +53,7 @@ export const maxPoolGradCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const a = attrs as unknown as MaxPoolGradAttrs;
   const g = poolGeometry(a.inputShape, a);
   const dx = maxPoolGradCpu(readFloat32(io, dy), readInt32(io, argmax), g);
-  return io.makeTensorInfo(g.inShape, 'float32', dx);
+  return writeTensor(io, g.inShape, 'float32', dx);
 };
 
 export const maxPoolGatherCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
@@ -61,5 +61,5 @@ export const maxPoolGatherCpuKernel: KernelFunc = ({inputs, backend, attrs}) => 
   const io = backend as unknown as HostBackend;
   const g = poolGeometry(x.shape, attrs as unknown as MaxPoolGatherAttrs);
   const out = maxPoolGatherCpu(readFloat32(io, x), readInt32(io, argmax), g);
-  return io.makeTensorInfo(g.outShape, 'float32', out);
+  return writeTensor(io, g.outShape, 'float32', out);
 };

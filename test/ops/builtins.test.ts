@@ -70,8 +70,8 @@ describe('hm.fused.conv2d vs tf.fused.conv2d (forward and tf.grads, NHWC)', () =
                        [`${act} bias=scalar ${c.name}`, c, act, 'scalar'] as const]));
   test.each(rows)('%s', async (_, c, activation, biasKind) => {
     const outC = c.filterShape[3];
-    const x = tf.tensor(uniform(sizeOf(c.xShape), c.seed), c.xShape) as tf.Tensor4D;
-    const w = tf.tensor(uniform(sizeOf(c.filterShape), c.seed + 1), c.filterShape) as tf.Tensor4D;
+    const x = tf.tensor(uniform(sizeOf(c.xShape), c.seed), c.xShape) as unknown as tf.Tensor4D;
+    const w = tf.tensor(uniform(sizeOf(c.filterShape), c.seed + 1), c.filterShape) as unknown as tf.Tensor4D;
     const bias = biasKind === 'channel' ? tf.tensor1d(uniform(outC, c.seed + 2)) : tf.scalar(0.3);
     const prelu = tf.tensor1d(uniform(outC, c.seed + 3));
     const args = (a: tf.Tensor, b: tf.Tensor, bb: tf.Tensor, p: tf.Tensor) => ({
@@ -97,7 +97,7 @@ describe('hm.fused.conv2d vs tf.fused.conv2d (forward and tf.grads, NHWC)', () =
 describe('hm.maxPool vs tf.maxPool (forward and tf.grad; NHWC, no dilation)', () => {
   const cases = POOL_CASES.filter((c) => c.attrs.dataFormat === 'NHWC' && isOne(c.attrs.dilations));
   test.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    const x = tf.tensor(distinct(sizeOf(c.xShape), c.seed), c.xShape) as tf.Tensor4D;
+    const x = tf.tensor(distinct(sizeOf(c.xShape), c.seed), c.xShape) as unknown as tf.Tensor4D;
     const a = c.attrs;
     const before = tf.memory().numTensors;
     const ours = hm.maxPool(x, a.filterSize, a.strides, a.pad as 'same', a.dimRoundingMode);

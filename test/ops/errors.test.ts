@@ -7,7 +7,7 @@ import * as hm from '../../src/index';
 beforeAll(() => tf.setBackend('cpu'));
 
 const x4 = () => tf.zeros([1, 5, 5, 4]) as tf.Tensor4D;
-const w = (shape = [3, 3, 4, 2]) => tf.zeros(shape) as tf.Tensor4D;
+const w = (shape: number[] = [3, 3, 4, 2]) => tf.zeros(shape) as unknown as tf.Tensor4D;
 
 const cases: [string, () => unknown, RegExp][] = [
   ['x of rank 2', () => hm.conv2d(tf.zeros([3, 4]) as unknown as tf.Tensor4D, w(), 1, 'same'),
