@@ -1,0 +1,89 @@
+// The cases of the comparison harness, in tfjs's own conventions (NHWC or NCHW shapes, HWIO
+// filters, strides / pad / dilations / dimRoundingMode as tf.conv2d and tf.maxPool take them),
+// so a case file reads like the call it stands for:
+//   {"kind": "conv", "name": "resnet", "x": [8,56,56,64], "filter": [3,3,64,64], "strides": 1, "pad": "same"}
+//   {"kind": "pool", "x": [8,56,56,64], "filterSize": 2, "strides": 2, "pad": "valid"}
+
+import type {DataFormat, Pair, PadSpec, RoundingMode} from '../../kernels/names';
+
+export interface ConvCompareCase {
+  kind: 'conv';
+  name?: string;
+  x: number[];
+  filter: number[];
+  strides: number | Pair;
+  pad: PadSpec;
+  dataFormat?: DataFormat;
+  dilations?: number | Pair;
+  dimRoundingMode?: RoundingMode;
+}
+
+export interface PoolCompareCase {
+  kind: 'pool';
+  name?: string;
+  x: number[];
+  filterSize: number | Pair;
+  strides: number | Pair;
+  pad: PadSpec;
+  dataFormat?: DataFormat;
+  dilations?: number | Pair;
+  dimRoundingMode?: RoundingMode;
+}
+
+export type CompareCase = ConvCompareCase | PoolCompareCase;
+
+/** Small geometries that run in seconds on every backend, each a different corner. */
+export const QUICK_CASES: CompareCase[] = [
+  {kind: 'conv', name: 'lenet-1', x: [4, 28, 28, 1], filter: [5, 5, 1, 8], strides: 1, pad: 'same'},
+  {kind: 'conv', name: 'strided', x: [2, 15, 13, 6], filter: [3, 3, 6, 8], strides: [2, 1], pad: 'valid'},
+  {kind: 'conv', name: 'dilated', x: [2, 12, 12, 4], filter: [3, 3, 4, 6], strides: 1, pad: 'same', dilations: 2},
+  {kind: 'conv', name: 'grouped', x: [2, 10, 10, 6], filter: [3, 3, 2, 9], strides: 1, pad: 1},
+  {kind: 'conv', name: 'nchw-explicit-ceil', x: [2, 5, 11, 9], filter: [4, 2, 5, 4], strides: 2,
+   pad: [[0, 0], [0, 0], [1, 2], [0, 1]], dataFormat: 'NCHW', dimRoundingMode: 'ceil'},
+  {kind: 'conv', name: '1x1', x: [2, 8, 8, 32], filter: [1, 1, 32, 16], strides: 1, pad: 'valid'},
+  {kind: 'pool', name: '2x2/2', x: [4, 14, 14, 8], filterSize: 2, strides: 2, pad: 'valid'},
+  {kind: 'pool', name: '3x3/2 same', x: [2, 13, 13, 5], filterSize: 3, strides: 2, pad: 'same'},
+  {kind: 'pool', name: 'nchw-ceil', x: [2, 3, 9, 9], filterSize: [2, 3], strides: 2, pad: 1,
+   dimRoundingMode: 'ceil', dataFormat: 'NCHW'},
+];
+
+/** The reference shapes of the benchmark (NHWC, float32): LeNet, ResNet and 1x1 layers. */
+export const FULL_CASES: CompareCase[] = [
+  ...QUICK_CASES,
+  {kind: 'conv', name: 'c1 lenet', x: [32, 28, 28, 1], filter: [5, 5, 1, 8], strides: 1, pad: 'same'},
+  {kind: 'conv', name: 'c2 lenet', x: [32, 14, 14, 8], filter: [5, 5, 8, 16], strides: 1, pad: 'same'},
+  {kind: 'conv', name: 'c3 resnet', x: [8, 56, 56, 64], filter: [3, 3, 64, 64], strides: 1, pad: 'same'},
+  {kind: 'conv', name: 'c4 resnet/2', x: [8, 56, 56, 64], filter: [3, 3, 64, 128], strides: 2, pad: 'same'},
+  {kind: 'conv', name: 'c5 1x1', x: [8, 28, 28, 128], filter: [1, 1, 128, 256], strides: 1, pad: 'same'},
+  {kind: 'pool', name: 'p1', x: [32, 28, 28, 8], filterSize: 2, strides: 2, pad: 'valid'},
+  {kind: 'pool', name: 'p2', x: [8, 56, 56, 64], filterSize: 2, strides: 2, pad: 'valid'},
+  {kind: 'pool', name: 'p3', x: [8, 112, 112, 64], filterSize: 3, strides: 2, pad: 'same'},
+];
+
+export function caseName(c: CompareCase): string {
+  if (c.name != null) return c.name;
+  return c.kind === 'conv' ? `x=${JSON.stringify(c.x)} f=${JSON.stringify(c.filter)}` :
+                             `x=${JSON.stringify(c.x)} k=${JSON.stringify(c.filterSize)}`;
+}
+
+/** Checks the shape of a parsed case file; the ops check the geometry when the cases run. */
+export function parseCases(json: unknown, source: string): CompareCase[] {
+  const bad = (i: number, why: string): never => {
+    throw new Error(`${source}: case ${i}: ${why}`);
+  };
+  if (!Array.isArray(json)) throw new Error(`${source}: expected a JSON array of cases`);
+  const isShape = (v: unknown, rank: number) => Array.isArray(v) && v.length === rank &&
+      v.every((n) => Number.isInteger(n) && n > 0);
+  return json.map((c, i) => {
+    if (c == null || typeof c !== 'object') bad(i, 'not an object');
+    if (c.kind !== 'conv' && c.kind !== 'pool') bad(i, `kind must be "conv" or "pool", got ${JSON.stringify(c.kind)}`);
+    if (!isShape(c.x, 4)) bad(i, `x must be a 4-D shape, got ${JSON.stringify(c.x)}`);
+    if (c.kind === 'conv' && !isShape(c.filter, 4)) {
+      bad(i, `filter must be a 4-D shape [fh, fw, inC / groups, outC], got ${JSON.stringify(c.filter)}`);
+    }
+    if (c.kind === 'pool' && c.filterSize == null) bad(i, 'filterSize is required');
+    if (c.strides == null) bad(i, 'strides is required');
+    if (c.pad == null) bad(i, 'pad is required');
+    return c as CompareCase;
+  });
+}
