@@ -10,3 +10,7 @@ export type {KernelRow, BackendName} from './kernel_table';
 export {registerHandmadeKernels} from './register';
 export * from '../kernels/names';
 export {scratchStats, releaseScratch, SCRATCH_LIMIT_BYTES} from '../kernels/cpu/scratch';
+export {compare, tolerances} from './compare/compare';
+export type {CompareOptions, CompareRow} from './compare/compare';
+export {FULL_CASES, QUICK_CASES} from './compare/cases';
+export type {CompareCase} from './compare/cases';
