@@ -9,5 +9,14 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['<rootDir>/test/browser/'],
     },
+    {
+      // Each test file bundles the page, launches Chromium once and runs its cases in it.
+      // SwiftShader compiles shaders slowly: the first case of a kind can take seconds.
+      displayName: 'webgl',
+      testEnvironment: 'node',
+      transform: {'^.+\\.ts$': tsJest},
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      testTimeout: 120000,
+    },
   ],
 };
