@@ -27,6 +27,8 @@ export interface PageApi {
   builtinConvCase: typeof behaviour.builtinConvCase;
   builtinPoolCase: typeof behaviour.builtinPoolCase;
   tieGradients: typeof behaviour.tieGradients;
+  specialValuesPoolCase: typeof behaviour.specialValuesPoolCase;
+  infinityRoundTrip: typeof behaviour.infinityRoundTrip;
 }
 
 declare global {

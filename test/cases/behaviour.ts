@@ -7,6 +7,7 @@ import * as hm from '../../src/index';
 import {convGeometry, poolGeometry, sizeOf} from '../../kernels/geometry';
 import * as names from '../../kernels/names';
 import type {Pair} from '../../kernels/names';
+import {maxPoolGradReference, maxPoolReference} from '../../kernels/reference/max_pool';
 import {expectClose} from '../helpers/close';
 import {distinct, uniform} from '../helpers/random';
 import type {CaseResult} from './bodies';
@@ -171,4 +172,51 @@ export async function tieGradients(which: 'handmade' | 'builtin', window: Pair, 
   const [out] = await readAll([dx]);
   x.dispose();
   return out;
+}
+
+/** The max-pool kernels on an input holding NaN, ±Infinity and a window of NaN only, against
+ *  the reference: NaN never wins, -Infinity never beats the empty start, an all-NaN window gives
+ *  y = -Infinity and argmax -1. [1, 4, 6, 2] NHWC, 2x2 windows, stride 2. */
+export async function specialValuesPoolCase(rtol: number): Promise<CaseResult> {
+  const c: PoolCase = {name: 'special values', xShape: [1, 4, 6, 2], seed: 77,
+                       attrs: {filterSize: 2, strides: 2, pad: 'valid', dataFormat: 'NHWC'}};
+  const g = poolGeometry(c.xShape, c.attrs);
+  const x = distinct(sizeOf(c.xShape), c.seed);
+  const at = (r: number, col: number, d: number) => (r * 6 + col) * 2 + d;
+  x[at(0, 0, 0)] = NaN;                       // a NaN before the maximum
+  x[at(1, 1, 0)] = NaN;                       // and after it
+  x[at(0, 2, 1)] = Infinity;                  // +Infinity wins
+  x[at(0, 4, 0)] = -Infinity;                 // -Infinity among numbers
+  for (const [r, col] of [[2, 0], [2, 1], [3, 0], [3, 1]]) x[at(r, col, 1)] = NaN;  // all NaN
+  for (const [r, col] of [[2, 2], [2, 3], [3, 2], [3, 3]]) x[at(r, col, 0)] = -Infinity;
+  x[at(2, 4, 1)] = NaN;                       // NaN and -Infinity only
+  for (const [r, col] of [[2, 5], [3, 4], [3, 5]]) x[at(r, col, 1)] = -Infinity;
+  const ref = maxPoolReference(x, g);
+  const dy = uniform(sizeOf(g.outShape), c.seed + 1);
+  const xt = tf.tensor(x, c.xShape);
+  const dyt = tf.tensor(dy, g.outShape);
+  const [yt, argmaxt] = run(names.HandmadeMaxPool, {x: xt}, c.attrs) as tf.Tensor[];
+  const dxt = run(names.HandmadeMaxPoolGrad, {dy: dyt, argmax: argmaxt},
+                  {...c.attrs, inputShape: c.xShape}) as tf.Tensor;
+  const [y, argmax, dx] = await readAll([yt, argmaxt, dxt]);
+  tf.dispose([xt, dyt]);
+  return {errors: {
+    y: expectClose(y, ref.y, g.outShape, 0, 'y').relErr,
+    argmax: expectClose(argmax, ref.argmax, g.outShape, 0, 'argmax').relErr,
+    dx: expectClose(dx, maxPoolGradReference(dy, ref.argmax, g), g.inShape, rtol, 'dx').relErr,
+  }};
+}
+
+/** ±Infinity through the active backend: tfjs's own tf.neg on a tensor big enough to run on the
+ *  GPU, and the handmade max pool's y on a window that lies wholly in the padding (-Infinity on
+ *  cpu and with float32 textures). Returned as strings, which survive the trip to jest. */
+export async function infinityRoundTrip(): Promise<{neg: string[]; emptyWindow: string}> {
+  const v = new Float32Array(1024).fill(3);
+  v[0] = -Infinity;
+  v[1] = Infinity;
+  const t = tf.tensor(v);
+  const x = tf.tensor4d(distinct(16, 5), [1, 4, 4, 1]);
+  const [neg, y] = await readAll([tf.neg(t), hm.maxPool(x, 1, 1, 1)]);
+  tf.dispose([t, x]);
+  return {neg: neg.slice(0, 2).map(String), emptyWindow: String(y[0])};
 }
