@@ -1,6 +1,8 @@
 // Two projects: `cpu` runs in node; `webgl` drives headless Chromium (see test/browser/).
 const tsJest = ['ts-jest', {diagnostics: {warnOnly: false}, isolatedModules: true}];
 module.exports = {
+  // Per test; a browser test's first case of a kind waits for SwiftShader to compile shaders.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'cpu',
@@ -16,7 +18,6 @@ module.exports = {
       testEnvironment: 'node',
       transform: {'^.+\\.ts$': tsJest},
       testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
-      testTimeout: 120000,
     },
   ],
 };
