@@ -29,6 +29,10 @@ test('no tensor or GPU byte outlives an op or a gradient', async () => {
   expect(await page.call('leakChecks')).toHaveLength(6);
 });
 
+test('inputs stored as packed textures give the same result as fresh uploads', async () => {
+  expect(await page.call('packedInputsCase')).toBe(0);
+});
+
 // tfjs's own ops are defined for NHWC, groups 1; their gradients drop dilation and
 // dimRoundingMode, and tf.maxPool takes no dataFormat or dilation.
 const BUILTIN_RTOL = 1e-4;

@@ -29,6 +29,7 @@ export interface PageApi {
   tieGradients: typeof behaviour.tieGradients;
   specialValuesPoolCase: typeof behaviour.specialValuesPoolCase;
   infinityRoundTrip: typeof behaviour.infinityRoundTrip;
+  packedInputsCase: typeof behaviour.packedInputsCase;
 }
 
 declare global {

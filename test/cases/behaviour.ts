@@ -223,3 +223,23 @@ export async function infinityRoundTrip(): Promise<{neg: string[]; emptyWindow: 
   tf.dispose([t, x]);
   return {neg: neg.slice(0, 2).map(String), emptyWindow: String(y[0])};
 }
+
+/** The fused conv with inputs that come out of a packed-texture op (tf.matMul, on webgl) gives
+ *  the same values as with freshly uploaded ones: the unpacked programs and the flattened bias
+ *  and PReLU weights must not depend on how their inputs are stored. Returns the max difference. */
+export async function packedInputsCase(): Promise<number> {
+  const x = tf.tensor4d(uniform(2 * 5 * 5 * 3, 11), [2, 5, 5, 3]);
+  const w = tf.tensor4d(uniform(3 * 3 * 3 * 4, 12), [3, 3, 3, 4]);
+  const bias = tf.tensor1d(uniform(4, 13));
+  const prelu = tf.tensor3d(uniform(5 * 4, 14), [5, 1, 4]);
+  const viaMatMul = (t: tf.Tensor) =>  // the same values, produced as a packed texture
+      tf.reshape(tf.matMul(tf.ones([1, 1]), tf.reshape(t, [1, t.size])), t.shape);
+  const fused = (p: tf.Tensor[]) => hm.fused.conv2d({
+    x: p[0] as tf.Tensor4D, filter: p[1] as tf.Tensor4D, strides: 1, pad: 'same', bias: p[2],
+    activation: 'prelu', preluActivationWeights: p[3]});
+  const plain = [x, w, bias, prelu];
+  const packed = plain.map(viaMatMul);
+  const [a, b] = await readAll([fused(plain), fused(packed)]);
+  tf.dispose([...plain, ...packed]);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+}
