@@ -13,9 +13,15 @@ import {conv2dBackpropFilterGrad, conv2dBackpropInputGrad, conv2dGrad} from '../
 import {fusedConv2dGrad} from '../kernels/gradients/fused_conv2d';
 import {maxPoolGatherGrad, maxPoolGrad, maxPoolGradGrad} from '../kernels/gradients/max_pool';
 import * as names from '../kernels/names';
+import {conv2dWebglKernel} from '../kernels/webgl/conv2d';
+import {conv2dBackpropFilterWebglKernel} from '../kernels/webgl/conv2d_backprop_filter';
+import {conv2dBackpropInputWebglKernel} from '../kernels/webgl/conv2d_backprop_input';
+import {fusedConv2dWebglKernel} from '../kernels/webgl/fused_conv2d';
+import {maxPoolWebglKernel} from '../kernels/webgl/max_pool';
+import {maxPoolGatherWebglKernel, maxPoolGradWebglKernel} from '../kernels/webgl/max_pool_grad';
 
-export type BackendName = 'cpu';
-export const BACKENDS: readonly BackendName[] = ['cpu'];
+export type BackendName = 'cpu' | 'webgl';
+export const BACKENDS: readonly BackendName[] = ['cpu', 'webgl'];
 
 export interface KernelRow {
   kernelName: names.KernelName;
@@ -28,44 +34,44 @@ export interface KernelRow {
 export const KERNEL_TABLE: readonly KernelRow[] = [
   {
     kernelName: names.HandmadeConv2D,
-    backends: {cpu: conv2dCpuKernel},
+    backends: {cpu: conv2dCpuKernel, webgl: conv2dWebglKernel},
     gradient: conv2dGrad,
     gradientCalls: [names.HandmadeConv2DBackpropInput, names.HandmadeConv2DBackpropFilter],
   },
   {
     kernelName: names.HandmadeConv2DBackpropInput,
-    backends: {cpu: conv2dBackpropInputCpuKernel},
+    backends: {cpu: conv2dBackpropInputCpuKernel, webgl: conv2dBackpropInputWebglKernel},
     gradient: conv2dBackpropInputGrad,
     gradientCalls: [names.HandmadeConv2D, names.HandmadeConv2DBackpropFilter],
   },
   {
     kernelName: names.HandmadeConv2DBackpropFilter,
-    backends: {cpu: conv2dBackpropFilterCpuKernel},
+    backends: {cpu: conv2dBackpropFilterCpuKernel, webgl: conv2dBackpropFilterWebglKernel},
     gradient: conv2dBackpropFilterGrad,
     gradientCalls: [names.HandmadeConv2DBackpropInput, names.HandmadeConv2D],
   },
   {
     kernelName: names.HandmadeFusedConv2D,
-    backends: {cpu: fusedConv2dCpuKernel},
+    backends: {cpu: fusedConv2dCpuKernel, webgl: fusedConv2dWebglKernel},
     gradient: fusedConv2dGrad,
     gradientCalls: [names.HandmadeConv2DBackpropInput, names.HandmadeConv2DBackpropFilter,
                     names.HandmadeFusedConv2D],
   },
   {
     kernelName: names.HandmadeMaxPool,
-    backends: {cpu: maxPoolCpuKernel},
+    backends: {cpu: maxPoolCpuKernel, webgl: maxPoolWebglKernel},
     gradient: maxPoolGrad,
     gradientCalls: [names.HandmadeMaxPoolGrad],
   },
   {
     kernelName: names.HandmadeMaxPoolGrad,
-    backends: {cpu: maxPoolGradCpuKernel},
+    backends: {cpu: maxPoolGradCpuKernel, webgl: maxPoolGradWebglKernel},
     gradient: maxPoolGradGrad,
     gradientCalls: [names.HandmadeMaxPoolGather],
   },
   {
     kernelName: names.HandmadeMaxPoolGather,
-    backends: {cpu: maxPoolGatherCpuKernel},
+    backends: {cpu: maxPoolGatherCpuKernel, webgl: maxPoolGatherWebglKernel},
     gradient: maxPoolGatherGrad,
     gradientCalls: [names.HandmadeMaxPoolGrad],
   },

@@ -5,6 +5,10 @@
 // left alone, so importing the package twice (or calling this again) warns about nothing.
 
 import '@tensorflow/tfjs-backend-cpu';
+// A side-effect import on purpose: the webgl kernels import MathBackendWebGL as a type only,
+// which the compiler erases, and the backend would then never register in a browser. (In node
+// it registers its kernels but no backend; registering the handmade ones there is harmless.)
+import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import {BACKENDS, KERNEL_TABLE} from './kernel_table';

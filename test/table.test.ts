@@ -15,6 +15,11 @@ test('the table has one row per kernel name', () => {
   expect([...rowNames].sort()).toEqual([...names.KERNEL_NAMES].sort());
 });
 
+test('every row has exactly the backends of the table, cpu and webgl among them', () => {
+  expect(BACKENDS).toEqual(expect.arrayContaining(['cpu', 'webgl']));
+  for (const row of KERNEL_TABLE) expect(Object.keys(row.backends).sort()).toEqual([...BACKENDS].sort());
+});
+
 describe.each(KERNEL_TABLE.map((r) => [r.kernelName, r] as const))('%s', (name, row) => {
   test.each([...BACKENDS])('is registered on %s with the table function', (backend) => {
     expect(typeof row.backends[backend]).toBe('function');

@@ -1,0 +1,52 @@
+// HandmadeFusedConv2D, webgl. y = act(conv2d(x, W) + bias), bias and activation applied in the
+// convolution's own pass. Bias and PReLU weights follow the cpu kernel's rules: size 1 applies
+// everywhere, a 1-D operand of outC values is per channel in either layout, anything else
+// broadcasts by numpy's rules against the output. The shader reads them flat, at the output
+// coordinates times per-axis strides that are 0 along broadcast axes.
+
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
+import type {FusedConv2DAttrs} from '../names';
+import {flatten, WebGLBackend} from './backend';
+import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
+import {windowUniformValues} from './programs/uniforms';
+
+/** Strides, over the output's four axes (in its layout), of an operand broadcast to it. */
+export function broadcastStrides(shape: number[], g: ConvGeometry): number[] {
+  if (sizeOf(shape) === 1) return [0, 0, 0, 0];
+  if (shape.length === 1 && shape[0] === g.outChannels) {
+    return g.dataFormat === 'NHWC' ? [0, 0, 0, 1] : [0, 1, 0, 0];
+  }
+  const padded = [...new Array(4 - shape.length).fill(1), ...shape];
+  const strides = [0, 0, 0, 0];
+  for (let ax = 3, s = 1; ax >= 0; ax--) {
+    strides[ax] = padded[ax] === 1 ? 0 : s;
+    s *= padded[ax];
+  }
+  return strides;
+}
+
+export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x, filter, bias, preluActivationWeights} = inputs as
+      {x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo};
+  const gl = backend as WebGLBackend;
+  const a = attrs as unknown as FusedConv2DAttrs;
+  if (a.activation === 'prelu' && preluActivationWeights == null) {
+    throw new Error('HandmadeFusedConv2D: prelu needs preluActivationWeights');
+  }
+  const g = convGeometry(x.shape, filter.shape, a);
+  // An absent operand is a 0 that applies everywhere.
+  const zero = gl.makeTensorInfo([1], 'float32', new Float32Array([0]));
+  const operand = (t?: TensorInfo) => t == null ? zero : flatten(gl, t);
+  const flatBias = operand(bias);
+  const flatPrelu = operand(a.activation === 'prelu' ? preluActivationWeights : undefined);
+  const program = new Conv2DProgram(g, {activation: a.activation});
+  const y = gl.runWebGLProgram(program, [x, filter, flatBias, flatPrelu], 'float32', [
+    ...windowUniformValues(g), groupChannelValues(g),
+    broadcastStrides(bias?.shape ?? [1], g),
+    broadcastStrides(a.activation === 'prelu' ? preluActivationWeights!.shape : [1], g),
+    [a.leakyreluAlpha ?? 0.2],
+  ]);
+  for (const t of new Set([zero, flatBias, flatPrelu])) gl.disposeIntermediateTensorInfo(t);
+  return y;
+};

@@ -1,0 +1,22 @@
+// HandmadeMaxPool, webgl. y[b,yR,yC,d] = max over the window; argmax = wR * fw + wC of the first
+// maximum in row-major window order (strict >); NaN never wins, and a window with no number gives
+// y = -Infinity and argmax -1, as on cpu. Two passes: the argmax (int32), then y gathered at it.
+
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {poolGeometry} from '../geometry';
+import type {MaxPoolAttrs} from '../names';
+import type {WebGLBackend} from './backend';
+import {MaxPoolArgmaxProgram} from './programs/max_pool_argmax_program';
+import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
+import {windowUniformValues} from './programs/uniforms';
+
+export const maxPoolWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x} = inputs as {x: TensorInfo};
+  const gl = backend as WebGLBackend;
+  const g = poolGeometry(x.shape, attrs as unknown as MaxPoolAttrs);
+  const argmax = gl.runWebGLProgram(new MaxPoolArgmaxProgram(g), [x], 'int32',
+                                    [...windowUniformValues(g), [-Infinity]]);
+  const y = gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, argmax], 'float32',
+                               [...windowUniformValues(g), [-Infinity]]);
+  return [y, argmax];
+};

@@ -1,0 +1,46 @@
+// MaxPoolGradProgram: HandmadeMaxPoolGrad. The cpu kernel scatters dy to the argmax cells;
+// WebGL cannot scatter, so each dx cell gathers instead: it visits every window that contains it
+// (the (yR, wR) with xR = yR*s - padTop + wR*dl, solved in integers as in the conv input
+// gradient) and adds that window's dy if the window's argmax names this very tap.
+
+import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import type {ConvGeometry} from '../../geometry';
+import {layoutGlsl} from './layout';
+import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';
+
+const MAIN = `
+void main() {
+  ivec4 o = outputBRCD();
+  int b = o.x;
+  int d = o.w;
+  float sum = 0.0;
+  // dx[b,xR,xC,d] = Σ dy[b,yR,yC,d] over yR = (xR + padTop - wR*dl) / s integral in [0, outH) (columns alike) with argmax[b,yR,yC,d] = wR * fw + wC
+  for (int wR = 0; wR < filterSize.x; wR++) {
+    int yRScaled = o.y + pads.x - wR * dilations.x;
+    if (yRScaled < 0 || yRScaled % strides.x != 0) continue;
+    int yR = yRScaled / strides.x;
+    if (yR >= outSize.x) continue;
+    for (int wC = 0; wC < filterSize.y; wC++) {
+      int yCScaled = o.z + pads.y - wC * dilations.y;
+      if (yCScaled < 0 || yCScaled % strides.y != 0) continue;
+      int yC = yCScaled / strides.y;
+      if (yC >= outSize.y) continue;
+      int tap = int(floor(readArgmax(b, yR, yC, d) + 0.5));
+      if (tap == wR * filterSize.y + wC) sum += readDy(b, yR, yC, d);
+    }
+  }
+  setOutput(sum);
+}`;
+
+export class MaxPoolGradProgram implements GPGPUProgram {
+  variableNames = ['dy', 'argmax'];
+  outputShape: number[];
+  userCode: string;
+  enableShapeUniforms = true;
+  customUniforms: CustomUniforms = [...WINDOW_UNIFORMS];
+
+  constructor(g: ConvGeometry) {
+    this.outputShape = g.inShape;
+    this.userCode = [layoutGlsl(g.dataFormat, ['dy', 'argmax'], true), MAIN].join('\n');
+  }
+}

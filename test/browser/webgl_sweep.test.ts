@@ -1,0 +1,49 @@
+// The webgl kernels against the float64 reference in headless Chromium, on subsets of the
+// sweeps the cpu suite runs in full, one jest test per geometry.
+
+import {fusedCases} from '../cases/fused';
+import {CONV_CASES, every, POOL_CASES} from '../cases/sweeps';
+import {worst} from '../helpers/report';
+import {BrowserPage, openPage} from './harness';
+
+
+const RTOL = 1e-4;
+// The whole conv and pool sweeps (about 25 s under SwiftShader on 2 cores: the shaders take
+// their geometry as uniforms, so each variant compiles once), and every other geometry fused.
+const WEBGL_CONV_CASES = every(CONV_CASES, 1);
+const WEBGL_POOL_CASES = every(POOL_CASES, 1);
+const WEBGL_FUSED_CASES = fusedCases(every(CONV_CASES, 2));
+
+let page: BrowserPage;
+
+beforeAll(async () => {
+  page = await openPage({backend: 'webgl'});
+  if (!page.info.renderFloat32) throw new Error('expected float32 textures');
+}, 120000);
+
+afterAll(async () => {
+  await page?.close();
+  worst.print();
+});
+
+describe(`webgl conv kernels vs reference (rtol ${RTOL})`, () => {
+  test.each(WEBGL_CONV_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    worst.record('webgl conv', (await page.call('convCase', c, RTOL)).errors);
+  });
+});
+
+describe(`webgl fused conv vs reference (rtol ${RTOL})`, () => {
+  test.each(WEBGL_FUSED_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    worst.record('webgl fused', (await page.call('fusedCase', c, RTOL)).errors);
+  });
+});
+
+describe(`webgl max-pool kernels vs reference (rtol ${RTOL})`, () => {
+  test.each(WEBGL_POOL_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    worst.record('webgl pool', (await page.call('poolCase', c, RTOL)).errors);
+  });
+
+  test('NaN, ±Infinity and all-NaN windows as on cpu', async () => {
+    worst.record('webgl pool special', (await page.call('specialValuesPoolCase', RTOL)).errors);
+  });
+});
