@@ -74,24 +74,30 @@ async function read(r: tf.Tensor | tf.Tensor[]): Promise<Float32Array> {
   return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
 }
 
-/** Median wall time of `f` over `repeats` runs after one warm-up, including reading the result. */
+/** Median wall time of one call of `f` (including reading the result back) over `repeats`
+ *  samples after one warm-up. Calls faster than a few milliseconds are batched into one sample,
+ *  since a browser's clock is coarse (0.1 ms in Chromium). */
 async function time(f: Run, repeats: number, singleRunAboveMs: number):
     Promise<{ms: number; single: boolean}> {
-  const once = async () => {
+  const sample = async (calls: number) => {
     const start = performance.now();
-    const r = f();
-    await first(r).data();
-    const ms = performance.now() - start;
-    tf.dispose(r);
-    return ms;
+    for (let i = 0; i < calls; i++) {
+      const r = f();
+      await first(r).data();
+      tf.dispose(r);
+    }
+    return (performance.now() - start) / calls;
   };
-  const warm = await once();
+  const warm = await sample(1);
   if (warm > singleRunAboveMs) return {ms: warm, single: true};
+  const calls = Math.min(1000, Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(warm, 0.01))));
   const times: number[] = [];
-  for (let i = 0; i < repeats; i++) times.push(await once());
+  for (let i = 0; i < repeats; i++) times.push(await sample(calls));
   times.sort((a, b) => a - b);
   return {ms: times[times.length >> 1], single: false};
 }
+
+const MIN_SAMPLE_MS = 5;
 
 interface KernelJob {
   kernel: string;
