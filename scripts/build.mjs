@@ -3,6 +3,8 @@
 //   dist/cjs/   CommonJS, one file per source file, with .d.ts types (tsc, tsconfig.build.json)
 //   dist/esm/   ES modules, one .mjs per source file, with explicit relative specifiers so that
 //               Node's ESM loader and bundlers both resolve them (esbuild)
+//   dist/cjs/src/compare/compare_page.js
+//               the compare command's browser page (tfjs bundled in: it runs alone in Chromium)
 //   dist/tfjs-handmade.min.js
 //               minified IIFE for a <script> tag placed after tfjs's own: no tfjs code inside,
 //               every @tensorflow/* import reads the global `tf`; exposes one global, `hm`
@@ -87,6 +89,14 @@ const bundle = await esbuild.build({
 });
 const leaked = Object.keys(bundle.metafile.inputs).filter((p) => p.includes('node_modules'));
 if (leaked.length > 0) throw new Error(`build: the IIFE bundle took in package code: ${leaked.join(', ')}`);
+
+// 4. The page the compare command opens in Chromium for its webgl column: tfjs and the plugin in
+//    one bundle, next to the compiled src/compare/browser.js, which loads it.
+await esbuild.build({
+  entryPoints: [join(root, 'src/compare/page.ts')], bundle: true, minify: true, format: 'iife',
+  platform: 'browser', target: 'es2020', ignoreAnnotations: true,
+  outfile: join(dist, 'cjs/src/compare/compare_page.js'), logLevel: 'warning',
+});
 
 const raw = statSync(iife).size;
 const gz = gzipSync(readFileSync(iife), {level: 9}).length;

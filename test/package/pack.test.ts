@@ -14,6 +14,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const PEERS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl',
                '@tensorflow/tfjs-layers'];
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const TOL = 1e-4;  // relative to the largest magnitude of each result
 
 // The same check in every consumer: `tf` and `hm` are in scope; prints one JSON line.
@@ -181,9 +182,11 @@ describe('the packed tarball', () => {
       .trim().split('\n').map((f) => f.replace(/^package\//, ''));
     expect(files.filter((f) => !f.startsWith('dist/')).sort()).toEqual(
       expect.arrayContaining(['README.md', 'package.json']));
-    expect(files.filter((f) => !f.startsWith('dist/') && !/^(README|LICENSE|NOTICE|package\.json)/i.test(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('dist/') && f !== 'bin/tfjs-handmade.js' &&
+                               !/^(README|LICENSE|NOTICE|package\.json)/i.test(f))).toEqual([]);
     for (const f of ['dist/cjs/src/index.js', 'dist/cjs/src/index.d.ts', 'dist/esm/src/index.mjs',
-                     'dist/tfjs-handmade.min.js']) {
+                     'dist/tfjs-handmade.min.js', 'bin/tfjs-handmade.js', 'dist/cjs/src/compare/cli.js',
+                     'dist/cjs/src/compare/compare_page.js']) {
       expect(files).toContain(f);
     }
     expect(files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toBe(false);
@@ -214,6 +217,19 @@ describe('the packed tarball', () => {
     const r = lastJson(out);
     expectAgreement(r);
     expect(r.exports).toEqual(SOURCE_EXPORTS);
+  }, 60_000);
+
+  test('the installed command compares on cpu and prints JSON rows', () => {
+    fs.writeFileSync(path.join(consumer, 'cases.json'), JSON.stringify([
+      {kind: 'conv', x: [1, 6, 6, 4], filter: [3, 3, 2, 4], strides: 1, pad: 'same'},
+      {kind: 'pool', x: [1, 6, 6, 2], filterSize: 2, strides: 2, pad: 'valid'}]));
+    const out = run(NPX, ['tfjs-handmade', 'compare', '--backends', 'cpu', '--cases', 'cases.json',
+                          '--json', '--repeats', '1'], consumer);
+    const rows = JSON.parse(out.slice(out.indexOf('['))) as {kernel: string; ok: boolean}[];
+    expect(rows.map((r) => r.kernel)).toEqual([
+      'HandmadeConv2D', 'HandmadeConv2DBackpropInput', 'HandmadeConv2DBackpropFilter',
+      'HandmadeFusedConv2D', 'HandmadeMaxPool', 'HandmadeMaxPoolGrad']);
+    expect(rows.every((r) => r.ok)).toBe(true);
   }, 60_000);
 
   test('types resolve through the exports map under Node module rules', () => {
