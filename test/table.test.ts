@@ -15,8 +15,8 @@ test('the table has one row per kernel name', () => {
   expect([...rowNames].sort()).toEqual([...names.KERNEL_NAMES].sort());
 });
 
-test('every row has exactly the backends of the table, cpu and webgl among them', () => {
-  expect(BACKENDS).toEqual(expect.arrayContaining(['cpu', 'webgl']));
+test('every row has exactly the backends of the table: cpu, wasm and webgl', () => {
+  expect(BACKENDS).toEqual(expect.arrayContaining(['cpu', 'wasm', 'webgl']));
   for (const row of KERNEL_TABLE) expect(Object.keys(row.backends).sort()).toEqual([...BACKENDS].sort());
 });
 
