@@ -5,12 +5,13 @@
 //
 // The scheme is the classic one for caches: C is cut into blocks; for each slice of the inner
 // dimension (KC wide) a block of B (KC × NC) and then a block of A (MC × KC) are copied ("packed")
-// into float64 buffers laid out in the order the micro-kernel reads them, and a 4 × 4 micro-kernel
-// keeps 16 sums in registers while it walks the slice. Packing turns any strides into unit-stride
+// into buffers laid out in the order the micro-kernel reads them, and a 4 × 4 micro-kernel keeps
+// 16 float64 sums in registers while it walks the slice. Packing turns any strides into unit-stride
 // reads, and the float64 sums make each block's result exact to float64 before it is rounded once
-// into C.
+// into C. Packing A pays only when each packed row is reused by many column tiles: when C has
+// few columns (the first layers of a network, with 8 or 16 output channels), A is read in place.
 
-import {scratchFloat64} from './scratch';
+import {scratchFloat32, scratchFloat64} from './scratch';
 
 export interface MatrixView {
   data: Float32Array;
@@ -24,10 +25,12 @@ const NR = 4;
 const MC = 64;
 const KC = 256;
 const NC = 512;
+/** At most this many column tiles: A is read in place rather than packed. */
+const IN_PLACE_A_TILES = 4;
 
 /** Copies rows [i0, i0 + mc) × cols [k0, k0 + kc) of A into panels of MR rows, k-major. */
 function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number, m: number,
-               out: Float64Array): void {
+               out: Float32Array): void {
   const src = a.data;
   const rs = a.rowStride;
   const cs = a.colStride;
@@ -80,8 +83,9 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
     if (!accumulate) fillView(c, m, n, 0);
     return;
   }
-  const pa = scratchFloat64('gemm.packA', MC * KC);
+  const pa = scratchFloat32('gemm.packA', MC * KC);
   const pb = scratchFloat64('gemm.packB', KC * NC);
+  const inPlaceA = Math.ceil(Math.min(n, NC) / NR) <= IN_PLACE_A_TILES;
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);
     for (let k0 = 0; k0 < k; k0 += KC) {
@@ -90,8 +94,14 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
       const add = accumulate || k0 > 0;
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
-        packA(a, i0, mc, k0, kc, m, pa);
-        macroKernel(mc, nc, kc, pa, pb, c, i0, j0, add);
+        if (inPlaceA) {
+          // Tile ip's row r, column kk at a.offset + (i0 + ip + r) * rowStride + (k0 + kk) * colStride.
+          macroKernel(mc, nc, kc, a.data, a.offset + i0 * a.rowStride + k0 * a.colStride,
+                      MR * a.rowStride, a.rowStride, a.colStride, pb, c, i0, j0, add);
+        } else {
+          packA(a, i0, mc, k0, kc, m, pa);
+          macroKernel(mc, nc, kc, pa, 0, MR * kc, 1, MR, pb, c, i0, j0, add);
+        }
       }
     }
   }
@@ -105,7 +115,11 @@ function fillView(c: MatrixView, m: number, n: number, value: number): void {
 
 const edge = new Float64Array(MR * NR);
 
-function macroKernel(mc: number, nc: number, kc: number, pa: Float64Array, pb: Float64Array,
+/** C block (i0, j0) of mc × nc (+)= A block · packed B. The A block's tile ip (rows ip .. ip + 3)
+ *  holds row r, column kk at aBase + (ip / MR) * aTileStep + r * aRowStep + kk * aKStep: that is
+ *  the packed panels (aRowStep 1, aKStep MR) or A in place. */
+function macroKernel(mc: number, nc: number, kc: number, pa: Float32Array, aBase: number,
+                     aTileStep: number, aRowStep: number, aKStep: number, pb: Float64Array,
                      c: MatrixView, i0: number, j0: number, add: boolean): void {
   const cd = c.data;
   const rs = c.rowStride;
@@ -113,24 +127,29 @@ function macroKernel(mc: number, nc: number, kc: number, pa: Float64Array, pb: F
   for (let jp = 0; jp < nc; jp += NR) {
     const bBase = jp * kc;
     const cols = Math.min(NR, nc - jp);
-    for (let ip = 0; ip < mc; ip += MR) {
-      let ai = ip * kc;
+    for (let ip = 0, tile = aBase; ip < mc; ip += MR, tile += aTileStep) {
+      const rows = Math.min(MR, mc - ip);
+      // A short last tile repeats its first row for the missing ones (their sums are dropped),
+      // so that in-place reads stay inside A.
+      const r1 = rows > 1 ? aRowStep : 0;
+      const r2 = rows > 2 ? 2 * aRowStep : 0;
+      const r3 = rows > 3 ? 3 * aRowStep : 0;
+      let ai = tile;
       let bi = bBase;
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
       let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
       let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
       for (let kk = 0; kk < kc; kk++) {
-        const a0 = pa[ai], a1 = pa[ai + 1], a2 = pa[ai + 2], a3 = pa[ai + 3];
+        const a0 = pa[ai], a1 = pa[ai + r1], a2 = pa[ai + r2], a3 = pa[ai + r3];
         const b0 = pb[bi], b1 = pb[bi + 1], b2 = pb[bi + 2], b3 = pb[bi + 3];
         c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
         c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
         c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
         c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-        ai += MR;
+        ai += aKStep;
         bi += NR;
       }
-      const rows = Math.min(MR, mc - ip);
       let o = c.offset + (i0 + ip) * rs + (j0 + jp) * cs;
       if (rows === MR && cols === NR && cs === 1) {
         if (add) {
