@@ -74,21 +74,44 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Warm-up, then the median of at least `runs` calls (more for fast kernels, up to half a
- *  second in all). A call whose warm-up exceeds the cap is timed by that call alone. */
-function time(call: KernelCall, opts: Options): Timing {
-  const first = callOnce(call);
-  if (first > opts.capMs) return {ms: first, runs: 1};
-  let warm = first;
-  for (let i = 0; i < 3 && warm < 300; i++) warm += callOnce(call);
-  const samples: number[] = [];
-  let spent = 0;
-  while (samples.length < opts.runs || (spent < 500 && samples.length < 50)) {
-    const ms = callOnce(call);
-    samples.push(ms);
-    spent += ms;
+/** Warm-up, then the median of at least `runs` calls of each kernel (more for fast kernels, up
+ *  to half a second each). The handmade and built-in calls alternate, so that both see the same
+ *  machine load. A built-in call whose warm-up exceeds the cap is timed by that call alone. */
+function timePair(handmade: KernelCall, builtin: KernelCall | null, opts: Options):
+    {handmade: Timing; builtin: Timing | null} {
+  const hmSamples: number[] = [];
+  const biSamples: number[] = [];
+  let warm = callOnce(handmade);
+  for (let i = 0; i < 3 && warm < 300; i++) warm += callOnce(handmade);
+  let biSingle: number | null = null;
+  if (builtin != null) {
+    const first = callOnce(builtin);
+    if (first > opts.capMs) {
+      biSingle = first;
+    } else {
+      let biWarm = first;
+      for (let i = 0; i < 2 && biWarm < 300; i++) biWarm += callOnce(builtin);
+    }
   }
-  return {ms: median(samples), runs: samples.length};
+  const timeBuiltin = builtin != null && biSingle == null;
+  let hmSpent = 0;
+  let biSpent = 0;
+  const enough = (samples: number[], spent: number) =>
+      samples.length >= opts.runs && (spent >= 500 || samples.length >= 50);
+  while (!enough(hmSamples, hmSpent) || (timeBuiltin && !enough(biSamples, biSpent))) {
+    if (!enough(hmSamples, hmSpent)) hmSpent += push(hmSamples, callOnce(handmade));
+    if (timeBuiltin && !enough(biSamples, biSpent)) biSpent += push(biSamples, callOnce(builtin!));
+  }
+  return {
+    handmade: {ms: median(hmSamples), runs: hmSamples.length},
+    builtin: biSingle != null ? {ms: biSingle, runs: 1} :
+        timeBuiltin ? {ms: median(biSamples), runs: biSamples.length} : null,
+  };
+}
+
+function push(samples: number[], ms: number): number {
+  samples.push(ms);
+  return ms;
 }
 
 interface Row {
@@ -138,9 +161,10 @@ function markdown(rows: Row[], opts: Options, command: string, build: string): s
     `- node ${process.version}, @tensorflow/tfjs-core ${tf.version_core}`,
     `- tfjs-backend-cpu build compared against: ${build}; bundled with esbuild ` +
         '--main-fields=module,main',
-    `- timing: warm-up, then the median of >= ${opts.runs} calls through ` +
+    `- timing: warm-up, then the median of >= ${opts.runs} calls of each kernel through ` +
         'tf.engine().runKernel, each read back with dataSync (more calls for fast kernels, ' +
-        `up to 0.5 s); a call over ${opts.capMs / 1000} s is timed once (marked *1 run*)`,
+        'up to 0.5 s each); handmade and built-in calls alternate so that both see the same ' +
+        `machine load; a built-in call over ${opts.capMs / 1000} s is timed once (marked *1 run*)`,
     '- ratio = builtinMs / handmadeMs; GFLOP/s = 2·N·Ho·Wo·Co·Kh·Kw·Ci / time',
     '',
     '| backend | case | shape | kernel | built-in | handmade ms | built-in ms | handmade GFLOP/s | ' +
@@ -180,8 +204,9 @@ async function main(): Promise<void> {
     for (const c of CASES) {
       if (opts.only != null && !opts.only.includes(c.id)) continue;
       for (const p of kernelPairs(c)) {
-        const hm = time(p.handmade, opts);
-        const bi = skipBuiltin(p, opts) ? null : time(p.builtin, opts);
+        const t = timePair(p.handmade, skipBuiltin(p, opts) ? null : p.builtin, opts);
+        const hm = t.handmade;
+        const bi = t.builtin;
         const gf = (ms: number) => p.flops / ms / 1e6;
         const row: Row = {
           backend: backend.name, kernel: p.kernel, shape: p.shape, caseId: p.caseId,
