@@ -140,15 +140,14 @@ function macroKernel(mc: number, nc: number, kc: number, pa: Float32Array, aBase
       let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
       let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      for (let kk = 0; kk < kc; kk++) {
+      const aEnd = tile + kc * aKStep;
+      for (; ai !== aEnd; ai += aKStep, bi += NR) {
         const a0 = pa[ai], a1 = pa[ai + r1], a2 = pa[ai + r2], a3 = pa[ai + r3];
         const b0 = pb[bi], b1 = pb[bi + 1], b2 = pb[bi + 2], b3 = pb[bi + 3];
         c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
         c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
         c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
         c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-        ai += aKStep;
-        bi += NR;
       }
       let o = c.offset + (i0 + ip) * rs + (j0 + jp) * cs;
       if (rows === MR && cols === NR && cs === 1) {
