@@ -96,15 +96,50 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
         const mc = Math.min(MC, m - i0);
         if (inPlaceA) {
           // Tile ip's row r, column kk at a.offset + (i0 + ip + r) * rowStride + (k0 + kk) * colStride.
-          macroKernel(mc, nc, kc, a.data, a.offset + i0 * a.rowStride + k0 * a.colStride,
-                      MR * a.rowStride, a.rowStride, a.colStride, pb, c, i0, j0, add);
+          macroKernel(mc, nc, kc, {
+            data: a.data, base: a.offset + i0 * a.rowStride + k0 * a.colStride,
+            tileStep: MR * a.rowStride, rowStep: a.rowStride, kStep: a.colStride,
+            segmentLength: kc, segmentJump: 0}, pb, c, i0, j0, add);
         } else {
           packA(a, i0, mc, k0, kc, m, pa);
-          macroKernel(mc, nc, kc, pa, 0, MR * kc, 1, MR, pb, c, i0, j0, add);
+          macroKernel(mc, nc, kc, {data: pa, base: 0, tileStep: MR * kc, rowStep: 1, kStep: MR,
+                                   segmentLength: kc, segmentJump: 0}, pb, c, i0, j0, add);
         }
       }
     }
   }
+}
+
+/** Rows of an im2col matrix read in place from a padded image: row i, column s * segmentLength + t
+ *  (t < segmentLength) at offset + i * rowStride + s * segmentStride + t. */
+export interface WindowsView {
+  data: Float32Array;
+  offset: number;
+  rowStride: number;
+  segmentLength: number;
+  segmentStride: number;
+}
+
+/** True when gemmWindows can take B as k × n: one packed block. */
+export function fitsOneBlock(k: number, n: number): boolean {
+  return k <= KC && n <= NC;
+}
+
+/** Packs B (k × n, fitsOneBlock) once for repeated gemmWindows calls; valid until the next
+ *  gemm or packWholeB call. */
+export function packWholeB(b: MatrixView, k: number, n: number): Float64Array {
+  const pb = scratchFloat64('gemm.packB', KC * NC);
+  packB(b, 0, k, 0, n, n, pb);
+  return pb;
+}
+
+/** C[m × n] = A · B, A read in place through a WindowsView, B packed by packWholeB. */
+export function gemmWindows(m: number, n: number, k: number, a: WindowsView, pb: Float64Array,
+                            c: MatrixView): void {
+  macroKernel(m, n, k, {
+    data: a.data, base: a.offset, tileStep: MR * a.rowStride, rowStep: a.rowStride, kStep: 1,
+    segmentLength: a.segmentLength, segmentJump: a.segmentStride - a.segmentLength,
+  }, pb, c, 0, 0, false);
 }
 
 function fillView(c: MatrixView, m: number, n: number, value: number): void {
@@ -115,19 +150,35 @@ function fillView(c: MatrixView, m: number, n: number, value: number): void {
 
 const edge = new Float64Array(MR * NR);
 
-/** C block (i0, j0) of mc × nc (+)= A block · packed B. The A block's tile ip (rows ip .. ip + 3)
- *  holds row r, column kk at aBase + (ip / MR) * aTileStep + r * aRowStep + kk * aKStep: that is
- *  the packed panels (aRowStep 1, aKStep MR) or A in place. */
-function macroKernel(mc: number, nc: number, kc: number, pa: Float32Array, aBase: number,
-                     aTileStep: number, aRowStep: number, aKStep: number, pb: Float64Array,
+/** Where the micro-kernel reads A: tile ip (rows ip .. ip + 3) holds row r, column kk at
+ *  base + (ip / MR) * tileStep + r * rowStep + kk * kStep, plus segmentJump after every
+ *  segmentLength columns. That is the packed panels (rowStep 1, kStep MR), A in place, or the
+ *  windows of a padded image read in place (one segment per window row; see gemmWindows). */
+interface ATiles {
+  data: Float32Array;
+  base: number;
+  tileStep: number;
+  rowStep: number;
+  kStep: number;
+  segmentLength: number;
+  segmentJump: number;
+}
+
+/** C block (i0, j0) of mc × nc (+)= A block · packed B. */
+function macroKernel(mc: number, nc: number, kc: number, a: ATiles, pb: Float64Array,
                      c: MatrixView, i0: number, j0: number, add: boolean): void {
+  const pa = a.data;
+  const aRowStep = a.rowStep;
+  const aKStep = a.kStep;
+  const segmentLength = a.segmentLength;
+  const segmentJump = a.segmentJump;
   const cd = c.data;
   const rs = c.rowStride;
   const cs = c.colStride;
   for (let jp = 0; jp < nc; jp += NR) {
     const bBase = jp * kc;
     const cols = Math.min(NR, nc - jp);
-    for (let ip = 0, tile = aBase; ip < mc; ip += MR, tile += aTileStep) {
+    for (let ip = 0, tile = a.base; ip < mc; ip += MR, tile += a.tileStep) {
       const rows = Math.min(MR, mc - ip);
       // A short last tile repeats its first row for the missing ones (their sums are dropped),
       // so that in-place reads stay inside A.
@@ -140,14 +191,16 @@ function macroKernel(mc: number, nc: number, kc: number, pa: Float32Array, aBase
       let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
       let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      const aEnd = tile + kc * aKStep;
-      for (; ai !== aEnd; ai += aKStep, bi += NR) {
-        const a0 = pa[ai], a1 = pa[ai + r1], a2 = pa[ai + r2], a3 = pa[ai + r3];
-        const b0 = pb[bi], b1 = pb[bi + 1], b2 = pb[bi + 2], b3 = pb[bi + 3];
-        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+      for (let k0 = 0; k0 < kc; k0 += segmentLength, ai += segmentJump) {
+        const aEnd = ai + segmentLength * aKStep;
+        for (; ai !== aEnd; ai += aKStep, bi += NR) {
+          const a0 = pa[ai], a1 = pa[ai + r1], a2 = pa[ai + r2], a3 = pa[ai + r3];
+          const b0 = pb[bi], b1 = pb[bi + 1], b2 = pb[bi + 2], b3 = pb[bi + 3];
+          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        }
       }
       let o = c.offset + (i0 + ip) * rs + (j0 + jp) * cs;
       if (rows === MR && cols === NR && cs === 1) {
