@@ -5,35 +5,21 @@
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
 import type {Conv2DAttrs} from '../names';
-import {filterView, inputToNhwc, outputFromNhwc, positionsView} from './conv_common';
-import {fitsOneBlock, gemm, gemmWindows, packWholeB, WindowsView} from './gemm';
+import {copyIntoPadded, filterView, inputToNhwc, outputFromNhwc, paddedSize, positionsView,
+        windowsInPlace, zeroedPaddedImage} from './conv_common';
+import {gemm, gemmWindows, packWholeB, WindowsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
 import {HostBackend, readFloat32} from './io';
-import {COL_BUFFER_FLOATS, scratchFloat32} from './scratch';
-
-/** Rows and columns of an image padded so that every window lies inside it. */
-function paddedSize(g: ConvGeometry): [number, number] {
-  return [(g.outHeight - 1) * g.strideHeight + g.effectiveFilterHeight,
-          (g.outWidth - 1) * g.strideWidth + g.effectiveFilterWidth];
-}
-
-/** Whether conv2dWindowsCpu applies: one group, unit column dilation (a window row is then one
- *  run of the padded image), W one GEMM block, and a padded image that fits the im2col buffer. */
-function windowsInPlace(g: ConvGeometry): boolean {
-  const [h, w] = paddedSize(g);
-  return g.groups === 1 && g.dilationWidth === 1 && fitsOneBlock(colWidth(g), g.outChannels) &&
-      h * w * g.inChannels <= COL_BUFFER_FLOATS;
-}
+import {scratchFloat32} from './scratch';
 
 /** y = conv2d(x, W), NHWC, without an im2col copy: image b is copied into a zero-padded buffer,
  *  where output row yR's windows are rows yC of the matrix read in place at
  *  (yR * sH) * paddedWidth * C + yC * sW * C, one segment of fw * C values per window row. */
 function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry,
                           y: Float32Array): void {
-  const {inHeight, inWidth, inChannels, outHeight, outWidth, outChannels} = g;
-  const [paddedHeight, paddedWidth] = paddedSize(g);
-  const image = scratchFloat32('im2col', paddedHeight * paddedWidth * inChannels);
-  image.fill(0, 0, paddedHeight * paddedWidth * inChannels);  // the border stays zero
+  const {inChannels, outHeight, outWidth, outChannels} = g;
+  const paddedWidth = paddedSize(g)[1];
+  const image = zeroedPaddedImage(g);
   const k = colWidth(g);
   const pb = packWholeB(filterView(filter, g, 0), k, outChannels);
   const windows: WindowsView = {
@@ -41,15 +27,8 @@ function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry
     segmentLength: g.filterWidth * inChannels,
     segmentStride: g.dilationHeight * paddedWidth * inChannels,
   };
-  const {top, left} = g.padInfo;
-  const xC0 = Math.max(0, -left);
-  const xC1 = Math.min(inWidth, paddedWidth - left);
   for (let b = 0; b < g.batchSize; b++) {
-    for (let xR = Math.max(0, -top); xR < Math.min(inHeight, paddedHeight - top); xR++) {
-      const src = ((b * inHeight + xR) * inWidth + xC0) * inChannels;
-      image.set(x.subarray(src, src + (xC1 - xC0) * inChannels),
-                ((xR + top) * paddedWidth + xC0 + left) * inChannels);
-    }
+    copyIntoPadded(x, g, b, image);
     for (let yR = 0; yR < outHeight; yR++) {
       windows.offset = yR * g.strideHeight * paddedWidth * inChannels;
       gemmWindows(outWidth, outChannels, k, windows, pb,

@@ -142,6 +142,41 @@ export function gemmWindows(m: number, n: number, k: number, a: WindowsView, pb:
   }, pb, c, 0, 0, false);
 }
 
+/** The transpose of a WindowsView over a whole image: row i (a window tap) at offset +
+ *  rowOffsets[i]; column p (an output position) at p * kStep within a segment (an output row of
+ *  segmentLength positions), segments segmentStride apart. */
+export interface TapsView {
+  data: Float32Array;
+  offset: number;
+  rowOffsets: Int32Array;
+  kStep: number;
+  segmentLength: number;
+  segmentStride: number;
+}
+
+/** C[m × n] (+)= A · B, A read in place through a TapsView; segmentLength must be <= KC. B is
+ *  packed in slices of whole segments. */
+export function gemmTaps(m: number, n: number, k: number, a: TapsView, b: MatrixView,
+                         c: MatrixView, accumulate: boolean): void {
+  const pb = scratchFloat64('gemm.packB', KC * NC);
+  const slice = Math.floor(KC / a.segmentLength) * a.segmentLength;
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0);
+    for (let k0 = 0; k0 < k; k0 += slice) {
+      const kc = Math.min(slice, k - k0);
+      packB(b, k0, kc, j0, nc, n, pb);
+      macroKernel(m, nc, kc, {
+        data: a.data, base: a.offset + (k0 / a.segmentLength) * a.segmentStride, tileStep: 0,
+        rowStep: 0, rowOffsets: a.rowOffsets, kStep: a.kStep, segmentLength: a.segmentLength,
+        segmentJump: a.segmentStride - a.segmentLength * a.kStep,
+      }, pb, c, 0, j0, accumulate || k0 > 0);
+    }
+  }
+}
+
+/** Largest output-row length gemmTaps accepts. */
+export const MAX_TAPS_SEGMENT = KC;
+
 function fillView(c: MatrixView, m: number, n: number, value: number): void {
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) c.data[c.offset + i * c.rowStride + j * c.colStride] = value;
@@ -152,13 +187,16 @@ const edge = new Float64Array(MR * NR);
 
 /** Where the micro-kernel reads A: tile ip (rows ip .. ip + 3) holds row r, column kk at
  *  base + (ip / MR) * tileStep + r * rowStep + kk * kStep, plus segmentJump after every
- *  segmentLength columns. That is the packed panels (rowStep 1, kStep MR), A in place, or the
- *  windows of a padded image read in place (one segment per window row; see gemmWindows). */
+ *  segmentLength columns. That is the packed panels (rowStep 1, kStep MR), A in place, the
+ *  windows of a padded image read in place (one segment per window row; see gemmWindows), or
+ *  their transpose (rows by an offset table, one segment per output row; see gemmTaps). */
 interface ATiles {
   data: Float32Array;
   base: number;
   tileStep: number;
   rowStep: number;
+  /** When set, row i starts at base + rowOffsets[i] instead (tileStep and rowStep unused). */
+  rowOffsets?: Int32Array;
   kStep: number;
   segmentLength: number;
   segmentJump: number;
@@ -172,19 +210,28 @@ function macroKernel(mc: number, nc: number, kc: number, a: ATiles, pb: Float64A
   const aKStep = a.kStep;
   const segmentLength = a.segmentLength;
   const segmentJump = a.segmentJump;
+  const rowOffsets = a.rowOffsets;
   const cd = c.data;
   const rs = c.rowStride;
   const cs = c.colStride;
   for (let jp = 0; jp < nc; jp += NR) {
     const bBase = jp * kc;
     const cols = Math.min(NR, nc - jp);
-    for (let ip = 0, tile = a.base; ip < mc; ip += MR, tile += a.tileStep) {
+    for (let ip = 0; ip < mc; ip += MR) {
       const rows = Math.min(MR, mc - ip);
-      // A short last tile repeats its first row for the missing ones (their sums are dropped),
-      // so that in-place reads stay inside A.
-      const r1 = rows > 1 ? aRowStep : 0;
-      const r2 = rows > 2 ? 2 * aRowStep : 0;
-      const r3 = rows > 3 ? 3 * aRowStep : 0;
+      // Rows 1-3 of the tile at tile + r1, r2, r3. A short last tile repeats its first row for
+      // the missing ones (their sums are dropped), so that in-place reads stay inside A.
+      let tile = a.base + (ip / MR) * a.tileStep;
+      let r1 = rows > 1 ? aRowStep : 0;
+      let r2 = rows > 2 ? 2 * aRowStep : 0;
+      let r3 = rows > 3 ? 3 * aRowStep : 0;
+      if (rowOffsets != null) {
+        const o0 = rowOffsets[ip];
+        tile = a.base + o0;
+        r1 = rows > 1 ? rowOffsets[ip + 1] - o0 : 0;
+        r2 = rows > 2 ? rowOffsets[ip + 2] - o0 : 0;
+        r3 = rows > 3 ? rowOffsets[ip + 3] - o0 : 0;
+      }
       let ai = tile;
       let bi = bBase;
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
