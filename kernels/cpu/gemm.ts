@@ -10,6 +10,9 @@
 // reads, and the float64 sums make each block's result exact to float64 before it is rounded once
 // into C. Packing A pays only when each packed row is reused by many column tiles: when C has
 // few columns (the first layers of a network, with 8 or 16 output channels), A is read in place.
+// For small convolutions A need not exist at all: gemmWindows and gemmTaps read the im2col matrix
+// (or its transpose) straight from a zero-padded image, its columns in segments (window rows or
+// output rows) that are contiguous or evenly strided there.
 
 import {scratchFloat32, scratchFloat64} from './scratch';
 
