@@ -1,14 +1,41 @@
 // HandmadeConv2D, cpu. y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
-// As matrices, per group and per chunk of output positions: y = im2col(x) · W.
+// As matrices, per group and per chunk of output positions: y = im2col(x) · W. For a small filter
+// (W one GEMM block) the im2col rows are read in place from a zero-padded copy of each image.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
 import type {Conv2DAttrs} from '../names';
-import {filterView, inputToNhwc, outputFromNhwc, positionsView} from './conv_common';
-import {gemm} from './gemm';
+import {copyIntoPadded, filterView, inputToNhwc, outputFromNhwc, paddedSize, positionsView,
+        windowsInPlace, zeroedPaddedImage} from './conv_common';
+import {gemm, gemmWindows, packWholeB, WindowsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
+
+/** y = conv2d(x, W), NHWC, without an im2col copy: image b is copied into a zero-padded buffer,
+ *  where output row yR's windows are rows yC of the matrix read in place at
+ *  (yR * sH) * paddedWidth * C + yC * sW * C, one segment of fw * C values per window row. */
+function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry,
+                          y: Float32Array): void {
+  const {inChannels, outHeight, outWidth, outChannels} = g;
+  const paddedWidth = paddedSize(g)[1];
+  const image = zeroedPaddedImage(g);
+  const k = colWidth(g);
+  const pb = packWholeB(filterView(filter, g, 0), k, outChannels);
+  const windows: WindowsView = {
+    data: image, offset: 0, rowStride: g.strideWidth * inChannels,
+    segmentLength: g.filterWidth * inChannels,
+    segmentStride: g.dilationHeight * paddedWidth * inChannels,
+  };
+  for (let b = 0; b < g.batchSize; b++) {
+    copyIntoPadded(x, g, b, image);
+    for (let yR = 0; yR < outHeight; yR++) {
+      windows.offset = yR * g.strideHeight * paddedWidth * inChannels;
+      gemmWindows(outWidth, outChannels, k, windows, pb,
+                  positionsView(y, outChannels, (b * outHeight + yR) * outWidth, 0));
+    }
+  }
+}
 
 /** y = conv2d(x, W) in the layout of g; x and y are float32 in that layout. */
 export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry): Float32Array {
@@ -23,6 +50,10 @@ export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry
            filterView(filter, g, group),
            positionsView(y, g.outChannels, 0, group * n), false);
     }
+    return outputFromNhwc(y, g);
+  }
+  if (windowsInPlace(g)) {
+    conv2dWindowsCpu(xNhwc, filter, g, y);
     return outputFromNhwc(y, g);
   }
   const k = colWidth(g);

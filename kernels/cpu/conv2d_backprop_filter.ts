@@ -1,14 +1,43 @@
 // HandmadeConv2DBackpropFilter, cpu. dW[wR,wC,d1,d2] = Σ_{b,yR,yC} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · dy[b,yR,yC,d2]
-// As matrices, per group, summed over chunks of positions: dW += im2col(x)ᵀ · dy.
+// As matrices, per group, summed over chunks of positions: dW += im2col(x)ᵀ · dy. For a small
+// filter the rows of im2col(x)ᵀ are read in place from a zero-padded copy of each image.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
 import type {Conv2DBackpropFilterAttrs} from '../names';
-import {filterView, inputToNhwc, outputToNhwc, positionsView, transposed} from './conv_common';
-import {gemm} from './gemm';
+import {copyIntoPadded, filterView, inputToNhwc, outputToNhwc, paddedSize, positionsView,
+        transposed, windowsInPlace, zeroedPaddedImage} from './conv_common';
+import {gemm, gemmTaps, TapsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
+
+/** dW = Σ_b im2col(x_b)ᵀ · dy_b, NHWC, without an im2col copy: row (wR, wC, d1) of im2col(x_b)ᵀ
+ *  starts at wR * dlH * paddedWidth * C + wC * dlW * C + d1 in the padded image b, and its
+ *  columns (output positions) step by sW * C along an output row, sH rows of the image apart. */
+function conv2dBackpropFilterWindowsCpu(x: Float32Array, dy: Float32Array, g: ConvGeometry,
+                                        dW: Float32Array): void {
+  const {inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth} = g;
+  const paddedWidth = paddedSize(g)[1];
+  const image = zeroedPaddedImage(g);
+  const tapOffsets = new Int32Array(colWidth(g));
+  for (let wR = 0, i = 0; wR < filterHeight; wR++) {
+    for (let wC = 0; wC < filterWidth; wC++) {
+      const cell = (wR * g.dilationHeight * paddedWidth + wC * g.dilationWidth) * inChannels;
+      for (let d1 = 0; d1 < inChannels; d1++) tapOffsets[i++] = cell + d1;
+    }
+  }
+  const taps: TapsView = {
+    data: image, offset: 0, rowOffsets: tapOffsets, kStep: g.strideWidth * inChannels,
+    segmentLength: outWidth, segmentStride: g.strideHeight * paddedWidth * inChannels,
+  };
+  const perImage = outHeight * outWidth;
+  for (let b = 0; b < g.batchSize; b++) {
+    copyIntoPadded(x, g, b, image);
+    gemmTaps(tapOffsets.length, outChannels, perImage, taps,
+             positionsView(dy, outChannels, b * perImage, 0), filterView(dW, g, 0), true);
+  }
+}
 
 export function conv2dBackpropFilterCpu(x: Float32Array, dy: Float32Array, g: ConvGeometry):
     Float32Array {
@@ -23,6 +52,10 @@ export function conv2dBackpropFilterCpu(x: Float32Array, dy: Float32Array, g: Co
            transposed(positionsView(xNhwc, g.inChannels, 0, group * g.inChannelsPerGroup)),
            positionsView(dyNhwc, g.outChannels, 0, group * n), filterView(dW, g, group), true);
     }
+    return dW;
+  }
+  if (windowsInPlace(g)) {
+    conv2dBackpropFilterWindowsCpu(xNhwc, dyNhwc, g, dW);
     return dW;
   }
   const k = colWidth(g);

@@ -1,9 +1,52 @@
-// What the three cpu convolution kernels share: the NHWC views of their operands as matrices, and
-// the layout step for NCHW calls.
+// What the three cpu convolution kernels share: the NHWC views of their operands as matrices, the
+// zero-padded image that small convolutions read their windows from in place, and the layout step
+// for NCHW calls.
 
 import {ConvGeometry} from '../geometry';
-import {MatrixView} from './gemm';
+import {fitsOneBlock, MatrixView, MAX_TAPS_SEGMENT} from './gemm';
+import {colWidth} from './im2col';
+import {COL_BUFFER_FLOATS, scratchFloat32} from './scratch';
 import {nchwToNhwc, nhwcToNchw} from './layout';
+
+/** Rows and columns of an image padded so that every window lies inside it. */
+export function paddedSize(g: ConvGeometry): [number, number] {
+  return [(g.outHeight - 1) * g.strideHeight + g.effectiveFilterHeight,
+          (g.outWidth - 1) * g.strideWidth + g.effectiveFilterWidth];
+}
+
+/** Whether the forward and filter-gradient kernels read the windows in place from a padded
+ *  image: one group, unit column dilation (a window row is then one run of the image), W one
+ *  GEMM block, output rows short enough for gemmTaps, and a padded image that fits the im2col
+ *  buffer. */
+export function windowsInPlace(g: ConvGeometry): boolean {
+  const [h, w] = paddedSize(g);
+  return g.groups === 1 && g.dilationWidth === 1 && fitsOneBlock(colWidth(g), g.outChannels) &&
+      g.outWidth <= MAX_TAPS_SEGMENT && h * w * g.inChannels <= COL_BUFFER_FLOATS;
+}
+
+/** The im2col buffer as a padded image of zeros (its border stays zero; copyIntoPadded fills the
+ *  inside, image after image). */
+export function zeroedPaddedImage(g: ConvGeometry): Float32Array {
+  const [h, w] = paddedSize(g);
+  const image = scratchFloat32('im2col', h * w * g.inChannels);
+  image.fill(0, 0, h * w * g.inChannels);
+  return image;
+}
+
+/** Copies image b of x (NHWC) inside the padded image, at (padTop, padLeft). */
+export function copyIntoPadded(x: Float32Array, g: ConvGeometry, b: number, image: Float32Array):
+    void {
+  const {inHeight, inWidth, inChannels} = g;
+  const [paddedHeight, paddedWidth] = paddedSize(g);
+  const {top, left} = g.padInfo;
+  const xC0 = Math.max(0, -left);
+  const xC1 = Math.min(inWidth, paddedWidth - left);
+  for (let xR = Math.max(0, -top); xR < Math.min(inHeight, paddedHeight - top); xR++) {
+    const src = ((b * inHeight + xR) * inWidth + xC0) * inChannels;
+    image.set(x.subarray(src, src + (xC1 - xC0) * inChannels),
+              ((xR + top) * paddedWidth + xC0 + left) * inChannels);
+  }
+}
 
 /** Rows of positions [p0, ...) of an NHWC activation (x, y or dy), restricted to `channels`
  *  columns starting at `c0`: the matrix [positions, channels]. */

@@ -5,12 +5,16 @@
 //
 // The scheme is the classic one for caches: C is cut into blocks; for each slice of the inner
 // dimension (KC wide) a block of B (KC × NC) and then a block of A (MC × KC) are copied ("packed")
-// into float64 buffers laid out in the order the micro-kernel reads them, and a 4 × 4 micro-kernel
-// keeps 16 sums in registers while it walks the slice. Packing turns any strides into unit-stride
+// into buffers laid out in the order the micro-kernel reads them, and a 4 × 4 micro-kernel keeps
+// 16 float64 sums in registers while it walks the slice. Packing turns any strides into unit-stride
 // reads, and the float64 sums make each block's result exact to float64 before it is rounded once
-// into C.
+// into C. Packing A pays only when each packed row is reused by many column tiles: when C has
+// few columns (the first layers of a network, with 8 or 16 output channels), A is read in place.
+// For small convolutions A need not exist at all: gemmWindows and gemmTaps read the im2col matrix
+// (or its transpose) straight from a zero-padded image, its columns in segments (window rows or
+// output rows) that are contiguous or evenly strided there.
 
-import {scratchFloat64} from './scratch';
+import {scratchFloat32, scratchFloat64} from './scratch';
 
 export interface MatrixView {
   data: Float32Array;
@@ -24,10 +28,12 @@ const NR = 4;
 const MC = 64;
 const KC = 256;
 const NC = 512;
+/** At most this many column tiles: A is read in place rather than packed. */
+const IN_PLACE_A_TILES = 4;
 
 /** Copies rows [i0, i0 + mc) × cols [k0, k0 + kc) of A into panels of MR rows, k-major. */
 function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number, m: number,
-               out: Float64Array): void {
+               out: Float32Array): void {
   const src = a.data;
   const rs = a.rowStride;
   const cs = a.colStride;
@@ -80,8 +86,9 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
     if (!accumulate) fillView(c, m, n, 0);
     return;
   }
-  const pa = scratchFloat64('gemm.packA', MC * KC);
+  const pa = scratchFloat32('gemm.packA', MC * KC);
   const pb = scratchFloat64('gemm.packB', KC * NC);
+  const inPlaceA = Math.ceil(Math.min(n, NC) / NR) <= IN_PLACE_A_TILES;
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);
     for (let k0 = 0; k0 < k; k0 += KC) {
@@ -90,12 +97,88 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
       const add = accumulate || k0 > 0;
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
-        packA(a, i0, mc, k0, kc, m, pa);
-        macroKernel(mc, nc, kc, pa, pb, c, i0, j0, add);
+        if (inPlaceA) {
+          // Tile ip's row r, column kk at a.offset + (i0 + ip + r) * rowStride + (k0 + kk) * colStride.
+          macroKernel(mc, nc, kc, {
+            data: a.data, base: a.offset + i0 * a.rowStride + k0 * a.colStride,
+            tileStep: MR * a.rowStride, rowStep: a.rowStride, kStep: a.colStride,
+            segmentLength: kc, segmentJump: 0}, pb, c, i0, j0, add);
+        } else {
+          packA(a, i0, mc, k0, kc, m, pa);
+          macroKernel(mc, nc, kc, {data: pa, base: 0, tileStep: MR * kc, rowStep: 1, kStep: MR,
+                                   segmentLength: kc, segmentJump: 0}, pb, c, i0, j0, add);
+        }
       }
     }
   }
 }
+
+/** Rows of an im2col matrix read in place from a padded image: row i, column s * segmentLength + t
+ *  (t < segmentLength) at offset + i * rowStride + s * segmentStride + t. */
+export interface WindowsView {
+  data: Float32Array;
+  offset: number;
+  rowStride: number;
+  segmentLength: number;
+  segmentStride: number;
+}
+
+/** True when gemmWindows can take B as k × n: one packed block. */
+export function fitsOneBlock(k: number, n: number): boolean {
+  return k <= KC && n <= NC;
+}
+
+/** Packs B (k × n, fitsOneBlock) once for repeated gemmWindows calls; valid until the next
+ *  gemm or packWholeB call. */
+export function packWholeB(b: MatrixView, k: number, n: number): Float64Array {
+  const pb = scratchFloat64('gemm.packB', KC * NC);
+  packB(b, 0, k, 0, n, n, pb);
+  return pb;
+}
+
+/** C[m × n] = A · B, A read in place through a WindowsView, B packed by packWholeB. */
+export function gemmWindows(m: number, n: number, k: number, a: WindowsView, pb: Float64Array,
+                            c: MatrixView): void {
+  macroKernel(m, n, k, {
+    data: a.data, base: a.offset, tileStep: MR * a.rowStride, rowStep: a.rowStride, kStep: 1,
+    segmentLength: a.segmentLength, segmentJump: a.segmentStride - a.segmentLength,
+  }, pb, c, 0, 0, false);
+}
+
+/** The transpose of a WindowsView over a whole image: row i (a window tap) at offset +
+ *  rowOffsets[i]; column p (an output position) at p * kStep within a segment (an output row of
+ *  segmentLength positions), segments segmentStride apart. */
+export interface TapsView {
+  data: Float32Array;
+  offset: number;
+  rowOffsets: Int32Array;
+  kStep: number;
+  segmentLength: number;
+  segmentStride: number;
+}
+
+/** C[m × n] (+)= A · B, A read in place through a TapsView; segmentLength must be <= KC. B is
+ *  packed in slices of whole segments. */
+export function gemmTaps(m: number, n: number, k: number, a: TapsView, b: MatrixView,
+                         c: MatrixView, accumulate: boolean): void {
+  const pb = scratchFloat64('gemm.packB', KC * NC);
+  const slice = Math.floor(KC / a.segmentLength) * a.segmentLength;
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0);
+    for (let k0 = 0; k0 < k; k0 += slice) {
+      const kc = Math.min(slice, k - k0);
+      packB(b, k0, kc, j0, nc, n, pb);
+      macroKernel(m, nc, kc, {
+        data: a.data, base: a.offset + (k0 / a.segmentLength) * a.segmentStride, tileStep: 0,
+        rowStep: 0, rowOffsets: a.rowOffsets, kStep: a.kStep, segmentLength: a.segmentLength,
+        segmentJump: a.segmentStride - a.segmentLength * a.kStep,
+      }, pb, c, 0, j0, accumulate || k0 > 0);
+    }
+  }
+}
+
+/** Largest output-row length gemmTaps accepts. */
+export const MAX_TAPS_SEGMENT = KC;
 
 function fillView(c: MatrixView, m: number, n: number, value: number): void {
   for (let i = 0; i < m; i++) {
@@ -105,8 +188,32 @@ function fillView(c: MatrixView, m: number, n: number, value: number): void {
 
 const edge = new Float64Array(MR * NR);
 
-function macroKernel(mc: number, nc: number, kc: number, pa: Float64Array, pb: Float64Array,
+/** Where the micro-kernel reads A: tile ip (rows ip .. ip + 3) holds row r, column kk at
+ *  base + (ip / MR) * tileStep + r * rowStep + kk * kStep, plus segmentJump after every
+ *  segmentLength columns. That is the packed panels (rowStep 1, kStep MR), A in place, the
+ *  windows of a padded image read in place (one segment per window row; see gemmWindows), or
+ *  their transpose (rows by an offset table, one segment per output row; see gemmTaps). */
+interface ATiles {
+  data: Float32Array;
+  base: number;
+  tileStep: number;
+  rowStep: number;
+  /** When set, row i starts at base + rowOffsets[i] instead (tileStep and rowStep unused). */
+  rowOffsets?: Int32Array;
+  kStep: number;
+  segmentLength: number;
+  segmentJump: number;
+}
+
+/** C block (i0, j0) of mc × nc (+)= A block · packed B. */
+function macroKernel(mc: number, nc: number, kc: number, a: ATiles, pb: Float64Array,
                      c: MatrixView, i0: number, j0: number, add: boolean): void {
+  const pa = a.data;
+  const aRowStep = a.rowStep;
+  const aKStep = a.kStep;
+  const segmentLength = a.segmentLength;
+  const segmentJump = a.segmentJump;
+  const rowOffsets = a.rowOffsets;
   const cd = c.data;
   const rs = c.rowStride;
   const cs = c.colStride;
@@ -114,23 +221,37 @@ function macroKernel(mc: number, nc: number, kc: number, pa: Float64Array, pb: F
     const bBase = jp * kc;
     const cols = Math.min(NR, nc - jp);
     for (let ip = 0; ip < mc; ip += MR) {
-      let ai = ip * kc;
+      const rows = Math.min(MR, mc - ip);
+      // Rows 1-3 of the tile at tile + r1, r2, r3. A short last tile repeats its first row for
+      // the missing ones (their sums are dropped), so that in-place reads stay inside A.
+      let tile = a.base + (ip / MR) * a.tileStep;
+      let r1 = rows > 1 ? aRowStep : 0;
+      let r2 = rows > 2 ? 2 * aRowStep : 0;
+      let r3 = rows > 3 ? 3 * aRowStep : 0;
+      if (rowOffsets != null) {
+        const o0 = rowOffsets[ip];
+        tile = a.base + o0;
+        r1 = rows > 1 ? rowOffsets[ip + 1] - o0 : 0;
+        r2 = rows > 2 ? rowOffsets[ip + 2] - o0 : 0;
+        r3 = rows > 3 ? rowOffsets[ip + 3] - o0 : 0;
+      }
+      let ai = tile;
       let bi = bBase;
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
       let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
       let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      for (let kk = 0; kk < kc; kk++) {
-        const a0 = pa[ai], a1 = pa[ai + 1], a2 = pa[ai + 2], a3 = pa[ai + 3];
-        const b0 = pb[bi], b1 = pb[bi + 1], b2 = pb[bi + 2], b3 = pb[bi + 3];
-        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-        ai += MR;
-        bi += NR;
+      for (let k0 = 0; k0 < kc; k0 += segmentLength, ai += segmentJump) {
+        const aEnd = ai + segmentLength * aKStep;
+        for (; ai !== aEnd; ai += aKStep, bi += NR) {
+          const a0 = pa[ai], a1 = pa[ai + r1], a2 = pa[ai + r2], a3 = pa[ai + r3];
+          const b0 = pb[bi], b1 = pb[bi + 1], b2 = pb[bi + 2], b3 = pb[bi + 3];
+          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        }
       }
-      const rows = Math.min(MR, mc - ip);
       let o = c.offset + (i0 + ip) * rs + (j0 + jp) * cs;
       if (rows === MR && cols === NR && cs === 1) {
         if (add) {

@@ -25,13 +25,26 @@ export function im2colIsIdentity(g: ConvGeometry): boolean {
       g.outWidth === g.inWidth;
 }
 
-/** Walks the window taps of positions [p0, p0 + rows): `tap(o, src)` for an in-range cell whose
- *  Cg channels start at x offset `src` and col offset `o`; `outside(o)` for a padded one. */
-function forEachWindowCell(g: ConvGeometry, p0: number, rows: number,
-                           inside: (o: number, src: number) => void,
-                           outside: (o: number) => void): void {
+/** The taps wC in [firstTap, endTap) of a window row whose first tap reads column xCCorner
+ *  land inside x's width; the others read padding. */
+function firstTap(xCCorner: number, dilation: number, filterWidth: number): number {
+  return xCCorner >= 0 ? 0 : Math.min(filterWidth, Math.ceil(-xCCorner / dilation));
+}
+
+function endTap(xCCorner: number, dilation: number, filterWidth: number, inWidth: number): number {
+  return Math.max(0, Math.min(filterWidth, Math.ceil((inWidth - xCCorner) / dilation)));
+}
+
+/** Fills col[0 .. rows * colWidth) with rows [p0, p0 + rows) of group `group`'s im2col matrix.
+ *  One window row at a time: its padded taps are zeroed, its in-range taps copied; with unit
+ *  dilation and one group those taps are one contiguous run of x, copied in one loop. */
+export function im2col(x: Float32Array, g: ConvGeometry, group: number, p0: number,
+                       rows: number, col: Float32Array): void {
   const {inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth} = g;
   const cg = g.inChannelsPerGroup;
+  const dlW = g.dilationWidth;
+  const contiguous = dlW === 1 && cg === inChannels;
+  const rowWidth = filterWidth * cg;  // col entries of one window row
   const perImage = outHeight * outWidth;
   let b = Math.floor(p0 / perImage);
   let yR = Math.floor((p0 - b * perImage) / outWidth);
@@ -40,16 +53,28 @@ function forEachWindowCell(g: ConvGeometry, p0: number, rows: number,
   for (let p = 0; p < rows; p++) {
     const xRCorner = yR * g.strideHeight - g.padInfo.top;
     const xCCorner = yC * g.strideWidth - g.padInfo.left;
-    const imageBase = b * inHeight * inWidth * inChannels;
-    for (let wR = 0; wR < filterHeight; wR++) {
+    const wC0 = firstTap(xCCorner, dlW, filterWidth);
+    const wC1 = Math.max(wC0, endTap(xCCorner, dlW, filterWidth, inWidth));
+    for (let wR = 0; wR < filterHeight; wR++, o += rowWidth) {
       const xR = xRCorner + wR * g.dilationHeight;
-      const rowInside = xR >= 0 && xR < inHeight;
-      for (let wC = 0; wC < filterWidth; wC++, o += cg) {
-        const xC = xCCorner + wC * g.dilationWidth;
-        if (rowInside && xC >= 0 && xC < inWidth) {
-          inside(o, imageBase + (xR * inWidth + xC) * inChannels);
-        } else {
-          outside(o);
+      if (xR < 0 || xR >= inHeight) {
+        for (let i = 0; i < rowWidth; i++) col[o + i] = 0;
+        continue;
+      }
+      for (let i = 0; i < wC0 * cg; i++) col[o + i] = 0;
+      for (let i = wC1 * cg; i < rowWidth; i++) col[o + i] = 0;
+      // x offset of tap wC's first channel: rowBase + wC * dlW * inChannels
+      const rowBase = ((b * inHeight + xR) * inWidth + xCCorner) * inChannels + group * cg;
+      if (contiguous) {
+        const s = rowBase + wC0 * cg;
+        const d = o + wC0 * cg;
+        const n = (wC1 - wC0) * cg;
+        for (let i = 0; i < n; i++) col[d + i] = x[s + i];
+      } else {
+        for (let wC = wC0; wC < wC1; wC++) {
+          const s = rowBase + wC * dlW * inChannels;
+          const d = o + wC * cg;
+          for (let k = 0; k < cg; k++) col[d + k] = x[s + k];
         }
       }
     }
@@ -63,24 +88,48 @@ function forEachWindowCell(g: ConvGeometry, p0: number, rows: number,
   }
 }
 
-/** Fills col[0 .. rows * colWidth) with rows [p0, p0 + rows) of group `group`'s im2col matrix. */
-export function im2col(x: Float32Array, g: ConvGeometry, group: number, p0: number,
-                       rows: number, col: Float32Array): void {
-  const cg = g.inChannelsPerGroup;
-  const c0 = group * cg;
-  forEachWindowCell(g, p0, rows, (o, src) => {
-    const s = src + c0;
-    for (let k = 0; k < cg; k++) col[o + k] = x[s + k];
-  }, (o) => col.fill(0, o, o + cg));
-}
-
-/** dx += col2im(col): adds each col entry back into the x cell it was read from. */
+/** dx += col2im(col): adds each col entry back into the x cell it was read from (padded taps
+ *  are dropped), window row by window row as in im2col. */
 export function col2im(col: Float32Array, g: ConvGeometry, group: number, p0: number,
                        rows: number, dx: Float32Array): void {
+  const {inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth} = g;
   const cg = g.inChannelsPerGroup;
-  const c0 = group * cg;
-  forEachWindowCell(g, p0, rows, (o, dst) => {
-    const d = dst + c0;
-    for (let k = 0; k < cg; k++) dx[d + k] += col[o + k];
-  }, () => {});
+  const dlW = g.dilationWidth;
+  const contiguous = dlW === 1 && cg === inChannels;
+  const rowWidth = filterWidth * cg;
+  const perImage = outHeight * outWidth;
+  let b = Math.floor(p0 / perImage);
+  let yR = Math.floor((p0 - b * perImage) / outWidth);
+  let yC = p0 - b * perImage - yR * outWidth;
+  let o = 0;
+  for (let p = 0; p < rows; p++) {
+    const xRCorner = yR * g.strideHeight - g.padInfo.top;
+    const xCCorner = yC * g.strideWidth - g.padInfo.left;
+    const wC0 = firstTap(xCCorner, dlW, filterWidth);
+    const wC1 = Math.max(wC0, endTap(xCCorner, dlW, filterWidth, inWidth));
+    for (let wR = 0; wR < filterHeight; wR++, o += rowWidth) {
+      const xR = xRCorner + wR * g.dilationHeight;
+      if (xR < 0 || xR >= inHeight) continue;
+      const rowBase = ((b * inHeight + xR) * inWidth + xCCorner) * inChannels + group * cg;
+      if (contiguous) {
+        const d = rowBase + wC0 * cg;
+        const s = o + wC0 * cg;
+        const n = (wC1 - wC0) * cg;
+        for (let i = 0; i < n; i++) dx[d + i] += col[s + i];
+      } else {
+        for (let wC = wC0; wC < wC1; wC++) {
+          const d = rowBase + wC * dlW * inChannels;
+          const s = o + wC * cg;
+          for (let k = 0; k < cg; k++) dx[d + k] += col[s + k];
+        }
+      }
+    }
+    if (++yC === outWidth) {
+      yC = 0;
+      if (++yR === outHeight) {
+        yR = 0;
+        b++;
+      }
+    }
+  }
 }
