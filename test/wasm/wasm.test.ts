@@ -44,7 +44,7 @@ test('gradients of conv, fused conv and max pool train a step on wasm, equal to 
     return tf.grads((a: tf.Tensor, f: tf.Tensor, bias: tf.Tensor) => {
       const y = hm.fused.conv2d({x: a as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'same',
                                  dilations: 2, bias, activation: 'relu'});
-      return tf.sum(tf.square(hm.maxPool(hm.conv2d(y, f, 1, 'valid'), 2, 2, 'valid')));
+      return tf.sum(tf.square(hm.maxPool(hm.conv2d(y, f as tf.Tensor4D, 1, 'valid'), 2, 2, 'valid')));
     })([xt, wt, bt]).map((g) => Array.from(g.dataSync()));
   });
   const before = tf.memory().numTensors;
