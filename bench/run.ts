@@ -42,7 +42,7 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-/** Targets of DESIGN §7 / the project brief: builtinMs / handmadeMs on the cpu backend. */
+/** The speed targets (builtinMs / handmadeMs) of the cpu kernels. */
 const TARGET_RATIO: Record<string, number> = {
   [names.HandmadeConv2D]: 4,
   [names.HandmadeConv2DBackpropInput]: 3,
