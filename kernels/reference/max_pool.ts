@@ -6,8 +6,8 @@
 //   dx[argmax cell of (b,yR,yC,d)] += dy[b,yR,yC,d]        (overlapping windows accumulate)
 //   gathered[b,yR,yC,d] = v[argmax cell of (b,yR,yC,d)]
 
-import {ConvGeometry, layoutStrides, sizeOf} from '../geometry';
-import {forEachPoolTap, poolTapOffset} from './window';
+import {ConvGeometry, sizeOf} from '../geometry';
+import {forEachOutputCell, forEachPoolTap, poolTapOffset} from './window';
 
 type Values = ArrayLike<number>;
 
@@ -27,17 +27,9 @@ export function maxPoolReference(x: Values, g: ConvGeometry):
 
 /** Calls `visit(yi, xi)` for every output cell with an argmax, xi being that argmax's cell. */
 function forEachArgmax(g: ConvGeometry, argmax: Values, visit: (yi: number, xi: number) => void) {
-  const ys = layoutStrides(g.outHeight, g.outWidth, g.outChannels, g.dataFormat);
-  for (let b = 0; b < g.batchSize; b++) {
-    for (let yR = 0; yR < g.outHeight; yR++) {
-      for (let yC = 0; yC < g.outWidth; yC++) {
-        for (let d = 0; d < g.outChannels; d++) {
-          const yi = b * ys.b + yR * ys.r + yC * ys.c + d * ys.d;
-          if (argmax[yi] >= 0) visit(yi, poolTapOffset(g, b, yR, yC, d, argmax[yi]));
-        }
-      }
-    }
-  }
+  forEachOutputCell(g, (yi, b, yR, yC, d) => {
+    if (argmax[yi] >= 0) visit(yi, poolTapOffset(g, b, yR, yC, d, argmax[yi]));
+  });
 }
 
 export function maxPoolGradReference(dy: Values, argmax: Values, g: ConvGeometry): Float64Array {
