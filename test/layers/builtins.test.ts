@@ -4,6 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import * as hm from '../../src';
 
 const KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'MaxPool',
@@ -233,5 +234,31 @@ describe('the gradients installed under tfjs\'s names', () => {
     expect(maxRelDiff(gotPool, expectedPool)).toBe(0);
     gotConv.forEach((g, i) => expect(maxRelDiff(g, expectedConv[i])).toBeLessThan(1e-5));
     tf.dispose([x, w, expectedPool, gotPool, ...expectedConv, ...gotConv]);
+  });
+});
+
+describe('a backend the override is not installed on', () => {
+  test('keeps tfjs\'s own gradients (the installed ones fall back to them there)', async () => {
+    // A second cpu backend holding copies of the kernels as they are now (tfjs's built-ins).
+    tf.registerBackend('cpucopy', () => new MathBackendCPU());
+    tf.copyRegisteredKernels('cpu', 'cpucopy');
+    hm.installAsBuiltins({backends: ['cpu']});
+    const x = tf.randomUniform([1, 7, 7, 2], -1, 1, 'float32', 16) as tf.Tensor4D;
+    const w = tf.randomUniform([3, 3, 2, 2], -1, 1, 'float32', 17) as tf.Tensor4D;
+    const loss = (dilations: number) => (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', dilations)));
+    const onCpu = tf.grads(loss(1))([x, w]);
+    const data = await Promise.all(onCpu.map((g) => g.data()));
+    await tf.setBackend('cpucopy');
+    try {
+      const [x2, w2] = [tf.tensor(x.dataSync(), x.shape), tf.tensor(w.dataSync(), w.shape)];
+      expect(() => tf.grads(loss(2))([x2, w2])).toThrow(/dilation rates greater than 1/);
+      const onCopy = tf.grads(loss(1))([x2, w2]);
+      onCopy.forEach((g, i) => expect(maxRelDiff(g, tf.tensor(data[i], g.shape))).toBeLessThan(1e-5));
+    } finally {
+      await tf.setBackend('cpu');
+      tf.removeBackend('cpucopy');
+    }
+    tf.dispose([x, w, ...onCpu]);
   });
 });
