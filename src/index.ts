@@ -7,7 +7,10 @@ export {conv2d, fused, maxPool} from './ops';
 export type {FusedConv2DArgs} from './ops';
 export {KERNEL_TABLE, BACKENDS} from './kernel_table';
 export type {KernelRow, BackendName} from './kernel_table';
-export {registerHandmadeKernels} from './register';
+export {registerHandmadeKernels, installAsBuiltins, uninstallBuiltins, builtinsInstalledOn}
+    from './register';
+export type {InstallOptions} from './register';
+export * as layers from './layers';
 export * from '../kernels/names';
 export {scratchStats, releaseScratch, SCRATCH_LIMIT_BYTES} from '../kernels/cpu/scratch';
 export {compare, tolerances} from './compare/compare';

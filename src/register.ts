@@ -28,3 +28,8 @@ export function registerHandmadeKernels(): void {
 }
 
 registerHandmadeKernels();
+
+// Routing tfjs's own kernel names to the handmade kernels: the registry calls for it live in
+// builtins.ts, which this module owns.
+export {builtinsInstalledOn, installAsBuiltins, uninstallBuiltins} from './builtins';
+export type {InstallOptions} from './builtins';

@@ -1,0 +1,183 @@
+// Adapters that let the handmade kernels answer to tfjs's own kernel names (Conv2D,
+// Conv2DBackpropInput, Conv2DBackpropFilter, FusedConv2D, MaxPool, MaxPoolGrad), and gradients
+// for those names that keep dimRoundingMode and allow dilations. register.ts installs them.
+//
+// What the adapters translate:
+// - tfjs's backprop kernels get no `dilations` attribute from tfjs's ops: default 1. The
+//   gradients below pass the forward's dilations (and dimRoundingMode), which tfjs's own drop.
+// - tfjs's MaxPool has one output; HandmadeMaxPool has two [y, argmax]: argmax is released.
+// - tfjs's MaxPoolGrad takes {dy, input, output}; HandmadeMaxPoolGrad takes {dy, argmax}: the
+//   argmax is recomputed by the handmade forward on `input` (same tie rule as tfjs's cpu: the
+//   first maximum wins), then dy is scattered to it.
+// - FusedConv2D's bias and preluActivationWeights may be absent; the handmade kernel takes them
+//   as optional inputs.
+// Each adapter looks the handmade kernel up on its own backend at call time, so any backend that
+// the kernel table lists (and register.ts registered) works the same way.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type {
+  GradConfig, KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo,
+} from '@tensorflow/tfjs-core';
+import * as names from '../kernels/names';
+import type {ConvAttrs, PoolAttrs} from '../kernels/names';
+
+/** tfjs's names that the adapters answer to, each with the handmade kernel behind it. */
+export const BUILTIN_NAMES = {
+  Conv2D: names.HandmadeConv2D,
+  Conv2DBackpropInput: names.HandmadeConv2DBackpropInput,
+  Conv2DBackpropFilter: names.HandmadeConv2DBackpropFilter,
+  FusedConv2D: names.HandmadeFusedConv2D,
+  MaxPool: names.HandmadeMaxPool,
+  MaxPoolGrad: names.HandmadeMaxPoolGrad,
+} as const;
+export type BuiltinName = keyof typeof BUILTIN_NAMES;
+export const BUILTIN_KERNEL_NAMES = Object.keys(BUILTIN_NAMES) as BuiltinName[];
+
+type Attrs = Record<string, unknown>;
+
+function runHandmade(name: string, backendName: string, inputs: NamedTensorInfoMap,
+                     backend: {}, attrs: object): TensorInfo | TensorInfo[] {
+  const kernel = tf.getKernel(name, backendName);
+  if (kernel == null) {
+    throw new Error(`installAsBuiltins: kernel '${name}' is not registered for backend ` +
+                    `'${backendName}'`);
+  }
+  return kernel.kernelFunc({inputs, backend, attrs: attrs as unknown as NamedAttrMap});
+}
+
+const release = (backend: {}, t: TensorInfo) => (backend as KernelBackend).disposeData(t.dataId);
+
+function convAttrs(a: Attrs): ConvAttrs {
+  return {strides: a.strides as ConvAttrs['strides'], pad: a.pad as ConvAttrs['pad'],
+          dataFormat: (a.dataFormat as ConvAttrs['dataFormat']) ?? 'NHWC',
+          dilations: (a.dilations as ConvAttrs['dilations']) ?? 1,
+          dimRoundingMode: (a.dimRoundingMode as ConvAttrs['dimRoundingMode']) ?? undefined};
+}
+
+function poolAttrs(a: Attrs): PoolAttrs {
+  return {filterSize: a.filterSize as PoolAttrs['filterSize'],
+          strides: a.strides as PoolAttrs['strides'], pad: a.pad as PoolAttrs['pad'],
+          dimRoundingMode: (a.dimRoundingMode as PoolAttrs['dimRoundingMode']) ?? undefined,
+          dataFormat: 'NHWC', dilations: 1};
+}
+
+/** The adapter kernel for tfjs's `name` on `backendName`. */
+export function builtinAdapter(name: BuiltinName, backendName: string): KernelFunc {
+  const hm = BUILTIN_NAMES[name];
+  const run = (inputs: NamedTensorInfoMap, backend: {}, attrs: object) =>
+      runHandmade(hm, backendName, inputs, backend, attrs);
+  switch (name) {
+    case 'Conv2D':
+      return ({inputs, backend, attrs}) =>
+          run({x: inputs.x, filter: inputs.filter}, backend, convAttrs(attrs as Attrs));
+    case 'Conv2DBackpropInput':
+      return ({inputs, backend, attrs}) => run({dy: inputs.dy, filter: inputs.filter}, backend,
+          {...convAttrs(attrs as Attrs), inputShape: (attrs as Attrs).inputShape});
+    case 'Conv2DBackpropFilter':
+      return ({inputs, backend, attrs}) => run({x: inputs.x, dy: inputs.dy}, backend,
+          {...convAttrs(attrs as Attrs), filterShape: (attrs as Attrs).filterShape});
+    case 'FusedConv2D':
+      return ({inputs, backend, attrs}) => {
+        const a = attrs as Attrs;
+        const operands: NamedTensorInfoMap = {x: inputs.x, filter: inputs.filter};
+        if (inputs.bias != null) operands.bias = inputs.bias;
+        if (inputs.preluActivationWeights != null) {
+          operands.preluActivationWeights = inputs.preluActivationWeights;
+        }
+        return run(operands, backend, {...convAttrs(a), activation: a.activation ?? 'linear',
+                                       leakyreluAlpha: a.leakyreluAlpha ?? 0.2});
+      };
+    case 'MaxPool':
+      return ({inputs, backend, attrs}) => {
+        const [y, argmax] = run({x: inputs.x}, backend, poolAttrs(attrs as Attrs)) as TensorInfo[];
+        release(backend, argmax);
+        return y;
+      };
+    case 'MaxPoolGrad':
+      return ({inputs, backend, attrs}) => {
+        const a = poolAttrs(attrs as Attrs);
+        const input = inputs.input as TensorInfo;
+        const [y, argmax] = runHandmade(names.HandmadeMaxPool, backendName, {x: input}, backend,
+                                        a) as TensorInfo[];
+        release(backend, y);
+        const dx = run({dy: inputs.dy, argmax}, backend, {...a, inputShape: input.shape});
+        release(backend, argmax);
+        return dx;
+      };
+  }
+}
+
+// Gradients under tfjs's names. They run tfjs's kernel names (so the adapters serve them on
+// every backend where they are installed), passing the forward's dilations and dimRoundingMode.
+// On a backend where the adapters are not installed, `fallback` (the gradient registered before,
+// usually tfjs's own) answers instead, so that backend behaves exactly as without the override.
+
+type Fallback = (kernelName: string) => GradConfig | undefined;
+const runNamed = (name: string, inputs: Record<string, Tensor>, attrs: object) =>
+    tf.engine().runKernel(name, inputs, attrs as unknown as NamedAttrMap) as Tensor;
+
+function withFallback(config: GradConfig, installedOn: (backend: string) => boolean,
+                      fallback: Fallback): GradConfig {
+  return {
+    ...config,
+    gradFunc: (dy, saved, attrs) => {
+      const previous = fallback(config.kernelName);
+      if (!installedOn(tf.getBackend()) && previous != null) {
+        return previous.gradFunc(dy, saved, attrs);
+      }
+      return config.gradFunc(dy, saved, attrs);
+    },
+  };
+}
+
+export function builtinGradients(installedOn: (backend: string) => boolean,
+                                 fallback: Fallback): GradConfig[] {
+  const conv2dGrad: GradConfig = {
+    kernelName: 'Conv2D',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, [x, filter], attrs) => {
+      const a = convAttrs(attrs as Attrs);
+      return {
+        x: () => runNamed('Conv2DBackpropInput', {dy: dy as Tensor, filter},
+                          {...a, inputShape: x.shape}),
+        filter: () => runNamed('Conv2DBackpropFilter', {x, dy: dy as Tensor},
+                               {...a, filterShape: filter.shape}),
+      };
+    },
+  };
+  const backpropInputGrad: GradConfig = {
+    kernelName: 'Conv2DBackpropInput',
+    inputsToSave: ['dy', 'filter'],
+    gradFunc: (ddx, [dy, filter], attrs) => {
+      const a = convAttrs(attrs as Attrs);
+      return {
+        dy: () => runNamed('Conv2D', {x: ddx as Tensor, filter}, a),
+        filter: () => runNamed('Conv2DBackpropFilter', {x: ddx as Tensor, dy},
+                               {...a, filterShape: filter.shape}),
+      };
+    },
+  };
+  const backpropFilterGrad: GradConfig = {
+    kernelName: 'Conv2DBackpropFilter',
+    inputsToSave: ['x', 'dy'],
+    gradFunc: (ddW, [x, dy], attrs) => {
+      const a = convAttrs(attrs as Attrs);
+      return {
+        x: () => runNamed('Conv2DBackpropInput', {dy, filter: ddW as Tensor},
+                          {...a, inputShape: x.shape}),
+        dy: () => runNamed('Conv2D', {x, filter: ddW as Tensor}, a),
+      };
+    },
+  };
+  const maxPoolGrad: GradConfig = {
+    kernelName: 'MaxPool',
+    inputsToSave: ['x'],
+    outputsToSave: [true],
+    gradFunc: (dy, [x, y], attrs) => ({
+      x: () => runNamed('MaxPoolGrad', {dy: dy as Tensor, input: x, output: y},
+                        poolAttrs(attrs as Attrs)),
+    }),
+  };
+  return [conv2dGrad, backpropInputGrad, backpropFilterGrad, maxPoolGrad]
+      .map((g) => withFallback(g, installedOn, fallback));
+}

@@ -1,0 +1,112 @@
+// installAsBuiltins / uninstallBuiltins: route tfjs's own kernel names to the handmade kernels
+// (builtin_adapters.ts), and back. This module belongs to register.ts (which re-exports it): with
+// it, they are the only callers of tfjs's kernel and gradient registries.
+//
+// Every registration replaced is saved once (the KernelConfig / GradConfig object itself, or
+// undefined where there was none) and restored exactly: unregister, then register the saved
+// object, so tf.getKernel / tf.getGradient return the very objects they returned before.
+// - Calling installAsBuiltins again is safe: a registration that is still ours is left alone.
+//   If something registered over ours in between (importing a tfjs backend or tfjs-layers after
+//   this package does that), that newer registration becomes the one uninstallBuiltins restores,
+//   and ours goes back on top.
+// - A later call with other backends installs those and restores the ones no longer named.
+// - uninstallBuiltins leaves alone a registration that is no longer ours (someone registered
+//   over it since), and is a no-op when nothing is installed.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type {GradConfig, KernelConfig} from '@tensorflow/tfjs-core';
+import {BUILTIN_KERNEL_NAMES, builtinAdapter, builtinGradients} from './builtin_adapters';
+import {BACKENDS, KERNEL_TABLE} from './kernel_table';
+
+interface Saved<T> { ours: T; previous: T | undefined; }
+const savedKernels = new Map<string, Saved<KernelConfig>>();  // key: `${backend}/${kernelName}`
+const savedGradients = new Map<string, Saved<GradConfig>>();
+const installedBackends = new Set<string>();
+
+export interface InstallOptions {
+  /** Backends to route; default: every backend of the kernel table. */
+  backends?: readonly string[];
+}
+
+function restoreKernel(key: string): void {
+  const entry = savedKernels.get(key)!;
+  savedKernels.delete(key);
+  const {kernelName, backendName} = entry.ours;
+  if (tf.getKernel(kernelName, backendName) !== entry.ours) return;
+  tf.unregisterKernel(kernelName, backendName);
+  if (entry.previous != null) tf.registerKernel(entry.previous);
+}
+
+export function installAsBuiltins(options: InstallOptions = {}): void {
+  const backends = options.backends ?? BACKENDS;
+  if (!Array.isArray(backends) || backends.length === 0) {
+    throw new Error(`installAsBuiltins: backends must be a non-empty array of backend names, ` +
+                    `got ${JSON.stringify(backends)}`);
+  }
+  for (const b of backends) {
+    if (!(BACKENDS as readonly string[]).includes(b)) {
+      throw new Error(`installAsBuiltins: backend '${b}' has no handmade kernels; the kernel ` +
+                      `table has: ${BACKENDS.join(', ')}`);
+    }
+  }
+  for (const b of backends) {
+    const missing = KERNEL_TABLE.filter((row) => tf.getKernel(row.kernelName, b) == null);
+    if (missing.length > 0) {
+      throw new Error(`installAsBuiltins: the handmade kernels ${missing.map((r) => r.kernelName)
+          .join(', ')} are not registered for backend '${b}' (import tfjs-handmade first)`);
+    }
+  }
+  for (const b of [...installedBackends]) {
+    if (backends.includes(b)) continue;
+    for (const name of BUILTIN_KERNEL_NAMES) restoreKernel(`${b}/${name}`);
+    installedBackends.delete(b);
+  }
+  for (const backendName of backends) {
+    for (const kernelName of BUILTIN_KERNEL_NAMES) {
+      const key = `${backendName}/${kernelName}`;
+      const current = tf.getKernel(kernelName, backendName);
+      let entry = savedKernels.get(key);
+      if (entry != null && current === entry.ours) continue;
+      if (entry == null) {
+        entry = {ours: {kernelName, backendName, kernelFunc: builtinAdapter(kernelName, backendName)},
+                 previous: current};
+        savedKernels.set(key, entry);
+      } else {
+        entry.previous = current;
+      }
+      if (current != null) tf.unregisterKernel(kernelName, backendName);
+      tf.registerKernel(entry.ours);
+    }
+    installedBackends.add(backendName);
+  }
+  const gradients = builtinGradients((b) => installedBackends.has(b),
+                                     (name) => savedGradients.get(name)?.previous);
+  for (const ours of gradients) {
+    const current = tf.getGradient(ours.kernelName);
+    const entry = savedGradients.get(ours.kernelName);
+    if (entry != null && current === entry.ours) continue;
+    if (entry == null) {
+      savedGradients.set(ours.kernelName, {ours, previous: current});
+    } else {
+      entry.previous = current;
+    }
+    tf.registerGradient(savedGradients.get(ours.kernelName)!.ours);
+  }
+}
+
+export function uninstallBuiltins(): void {
+  for (const key of [...savedKernels.keys()]) restoreKernel(key);
+  for (const [name, entry] of [...savedGradients]) {
+    savedGradients.delete(name);
+    if (tf.getGradient(name) !== entry.ours) continue;
+    tf.unregisterGradient(name);
+    if (entry.previous != null) tf.registerGradient(entry.previous);
+  }
+  installedBackends.clear();
+}
+
+/** The backends on which tfjs's kernel names currently run the handmade kernels. */
+export function builtinsInstalledOn(): string[] {
+  return [...installedBackends].filter((b) => BUILTIN_KERNEL_NAMES.every(
+      (name) => tf.getKernel(name, b) === savedKernels.get(`${b}/${name}`)?.ours));
+}

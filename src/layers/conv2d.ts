@@ -1,0 +1,169 @@
+// hm.layers.conv2d: a drop-in for tf.layers.conv2d that runs hm.fused.conv2d, natively in either
+// layout (channelsFirst runs the kernels in NCHW, with no transposes), trains with dilations
+// (tfjs's own conv layer cannot) and with groups (tfjs's has none).
+//
+// Argument handling is tfjs-layers' own: the layer builds a private tf.layers.conv2d from the same
+// arguments (never applied, so it holds no weights) and takes from it the parsed initializers,
+// regularizers, constraints and activation, and its getConfig. So every spelling tf.layers.conv2d
+// accepts ('glorotUniform', an Initializer, a {className, config} dict from a saved model, ...)
+// is accepted here, and the config keys are tf.layers.Conv2D's, plus `groups`.
+// The parsed objects are protected fields of tfjs-layers' Conv2D, read through ConvInternals
+// (their names are stable across tfjs-layers 4.x).
+
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type {Shape} from '@tensorflow/tfjs-layers/dist/keras_format/common';
+import type {ConvLayerArgs} from '@tensorflow/tfjs-layers/dist/layers/convolutional';
+import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
+import type {Constraint} from '@tensorflow/tfjs-layers/dist/constraints';
+import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
+import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
+import {convGeometry} from '../../kernels/geometry';
+import type {Activation, DataFormat, Pair} from '../../kernels/names';
+import {fused} from '../ops';
+
+export interface HandmadeConv2DLayerArgs extends ConvLayerArgs {
+  /** Split the input channels into `groups` groups, each convolved with filters / groups
+   *  filters. The kernel has shape [kh, kw, inChannels / groups, filters]. Default 1. */
+  groups?: number;
+}
+
+interface ActivationFn { apply(x: tf.Tensor): tf.Tensor; getClassName(): string; }
+interface ConvInternals {
+  activation: ActivationFn;
+  kernelInitializer: Initializer;
+  biasInitializer: Initializer;
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+  kernelConstraint?: Constraint;
+  biasConstraint?: Constraint;
+  activityRegularizer?: Regularizer;
+}
+
+/** tfjs-layers activations the fused kernel applies itself; any other runs after it. */
+const FUSED: Record<string, Activation> = {
+  linear: 'linear', relu: 'relu', relu6: 'relu6', elu: 'elu', sigmoid: 'sigmoid',
+};
+
+const fmt = (shape: ReadonlyArray<number | null>) => `[${shape.join(',')}]`;
+
+/** Keys of the arguments that are the base layer's, not the convolution's. */
+const BASE_KEYS = ['inputShape', 'batchInputShape', 'batchSize', 'dtype', 'name', 'trainable',
+                   'weights', 'inputDType', 'groups'];
+
+export class HandmadeConv2D extends tfl.layers.Layer {
+  static className = 'HandmadeConv2D';
+  readonly groups: number;
+  private readonly parsed: ConvInternals;  // the parsed arguments, held by a tf.layers.Conv2D
+  private readonly conf: tf.serialization.ConfigDict;
+  private kernel: tfl.LayerVariable | null = null;
+  private bias: tfl.LayerVariable | null = null;
+
+  constructor(args: HandmadeConv2DLayerArgs) {
+    super(args);
+    const groups = args.groups ?? 1;
+    if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) {
+      throw new Error(`hm.layers.conv2d: groups must be a positive integer, got ` +
+                      JSON.stringify(args.groups));
+    }
+    if (typeof args.filters === 'number' && args.filters % groups !== 0) {
+      throw new Error(`hm.layers.conv2d: groups (${groups}) must divide filters (${args.filters})`);
+    }
+    this.groups = groups;
+    const convArgs: Record<string, unknown> = {...args};
+    for (const k of BASE_KEYS) delete convArgs[k];
+    // Named after this layer so that it takes no name from tf.layers' counters.
+    const spec = tfl.layers.conv2d({...convArgs, name: `${this.name}_args`} as ConvLayerArgs);
+    this.parsed = spec as unknown as ConvInternals;
+    this.conf = spec.getConfig();
+    if (this.parsed.activityRegularizer != null) {
+      this.activityRegularizer = this.parsed.activityRegularizer;
+    }
+    this.inputSpec = [{ndim: 4}];
+  }
+
+  private get dataFormat(): DataFormat {
+    return this.conf.dataFormat === 'channelsFirst' ? 'NCHW' : 'NHWC';
+  }
+  private get kernelSize(): Pair { return this.conf.kernelSize as Pair; }
+  private get strides(): Pair { return this.conf.strides as Pair; }
+  private get dilations(): Pair {
+    const d = this.conf.dilationRate as number | number[];
+    return typeof d === 'number' ? [d, d] : [d[0], d[1] ?? d[0]];
+  }
+  private get padding(): 'same' | 'valid' { return this.conf.padding as 'same' | 'valid'; }
+  private get filters(): number { return this.conf.filters as number; }
+  private get useBias(): boolean { return this.conf.useBias as boolean; }
+
+  private inChannels(inputShape: Shape): number {
+    const c = inputShape[this.dataFormat === 'NHWC' ? 3 : 1];
+    if (inputShape.length !== 4 || c == null) {
+      throw new Error(`hm.layers.conv2d (${this.name}): expects a rank-4 input with a known ` +
+                      `channel axis (${this.dataFormat}), got input shape ${fmt(inputShape)}`);
+    }
+    if (c % this.groups !== 0) {
+      throw new Error(`hm.layers.conv2d (${this.name}): groups (${this.groups}) must divide the ` +
+                      `input's ${c} channels (input shape ${fmt(inputShape)}, ${this.dataFormat})`);
+    }
+    return c;
+  }
+
+  build(inputShape: Shape | Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const inC = this.inChannels(shape);
+    const p = this.parsed;
+    this.kernel = this.addWeight(
+        'kernel', [...this.kernelSize, inC / this.groups, this.filters], 'float32',
+        p.kernelInitializer, p.kernelRegularizer, true, p.kernelConstraint);
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', [this.filters], 'float32', p.biasInitializer,
+                                 p.biasRegularizer, true, p.biasConstraint);
+    }
+    const axis = this.dataFormat === 'NHWC' ? 3 : 1;
+    this.inputSpec = [{ndim: 4, axes: {[axis]: inC}}];
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const inC = this.inChannels(shape);
+    const nchw = this.dataFormat === 'NCHW';
+    const [h, w] = nchw ? [shape[2], shape[3]] : [shape[1], shape[2]];
+    let outH: number | null = null;
+    let outW: number | null = null;
+    if (h != null && w != null) {
+      const xShape = nchw ? [1, inC, h, w] : [1, h, w, inC];
+      const g = convGeometry(xShape, [...this.kernelSize, inC / this.groups, this.filters], {
+        strides: this.strides, pad: this.padding, dataFormat: this.dataFormat,
+        dilations: this.dilations,
+      });
+      [outH, outW] = [g.outHeight, g.outWidth];
+    }
+    return nchw ? [shape[0], this.filters, outH, outW] : [shape[0], outH, outW, this.filters];
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const act = this.parsed.activation;
+      const fusedAct = FUSED[act.getClassName()];
+      const y = fused.conv2d({
+        x, filter: this.kernel!.read() as tf.Tensor4D, strides: this.strides,
+        pad: this.padding, dataFormat: this.dataFormat, dilations: this.dilations,
+        bias: this.bias?.read(), activation: fusedAct ?? 'linear',
+      });
+      return fusedAct != null ? y : act.apply(y);
+    });
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    const conv = {...this.conf};
+    for (const k of BASE_KEYS) delete conv[k];
+    return {...conv, ...super.getConfig(), groups: this.groups};
+  }
+}
+tf.serialization.registerClass(HandmadeConv2D);
+
+export function conv2d(args: HandmadeConv2DLayerArgs): HandmadeConv2D {
+  return new HandmadeConv2D(args);
+}
