@@ -6,6 +6,7 @@ import '../../src/index';
 import * as behaviour from '../cases/behaviour';
 import {convCase, poolCase} from '../cases/bodies';
 import {fusedCase} from '../cases/fused';
+import {layersTrainCase, overrideCase} from '../cases/override';
 import type {PageApi, PageOptions} from './page_api';
 
 async function setBackend(name: 'webgl' | 'cpu'): Promise<void> {
@@ -27,5 +28,7 @@ window.hmTest = {
   convCase,
   poolCase,
   fusedCase,
+  overrideCase,
+  layersTrainCase,
   ...behaviour,
 } satisfies PageApi;

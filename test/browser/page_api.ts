@@ -3,6 +3,7 @@
 import type * as behaviour from '../cases/behaviour';
 import type * as bodies from '../cases/bodies';
 import type * as fused from '../cases/fused';
+import type * as override from '../cases/override';
 
 export interface PageOptions {
   backend: 'webgl' | 'cpu';
@@ -21,6 +22,8 @@ export interface PageApi {
   convCase: typeof bodies.convCase;
   poolCase: typeof bodies.poolCase;
   fusedCase: typeof fused.fusedCase;
+  overrideCase: typeof override.overrideCase;
+  layersTrainCase: typeof override.layersTrainCase;
   repeatConvCase: typeof behaviour.repeatConvCase;
   repeatPoolCase: typeof behaviour.repeatPoolCase;
   leakChecks: typeof behaviour.leakChecks;
