@@ -33,7 +33,8 @@ export async function serveDemo(options: {host?: string; port?: number} = {}): P
     // A first build here, so a broken bundle fails now rather than as a blank page.
     await ctx.rebuild();
     const host = options.host ?? '127.0.0.1';
-    const served = await ctx.serve({servedir: __dirname, host, port: options.port ?? 8000});
+    // No port given: esbuild takes 8000, or the next free one.
+    const served = await ctx.serve({servedir: __dirname, host, port: options.port});
     return {url: `http://${host}:${served.port}/`, stop: () => ctx.dispose()};
   } catch (e) {
     await ctx.dispose();
