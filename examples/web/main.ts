@@ -155,14 +155,16 @@ function disposeModel(m: tfl.LayersModel): void {
   m.dispose();
 }
 
-/** Runs `f` with tfjs's kernel names routed to the handmade kernels when the variant asks for it. */
+/** Runs `f` with tfjs's kernel names routed to the handmade kernels when the variant asks for it.
+ *  Counted, so a prediction from the drawing pad during such a training leaves the routing on. */
+let routed = 0;
 async function withVariant<T>(variant: Variant, f: () => Promise<T>): Promise<T> {
   if (variant !== 'builtins') return f();
-  hm.installAsBuiltins({backends: [tf.getBackend()]});
+  if (routed++ === 0) hm.installAsBuiltins({backends: [tf.getBackend()]});
   try {
     return await f();
   } finally {
-    hm.uninstallBuiltins();
+    if (--routed === 0) hm.uninstallBuiltins();
   }
 }
 
@@ -318,6 +320,7 @@ function drawProbabilities(probs: number[] | null): void {
 let data: {train: Split; test: Split};
 let model: tfl.LayersModel | null = null;
 let trainedVariant: Variant = 'handmade';
+let inside: {of: tfl.LayersModel; model: tfl.LayersModel} | null = null;
 
 async function train(): Promise<void> {
   const steps = Math.max(1, Number(input('steps').value) | 0);
@@ -408,11 +411,16 @@ async function showDigit(): Promise<void> {
   const index = Math.max(0, Math.min(data.test.n - 1, Number(input('digit-index').value) | 0));
   const pixels = data.test.xs.subarray(index * 784, (index + 1) * 784);
   drawGray($<HTMLCanvasElement>('digit'), pixels);
-  const inside = tfl.model({inputs: model.inputs,
-                            outputs: [model.layers[0].output, model.layers[2].output,
-                                      model.outputs[0]] as tfl.SymbolicTensor[]});
+  // A model over the same layers (it holds no weights of its own) that also returns both conv outputs.
+  if (inside?.of !== model) {
+    inside = {of: model, model: tfl.model({
+      inputs: model.inputs,
+      outputs: [model.layers[0].output, model.layers[2].output, model.outputs[0]] as tfl.SymbolicTensor[],
+    })};
+  }
   const x = tf.tensor4d(pixels, [1, 28, 28, 1]);
-  const outputs = await withVariant(trainedVariant, async () => inside.predict(x) as tf.Tensor[]);
+  const withMaps = inside.model;
+  const outputs = await withVariant(trainedVariant, async () => withMaps.predict(x) as tf.Tensor[]);
   const [maps1, maps2, probs] = await Promise.all(outputs.map((t) => t.data()));
   tf.dispose([x, ...outputs]);
   const showMaps = (id: string, values: ArrayLike<number>, shape: number[], scale: number,

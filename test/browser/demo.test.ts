@@ -33,9 +33,9 @@ beforeAll(async () => {
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(`${server.url}?steps=${STEPS}&batch=${BATCH}&timeSteps=2&repeats=1`);
   await page.waitForFunction(() => window.demo?.done === true, undefined,
-                             {timeout: 150000, polling: 500});
+                             {timeout: 240000, polling: 500});
   state = await page.evaluate(() => window.demo);
-}, 180000);
+}, 300000);
 
 afterAll(async () => {
   await browser?.close();
