@@ -46,8 +46,9 @@ export interface ChromiumPage {
   close(): Promise<void>;
 }
 
-/** Launches Chromium, checks for WebGL2, and loads `script` into a blank page. */
-export async function openChromiumPage(script: string): Promise<ChromiumPage> {
+/** Launches Chromium with CHROMIUM_ARGS and checks that a page gets a WebGL2 context; the caller
+ *  closes the browser. */
+export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH}. ${INSTALL_HINT}`);
   const {chromium} = await import('playwright-core');
   let browser: Browser;
@@ -58,14 +59,28 @@ export async function openChromiumPage(script: string): Promise<ChromiumPage> {
   }
   try {
     const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
     await page.setContent('<!doctype html><html><body></body></html>');
     const webgl2 = await page.evaluate(() => document.createElement('canvas').getContext('webgl2') != null);
+    await page.close();
     if (!webgl2) {
       throw new Error(`Chromium at ${CHROMIUM_PATH} gives no WebGL2 context (flags: ` +
                       `${CHROMIUM_ARGS.join(' ')}). ${INSTALL_HINT}`);
     }
+    return browser;
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+}
+
+/** Launches Chromium, checks for WebGL2, and loads `script` into a blank page. */
+export async function openChromiumPage(script: string): Promise<ChromiumPage> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setContent('<!doctype html><html><body></body></html>');
     await page.addScriptTag({content: script});
     return {page, errors, close: () => browser.close()};
   } catch (e) {
