@@ -37,6 +37,16 @@ export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvG
   const pairRows = oneColumn && g.strideHeight === g.dilationHeight;
   const rowView = (b: number, yR: number) =>
       positionsView(y, outChannels, (b * outHeight + yR) * outWidth, 0);
+  // Otherwise gemmWindows takes a band of output rows at once (about 256 positions, so that few
+  // tiles of four are short), its windows' offsets from the band's first listed once.
+  const bandRows = Math.max(1, Math.min(outHeight, Math.ceil(256 / outWidth)));
+  const bandOffsets = new Int32Array(bandRows * outWidth);
+  for (let r = 0, i = 0; r < bandRows; r++) {
+    for (let yC = 0; yC < outWidth; yC++, i++) {
+      bandOffsets[i] = (r * g.strideHeight * paddedWidth + yC * g.strideWidth) * inChannels;
+    }
+  }
+  const band: WindowsView = {...windows, rowOffsets: bandOffsets};
   for (let b = 0; b < g.batchSize; b++) {
     copyIntoPadded(x, g, b, image);
     for (let yR = 0; yR < outHeight; yR++) {
@@ -47,7 +57,10 @@ export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvG
       } else if (oneColumn) {
         gemvWindows(outWidth, k, windows, w, rowView(b, yR));
       } else {
-        gemmWindows(outWidth, outChannels, k, windows, w, rowView(b, yR));
+        band.offset = windows.offset;
+        const rows = Math.min(bandRows, outHeight - yR);
+        gemmWindows(rows * outWidth, outChannels, k, band, w, rowView(b, yR));
+        yR += rows - 1;
       }
     }
   }

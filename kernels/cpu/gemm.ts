@@ -114,10 +114,12 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
 }
 
 /** Rows of an im2col matrix read in place from a padded image: row i, column s * segmentLength + t
- *  (t < segmentLength) at offset + i * rowStride + s * segmentStride + t. */
+ *  (t < segmentLength) at offset + i * rowStride + s * segmentStride + t, or, when rowOffsets is
+ *  set (for gemmWindows), at offset + rowOffsets[i] + s * segmentStride + t. */
 export interface WindowsView {
   data: Float32Array;
   offset: number;
+  rowOffsets?: Int32Array;
   rowStride: number;
   segmentLength: number;
   segmentStride: number;
@@ -170,7 +172,7 @@ export function gemmWindows(m: number, n: number, k: number, a: WindowsView, pb:
     const kc = Math.min(slice, k - k0);
     macroKernel(m, n, kc, {
       data: a.data, base: a.offset + (k0 / a.segmentLength) * a.segmentStride,
-      tileStep: MR * a.rowStride, rowStep: a.rowStride, kStep: 1,
+      tileStep: MR * a.rowStride, rowStep: a.rowStride, rowOffsets: a.rowOffsets, kStep: 1,
       segmentLength: a.segmentLength, segmentJump: a.segmentStride - a.segmentLength,
     }, k0 === 0 ? pb : pb.subarray(k0 * paddedN), c, 0, 0, k0 > 0);
   }

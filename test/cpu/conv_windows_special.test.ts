@@ -1,6 +1,7 @@
 // The cpu input gradient computed as a forward convolution of dy by the rotated filter
 // (inputGradientIsConv), and the one-output-channel kernels of the windowed forward
-// (gemvWindows, gemvWindowsPair), against the float64 reference. Geometries sit on both sides
+// (gemvWindows, gemvWindowsPair) and bands of output rows (gemmWindows with an offset per
+// window), against the float64 reference. Geometries sit on both sides
 // of each dispatch condition: stride and dilation 1, one group, at most 16 input channels, a
 // window row within one GEMM slice, and the rows paired when stride = dilation along rows.
 
@@ -34,6 +35,8 @@ const INPUT_GRADIENT_CASES: Case[] = [
   {xShape: [2, 8, 7, 1], filterShape: [3, 3, 1, 8], attrs: s1('valid'), asConv: true},
   {xShape: [2, 6, 5, 1], filterShape: [1, 3, 1, 2], attrs: s1('same'), asConv: true},
   {xShape: [1, 1, 7, 6], filterShape: [4, 2, 1, 5], attrs: s1('same', 'NCHW'), asConv: true},
+  // Bands of output rows in gemmWindows: 60 rows of 5 in bands of 52, the last one short.
+  {xShape: [1, 60, 5, 2], filterShape: [3, 3, 2, 5], attrs: s1('same'), asConv: true},
   // A padding beyond fh - 1 (rows of dy no window reaches) and uneven explicit padding.
   {xShape: [2, 5, 6, 1], filterShape: [3, 3, 1, 2], attrs: s1(4), asConv: true},
   {xShape: [2, 7, 6, 3], filterShape: [3, 2, 3, 4],
@@ -79,6 +82,26 @@ const ONE_CHANNEL_FORWARD: {xShape: number[]; filterShape: number[]; attrs: Conv
    attrs: {strides: 1, pad: 'valid', dataFormat: NHWC, dilations: [2, 1]}},         // dilation 2: single rows
   {xShape: [1, 6, 7, 1], filterShape: [1, 1, 1, 1], attrs: s1(1)},                   // one tap
 ];
+
+const BANDED_FORWARD: {xShape: number[]; filterShape: number[]; attrs: ConvAttrs}[] = [
+  // 150 output rows of 2 in bands of 128; stride 2 between the windows of a band's rows.
+  {xShape: [2, 300, 3, 2], filterShape: [3, 3, 2, 6],
+   attrs: {strides: 2, pad: 'same', dataFormat: NHWC, dilations: 1}},
+  {xShape: [1, 40, 7, 3], filterShape: [2, 3, 3, 5],
+   attrs: {strides: [1, 2], pad: 'valid', dataFormat: NHWC, dilations: [2, 1]}},
+];
+
+describe('cpu forward in bands of output rows (windows read in place), vs reference', () => {
+  test.each(BANDED_FORWARD.map((c) =>
+    [`x=${JSON.stringify(c.xShape)} f=${JSON.stringify(c.filterShape)} ${JSON.stringify(c.attrs)}`,
+     c] as const))('%s', (_, c) => {
+    const g = convGeometry(c.xShape, c.filterShape, c.attrs);
+    expect(windowsInPlace(g)).toBe(true);
+    const x = uniform(sizeOf(c.xShape), 9);
+    const filter = uniform(sizeOf(c.filterShape), 10);
+    expectClose(conv2dCpu(x, filter, g), conv2dReference(x, filter, g), g.outShape, RTOL, 'y');
+  });
+});
 
 describe('cpu forward with one output channel (windows read in place), vs reference', () => {
   test.each(ONE_CHANNEL_FORWARD.map((c) =>
