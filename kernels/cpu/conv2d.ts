@@ -13,10 +13,10 @@ import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
 /** y = conv2d(x, W), NHWC, without an im2col copy: image b is copied into a zero-padded buffer,
- *  where output row yR's windows are rows yC of the matrix read in place at
+ *  where the window of output (yR, yC) is the im2col row read in place at
  *  (yR * sH) * paddedWidth * C + yC * sW * C, one segment of fw * C values per window row.
  *  Needs one group, unit column dilation, the padded image within the im2col buffer and W within
- *  packWholeB (fitsWholeB); a single output channel takes gemvWindows. */
+ *  packWholeB (fitsWholeB). Also the input gradient's kernel at stride 1 (inputGradientAsConv). */
 export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry,
                                  y: Float32Array): void {
   const {inChannels, outHeight, outWidth, outChannels} = g;

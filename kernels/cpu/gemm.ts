@@ -130,10 +130,10 @@ export function fitsOneBlock(k: number, n: number): boolean {
   return k <= KC && n <= NC;
 }
 
-/** The most rows of B in one slice of packWholeB. Longer than gemm's KC: gemmWindows runs on one
- *  output row at a time, so each slice costs a pass over few rows of C, and a panel of NR columns
- *  is still 32 KiB (measured: the input gradient of [32,14,14,8] * [5,5,8,16], 400 rows of B,
- *  runs 10% faster in one slice than in two). */
+/** The most rows of B in one slice of packWholeB. Longer than gemm's KC: each slice of
+ *  gemmWindows costs a pass that reads and writes C again, and a panel of NR columns is still
+ *  32 KiB (measured: the input gradient of [32,14,14,8] * [5,5,8,16], 400 rows of B, ran 10%
+ *  faster in one slice than in two). */
 const WINDOWS_KC = 4 * KC;
 
 /** Rows of B in one slice of packWholeB: the most whole segments that fit WINDOWS_KC. */
@@ -186,9 +186,9 @@ export function gemvWindows(m: number, k: number, a: WindowsView, b: Float64Arra
   const data = a.data;
   const segmentLength = a.segmentLength;
   const segmentJump = a.segmentStride - segmentLength;
-  const cd = c.data;
   for (let i0 = 0; i0 < m; i0 += MR) {
-    // A short last tile repeats its first row for the missing ones, as in macroKernel.
+    // A short last tile reads its own rows again in place of the missing ones (inside A, as in
+    // macroKernel); their sums are dropped.
     const rows = Math.min(MR, m - i0);
     const r1 = (1 % rows) * a.rowStride, r2 = (2 % rows) * a.rowStride;
     const r3 = (3 % rows) * a.rowStride;
@@ -217,7 +217,7 @@ export function gemvWindowsPair(m: number, k: number, a: WindowsView, b: Float64
   const segmentLength = a.segmentLength;
   const segments = k / segmentLength;
   for (let i0 = 0; i0 < m; i0 += MR) {
-    const rows = Math.min(MR, m - i0);
+    const rows = Math.min(MR, m - i0);  // a short last tile as in gemvWindows
     const r1 = (1 % rows) * a.rowStride, r2 = (2 % rows) * a.rowStride;
     const r3 = (3 % rows) * a.rowStride;
     const tile = a.offset + i0 * a.rowStride;
