@@ -121,6 +121,48 @@ export function poolGeometry(xShape: number[], attrs: PoolAttrs): ConvGeometry {
   return fromInfo(info, dataFormat, [fh, fw, 1, channels]);
 }
 
+/**
+ * The forward convolution whose output is g's input gradient, for stride 1, dilation 1 and one
+ * group. With s = dl = 1, (2) reads yR = xR + p - wR; writing wR' = fh - 1 - wR,
+ *
+ *     dx[xR] = Σ_wR' dy[xR - (fh - 1 - p) + wR'] · W[fh - 1 - wR']
+ *
+ * which is (1) for the input dy, top padding fh - 1 - p, and the filter rotated by 180 degrees
+ * with its channel axes swapped, Wrot[wR', wC', d2, d1] = W[fh-1-wR', fw-1-wC', d1, d2]; its
+ * output is inH × inW × inC. (A padding above fh - 1 becomes a negative one: rows of dy that no
+ * window reaches.) The geometry is NHWC, whatever g's layout.
+ */
+export function inputGradientAsConv(g: ConvGeometry): ConvGeometry {
+  const top = g.filterHeight - 1 - g.padInfo.top;
+  const left = g.filterWidth - 1 - g.padInfo.left;
+  return {
+    batchSize: g.batchSize,
+    inHeight: g.outHeight,
+    inWidth: g.outWidth,
+    inChannels: g.outChannels,
+    outHeight: g.inHeight,
+    outWidth: g.inWidth,
+    outChannels: g.inChannels,
+    filterHeight: g.filterHeight,
+    filterWidth: g.filterWidth,
+    strideHeight: 1,
+    strideWidth: 1,
+    dilationHeight: 1,
+    dilationWidth: 1,
+    effectiveFilterHeight: g.filterHeight,
+    effectiveFilterWidth: g.filterWidth,
+    padInfo: {top, left, bottom: g.inHeight - 1 + g.filterHeight - top - g.outHeight,
+              right: g.inWidth - 1 + g.filterWidth - left - g.outWidth, type: 'EXPLICIT'},
+    groups: 1,
+    inChannelsPerGroup: g.outChannels,
+    outChannelsPerGroup: g.inChannels,
+    dataFormat: 'NHWC',
+    inShape: [g.batchSize, g.outHeight, g.outWidth, g.outChannels],
+    outShape: [g.batchSize, g.inHeight, g.inWidth, g.inChannels],
+    filterShape: [g.filterHeight, g.filterWidth, g.outChannels, g.inChannels],
+  };
+}
+
 /** Element strides of a 4-D tensor addressed as (b, row, col, channel) in either layout. */
 export interface Strides4 { b: number; r: number; c: number; d: number; }
 

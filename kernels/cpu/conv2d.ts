@@ -7,32 +7,61 @@ import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
 import type {Conv2DAttrs} from '../names';
 import {copyIntoPadded, filterView, inputToNhwc, outputFromNhwc, paddedSize, positionsView,
         windowsInPlace, zeroedPaddedImage} from './conv_common';
-import {gemm, gemmWindows, packWholeB, WindowsView} from './gemm';
+import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
 /** y = conv2d(x, W), NHWC, without an im2col copy: image b is copied into a zero-padded buffer,
- *  where output row yR's windows are rows yC of the matrix read in place at
- *  (yR * sH) * paddedWidth * C + yC * sW * C, one segment of fw * C values per window row. */
-function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry,
-                          y: Float32Array): void {
+ *  where the window of output (yR, yC) is the im2col row read in place at
+ *  (yR * sH) * paddedWidth * C + yC * sW * C, one segment of fw * C values per window row.
+ *  Needs one group, unit column dilation, the padded image within the im2col buffer and W within
+ *  packWholeB (fitsWholeB). Also the input gradient's kernel at stride 1 (inputGradientAsConv). */
+export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry,
+                                 y: Float32Array): void {
   const {inChannels, outHeight, outWidth, outChannels} = g;
   const paddedWidth = paddedSize(g)[1];
   const image = zeroedPaddedImage(g);
   const k = colWidth(g);
-  const pb = packWholeB(filterView(filter, g, 0), k, outChannels);
+  const segmentLength = g.filterWidth * inChannels;
+  // W packed for gemmWindows, or, for one output channel, W's one column (the filter itself).
+  const oneColumn = outChannels === 1;
+  const w = oneColumn ? Float64Array.from(filter.subarray(0, k)) :
+      packWholeB(filterView(filter, g, 0), k, outChannels, segmentLength);
   const windows: WindowsView = {
-    data: image, offset: 0, rowStride: g.strideWidth * inChannels,
-    segmentLength: g.filterWidth * inChannels,
+    data: image, offset: 0, rowStride: g.strideWidth * inChannels, segmentLength,
     segmentStride: g.dilationHeight * paddedWidth * inChannels,
   };
+  // With one output channel and stride = dilation along rows, output row yR + 1's windows are
+  // yR's one window row lower: gemvWindowsPair computes both rows from one read of the image.
+  const pairRows = oneColumn && g.strideHeight === g.dilationHeight;
+  const rowView = (b: number, yR: number) =>
+      positionsView(y, outChannels, (b * outHeight + yR) * outWidth, 0);
+  // Otherwise gemmWindows takes a band of output rows at once (about 256 positions, so that few
+  // tiles of four are short), its windows' offsets from the band's first listed once.
+  const bandRows = Math.max(1, Math.min(outHeight, Math.ceil(256 / outWidth)));
+  const bandOffsets = new Int32Array(bandRows * outWidth);
+  for (let r = 0, i = 0; r < bandRows; r++) {
+    for (let yC = 0; yC < outWidth; yC++, i++) {
+      bandOffsets[i] = (r * g.strideHeight * paddedWidth + yC * g.strideWidth) * inChannels;
+    }
+  }
+  const band: WindowsView = {...windows, rowOffsets: bandOffsets};
   for (let b = 0; b < g.batchSize; b++) {
     copyIntoPadded(x, g, b, image);
     for (let yR = 0; yR < outHeight; yR++) {
       windows.offset = yR * g.strideHeight * paddedWidth * inChannels;
-      gemmWindows(outWidth, outChannels, k, windows, pb,
-                  positionsView(y, outChannels, (b * outHeight + yR) * outWidth, 0));
+      if (pairRows && yR + 1 < outHeight) {
+        gemvWindowsPair(outWidth, k, windows, w, rowView(b, yR), rowView(b, yR + 1));
+        yR++;
+      } else if (oneColumn) {
+        gemvWindows(outWidth, k, windows, w, rowView(b, yR));
+      } else {
+        band.offset = windows.offset;
+        const rows = Math.min(bandRows, outHeight - yR);
+        gemmWindows(rows * outWidth, outChannels, k, band, w, rowView(b, yR));
+        yR += rows - 1;
+      }
     }
   }
 }

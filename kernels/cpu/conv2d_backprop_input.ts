@@ -1,19 +1,64 @@
 // HandmadeConv2DBackpropInput, cpu. dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over xR = yR*s - padTop + wR*dl (and columns alike)
 // As matrices, per group and chunk: dcol = dy · Wᵀ, then col2im scatters dcol back onto dx.
+// At stride 1 with few input channels, dx is instead the forward convolution of dy by the
+// rotated filter (geometry.ts, inputGradientAsConv): long dot products over dy's windows read in
+// place, where dy · Wᵀ would be a product of inner dimension outC and col2im a second pass.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
+import {convGeometry, ConvGeometry, inputGradientAsConv, sizeOf} from '../geometry';
 import type {Conv2DBackpropInputAttrs} from '../names';
-import {filterView, inputFromNhwc, outputToNhwc, positionsView, transposed} from './conv_common';
-import {gemm} from './gemm';
+import {conv2dWindowsCpu} from './conv2d';
+import {filterView, inputFromNhwc, outputToNhwc, paddedSize, positionsView,
+        transposed} from './conv_common';
+import {fitsWholeB, gemm} from './gemm';
 import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
 import {HostBackend, readFloat32, writeTensor} from './io';
-import {scratchFloat32} from './scratch';
+import {COL_BUFFER_FLOATS, scratchFloat32} from './scratch';
+
+/** Input channels up to which dx is computed as a forward convolution: then dx has at most four
+ *  column tiles of the micro-kernel, the case where the GEMM reads A in place, and dy · Wᵀ has
+ *  little inner dimension per output to amortise its im2col-sized result. */
+const MAX_CHANNELS_AS_CONV = 16;
+
+/** Whether dx is computed as conv2dWindowsCpu(dy, rotated W) of inputGradientAsConv(g). */
+export function inputGradientIsConv(g: ConvGeometry): boolean {
+  if (g.strideHeight !== 1 || g.strideWidth !== 1 || g.dilationHeight !== 1 ||
+      g.dilationWidth !== 1 || g.groups !== 1 || g.inChannels > MAX_CHANNELS_AS_CONV ||
+      im2colIsIdentity(g)) {
+    return false;
+  }
+  const t = inputGradientAsConv(g);
+  const [h, w] = paddedSize(t);
+  return fitsWholeB(colWidth(t), t.outChannels, t.filterWidth * t.inChannels) &&
+      h * w * t.inChannels <= COL_BUFFER_FLOATS;
+}
+
+/** Wrot[wR', wC', d2, d1] = W[fh-1-wR', fw-1-wC', d1, d2], in a scratch buffer. */
+function rotatedFilter(filter: Float32Array, g: ConvGeometry): Float32Array {
+  const {filterHeight: fh, filterWidth: fw, inChannels, outChannels} = g;
+  const rotated = scratchFloat32('filter.rotated', filter.length);
+  for (let wR = 0; wR < fh; wR++) {
+    for (let wC = 0; wC < fw; wC++) {
+      const src = ((fh - 1 - wR) * fw + (fw - 1 - wC)) * inChannels * outChannels;
+      const dst = (wR * fw + wC) * outChannels * inChannels;
+      for (let d1 = 0; d1 < inChannels; d1++) {
+        for (let d2 = 0; d2 < outChannels; d2++) {
+          rotated[dst + d2 * inChannels + d1] = filter[src + d1 * outChannels + d2];
+        }
+      }
+    }
+  }
+  return rotated;
+}
 
 export function conv2dBackpropInputCpu(dy: Float32Array, filter: Float32Array, g: ConvGeometry):
     Float32Array {
   const dyNhwc = outputToNhwc(dy, g);
   const dx = new Float32Array(sizeOf(g.inShape));  // NHWC [B, inH, inW, inC]
+  if (inputGradientIsConv(g)) {
+    conv2dWindowsCpu(dyNhwc, rotatedFilter(filter, g), inputGradientAsConv(g), dx);
+    return inputFromNhwc(dx, g);
+  }
   const positions = g.batchSize * g.outHeight * g.outWidth;
   const n = g.outChannelsPerGroup;
   if (im2colIsIdentity(g)) {

@@ -114,10 +114,12 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
 }
 
 /** Rows of an im2col matrix read in place from a padded image: row i, column s * segmentLength + t
- *  (t < segmentLength) at offset + i * rowStride + s * segmentStride + t. */
+ *  (t < segmentLength) at offset + i * rowStride + s * segmentStride + t, or, when rowOffsets is
+ *  set (for gemmWindows), at offset + rowOffsets[i] + s * segmentStride + t. */
 export interface WindowsView {
   data: Float32Array;
   offset: number;
+  rowOffsets?: Int32Array;
   rowStride: number;
   segmentLength: number;
   segmentStride: number;
@@ -128,21 +130,137 @@ export function fitsOneBlock(k: number, n: number): boolean {
   return k <= KC && n <= NC;
 }
 
-/** Packs B (k × n, fitsOneBlock) once for repeated gemmWindows calls; valid until the next
- *  gemm or packWholeB call. */
-export function packWholeB(b: MatrixView, k: number, n: number): Float64Array {
+/** The most rows of B in one slice of packWholeB. Longer than gemm's KC: each slice of
+ *  gemmWindows costs a pass that reads and writes C again, and a panel of NR columns is still
+ *  32 KiB (measured: the input gradient of [32,14,14,8] * [5,5,8,16], 400 rows of B, ran 10%
+ *  faster in one slice than in two). */
+const WINDOWS_KC = 4 * KC;
+
+/** Rows of B in one slice of packWholeB: the most whole segments that fit WINDOWS_KC. */
+function sliceWidth(segmentLength: number): number {
+  return Math.floor(WINDOWS_KC / segmentLength) * segmentLength;
+}
+
+/** True when packWholeB can hold B (k × n) in slices of whole segments of segmentLength, for
+ *  gemmWindows; any k, as long as one segment fits a slice and the slices fit the pack. */
+export function fitsWholeB(k: number, n: number, segmentLength: number): boolean {
+  return segmentLength <= WINDOWS_KC && n <= NC && k * Math.ceil(n / NR) * NR <= KC * NC;
+}
+
+/** Packs B (k × n, fitsWholeB) once for repeated gemmWindows calls with the same segmentLength:
+ *  slice after slice of whole segments (one slice when k <= WINDOWS_KC), each laid out as packB
+ *  lays out a block. Valid until the next gemm or packWholeB call. */
+export function packWholeB(b: MatrixView, k: number, n: number, segmentLength: number):
+    Float64Array {
   const pb = scratchFloat64('gemm.packB', KC * NC);
-  packB(b, 0, k, 0, n, n, pb);
+  const slice = sliceWidth(segmentLength);
+  const paddedN = Math.ceil(n / NR) * NR;
+  for (let k0 = 0; k0 < k; k0 += slice) {
+    const kc = Math.min(slice, k - k0);
+    packB(b, k0, kc, 0, n, n, pb.subarray(k0 * paddedN));
+  }
   return pb;
 }
 
-/** C[m × n] = A · B, A read in place through a WindowsView, B packed by packWholeB. */
+/** C[m × n] = A · B, A read in place through a WindowsView, B packed by packWholeB with
+ *  a.segmentLength: one macro-kernel pass per slice, the later ones adding into C. */
 export function gemmWindows(m: number, n: number, k: number, a: WindowsView, pb: Float64Array,
                             c: MatrixView): void {
-  macroKernel(m, n, k, {
-    data: a.data, base: a.offset, tileStep: MR * a.rowStride, rowStep: a.rowStride, kStep: 1,
-    segmentLength: a.segmentLength, segmentJump: a.segmentStride - a.segmentLength,
-  }, pb, c, 0, 0, false);
+  const slice = sliceWidth(a.segmentLength);
+  const paddedN = Math.ceil(n / NR) * NR;
+  for (let k0 = 0; k0 < k; k0 += slice) {
+    const kc = Math.min(slice, k - k0);
+    macroKernel(m, n, kc, {
+      data: a.data, base: a.offset + (k0 / a.segmentLength) * a.segmentStride,
+      tileStep: MR * a.rowStride, rowStep: a.rowStride, rowOffsets: a.rowOffsets, kStep: 1,
+      segmentLength: a.segmentLength, segmentJump: a.segmentStride - a.segmentLength,
+    }, k0 === 0 ? pb : pb.subarray(k0 * paddedN), c, 0, 0, k0 > 0);
+  }
+}
+
+/** c[i] = Σ_t A[i, t] · b[t] (C one column of m rows), A read in place through a WindowsView:
+ *  gemmWindows for n = 1, without the micro-kernel's three columns of zeros. Four rows at a time
+ *  share each b[t]; sums in float64 over the whole of k, rounded once. */
+export function gemvWindows(m: number, k: number, a: WindowsView, b: Float64Array, c: MatrixView):
+    void {
+  const data = a.data;
+  const segmentLength = a.segmentLength;
+  const segmentJump = a.segmentStride - segmentLength;
+  for (let i0 = 0; i0 < m; i0 += MR) {
+    // A short last tile reads its own rows again in place of the missing ones (inside A, as in
+    // macroKernel); their sums are dropped.
+    const rows = Math.min(MR, m - i0);
+    const r1 = (1 % rows) * a.rowStride, r2 = (2 % rows) * a.rowStride;
+    const r3 = (3 % rows) * a.rowStride;
+    let ai = a.offset + i0 * a.rowStride;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let t0 = 0; t0 < k; t0 += segmentLength, ai += segmentJump) {
+      for (let t = t0; t < t0 + segmentLength; t++, ai++) {
+        const bt = b[t];
+        s0 += data[ai] * bt; s1 += data[ai + r1] * bt; s2 += data[ai + r2] * bt;
+        s3 += data[ai + r3] * bt;
+      }
+    }
+    storeColumn(c, i0, rows, s0, s1, s2, s3);
+  }
+}
+
+/**
+ * Two gemvWindows at once, c0 = A0 · b and c1 = A1 · b, where A1's windows start one
+ * segmentStride after A0's: segment q of A1 is segment q + 1 of A0. Each of the S + 1 segments
+ * of the image they span is read once and serves c0 with b's segment q and c1 with segment
+ * q - 1, which halves the reads of A (two output rows of a convolution at stride = dilation).
+ */
+export function gemvWindowsPair(m: number, k: number, a: WindowsView, b: Float64Array,
+                                c0: MatrixView, c1: MatrixView): void {
+  const data = a.data;
+  const segmentLength = a.segmentLength;
+  const segments = k / segmentLength;
+  for (let i0 = 0; i0 < m; i0 += MR) {
+    const rows = Math.min(MR, m - i0);  // a short last tile as in gemvWindows
+    const r1 = (1 % rows) * a.rowStride, r2 = (2 % rows) * a.rowStride;
+    const r3 = (3 % rows) * a.rowStride;
+    const tile = a.offset + i0 * a.rowStride;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;  // c0's four rows
+    let u0 = 0, u1 = 0, u2 = 0, u3 = 0;  // c1's
+    for (let t = 0, ai = tile; t < segmentLength; t++, ai++) {  // segment 0: c0 only
+      const bt = b[t];
+      s0 += data[ai] * bt; s1 += data[ai + r1] * bt; s2 += data[ai + r2] * bt;
+      s3 += data[ai + r3] * bt;
+    }
+    for (let q = 1; q < segments; q++) {  // segments 1 .. S-1: both
+      const image = tile + q * a.segmentStride;
+      const b0 = q * segmentLength;
+      const b1 = b0 - segmentLength;
+      for (let t = 0; t < segmentLength; t++) {
+        const ai = image + t;
+        const a0 = data[ai], a1 = data[ai + r1], a2 = data[ai + r2], a3 = data[ai + r3];
+        const bt = b[b0 + t], bu = b[b1 + t];
+        s0 += a0 * bt; s1 += a1 * bt; s2 += a2 * bt; s3 += a3 * bt;
+        u0 += a0 * bu; u1 += a1 * bu; u2 += a2 * bu; u3 += a3 * bu;
+      }
+    }
+    const last = tile + segments * a.segmentStride;  // segment S: c1 only
+    const bLast = k - segmentLength;
+    for (let t = 0, ai = last; t < segmentLength; t++, ai++) {
+      const bu = b[bLast + t];
+      u0 += data[ai] * bu; u1 += data[ai + r1] * bu; u2 += data[ai + r2] * bu;
+      u3 += data[ai + r3] * bu;
+    }
+    storeColumn(c0, i0, rows, s0, s1, s2, s3);
+    storeColumn(c1, i0, rows, u0, u1, u2, u3);
+  }
+}
+
+/** Rows i0 .. i0 + rows - 1 of column c = s0, s1, s2, s3. */
+function storeColumn(c: MatrixView, i0: number, rows: number, s0: number, s1: number,
+                     s2: number, s3: number): void {
+  const cd = c.data;
+  const o = c.offset + i0 * c.rowStride;
+  cd[o] = s0;
+  if (rows > 1) cd[o + c.rowStride] = s1;
+  if (rows > 2) cd[o + 2 * c.rowStride] = s2;
+  if (rows > 3) cd[o + 3 * c.rowStride] = s3;
 }
 
 /** The transpose of a WindowsView over a whole image: row i (a window tap) at offset +
