@@ -61,35 +61,34 @@ export function median(xs: number[]): number {
 
 /** Warm-up, then the median of at least `runs` calls of each kernel (more for fast kernels, up
  *  to half a second each). The handmade and built-in calls alternate, so that both see the same
- *  machine load. A built-in call over the cap is timed by one call alone: on a host backend the
- *  warm-up call itself; on webgl, whose first call compiles shaders, the call after it. */
-export function timePair(handmade: KernelCall, builtin: KernelCall | null, opts: TimingOptions,
-                         firstCallIsTimed: boolean): {handmade: Timing; builtin: Timing | null} {
+ *  machine load. A kernel whose first call is over the cap is timed by that call alone: against
+ *  such a call, the shader compile a first webgl call includes is small, and a big shape on
+ *  SwiftShader or tfjs's cpu Conv2DBackpropFilter would otherwise take minutes. */
+export function timePair(handmade: KernelCall, builtin: KernelCall | null, opts: TimingOptions):
+    {handmade: Timing; builtin: Timing | null} {
+  const warmUp = (call: KernelCall, extra: number): number | null => {
+    const first = callOnce(call);
+    if (first > opts.capMs) return first;
+    let warm = first;
+    for (let i = 0; i < extra && warm < 300; i++) warm += callOnce(call);
+    return null;
+  };
+  const hmSingle = warmUp(handmade, 3);
+  const biSingle = builtin == null ? null : warmUp(builtin, 2);
+  const timeHandmade = hmSingle == null;
+  const timeBuiltin = builtin != null && biSingle == null;
   const hmSamples: number[] = [];
   const biSamples: number[] = [];
-  let warm = callOnce(handmade);
-  for (let i = 0; i < 3 && warm < 300; i++) warm += callOnce(handmade);
-  let biSingle: number | null = null;
-  if (builtin != null) {
-    const first = callOnce(builtin);
-    if (first > opts.capMs) {
-      biSingle = firstCallIsTimed ? first : callOnce(builtin);
-    } else {
-      let biWarm = first;
-      for (let i = 0; i < 2 && biWarm < 300; i++) biWarm += callOnce(builtin);
-    }
-  }
-  const timeBuiltin = builtin != null && biSingle == null;
   let hmSpent = 0;
   let biSpent = 0;
   const enough = (samples: number[], spent: number) =>
       samples.length >= opts.runs && (spent >= 500 || samples.length >= 50);
-  while (!enough(hmSamples, hmSpent) || (timeBuiltin && !enough(biSamples, biSpent))) {
-    if (!enough(hmSamples, hmSpent)) hmSpent += push(hmSamples, callOnce(handmade));
+  while ((timeHandmade && !enough(hmSamples, hmSpent)) || (timeBuiltin && !enough(biSamples, biSpent))) {
+    if (timeHandmade && !enough(hmSamples, hmSpent)) hmSpent += push(hmSamples, callOnce(handmade));
     if (timeBuiltin && !enough(biSamples, biSpent)) biSpent += push(biSamples, callOnce(builtin!));
   }
   return {
-    handmade: {ms: median(hmSamples), runs: hmSamples.length},
+    handmade: hmSingle != null ? {ms: hmSingle, runs: 1} : {ms: median(hmSamples), runs: hmSamples.length},
     builtin: biSingle != null ? {ms: biSingle, runs: 1} :
         timeBuiltin ? {ms: median(biSamples), runs: biSamples.length} : null,
   };
@@ -114,6 +113,7 @@ export function fmt(x: number | null, digits = 2): string {
 
 export function progressLine(r: Row): string {
   return `${r.backend} ${r.caseId} ${r.kernel.padEnd(30)} ${fmt(r.handmadeMs, 3).padStart(8)} ms` +
+      `${r.handmadeRuns === 1 ? ' (1 run)' : ''}` +
       ` vs ${fmt(r.builtinMs, 3).padStart(8)} ms${r.builtinRuns === 1 ? ' (1 run)' : ''}` +
       `  ratio ${r.ratio == null ? '-' : fmt(r.ratio) + 'x'}` +
       (r.gflops ? `  ${fmt(r.gflops.handmade)} GFLOP/s` : '');
@@ -124,7 +124,6 @@ export function progressLine(r: Row): string {
 export async function benchActiveBackend(opts: TimingOptions, onRow: (r: Row) => Promise<void> | void):
     Promise<Row[]> {
   const backend = tf.getBackend();
-  const firstCallIsTimed = backend !== 'webgl';
   const rows: Row[] = [];
   for (const c of CASES) {
     if (opts.only != null && !opts.only.includes(c.id)) continue;
@@ -133,7 +132,7 @@ export async function benchActiveBackend(opts: TimingOptions, onRow: (r: Row) =>
       if (opts.kernels != null && !opts.kernels.includes(p.kernel)) continue;
       const absent = tf.getKernel(p.builtin.kernelName, backend) == null;
       const skipped = !absent && skipBuiltin(backend, p, opts);
-      const t = timePair(p.handmade, absent || skipped ? null : p.builtin, opts, firstCallIsTimed);
+      const t = timePair(p.handmade, absent || skipped ? null : p.builtin, opts);
       const hm = t.handmade;
       const bi = t.builtin;
       const gf = (ms: number) => p.flops / ms / 1e6;
