@@ -8,8 +8,8 @@ import {BrowserPage, openPage} from './harness';
 
 
 const RTOL = 1e-4;
-// The whole conv and pool sweeps (about 25 s under SwiftShader on 2 cores: the shaders take
-// their geometry as uniforms, so each variant compiles once), and every other geometry fused.
+// The whole conv and pool sweeps (about 90 s under SwiftShader on 2 cores: the samplers bake
+// each shape in, so each geometry compiles its own shaders), and every other geometry fused.
 const WEBGL_CONV_CASES = every(CONV_CASES, 1);
 const WEBGL_POOL_CASES = every(POOL_CASES, 1);
 const WEBGL_FUSED_CASES = fusedCases(every(CONV_CASES, 2));

@@ -2,6 +2,10 @@
 // WebGL cannot scatter, so each dx cell gathers instead: it visits every window that contains it
 // (the (yR, wR) with xR = yR*s - padTop + wR*dl, solved in integers as in the conv input
 // gradient) and adds that window's dy if the window's argmax names this very tap.
+//
+// A second main() serves windows that tile the input without overlap (stride = window size,
+// dilation 1, the common 2x2/2): each dx cell then lies in at most one window, found by one
+// division, so the fragment reads one argmax and at most one dy instead of visiting every tap.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
@@ -32,15 +36,42 @@ void main() {
   setOutput(sum);
 }`;
 
+const TILED_MAIN = `
+void main() {
+  ivec4 o = outputBRCD();
+  int b = o.x;
+  int d = o.w;
+  // the one window holding (xR, xC): yR = (xR + padTop) / s, at tap wR = (xR + padTop) - yR*s
+  int xRPadded = o.y + pads.x;
+  int xCPadded = o.z + pads.y;
+  int yR = xRPadded / strides.x;
+  int yC = xCPadded / strides.y;
+  if (yR >= outSize.x || yC >= outSize.y) {
+    setOutput(0.0);
+    return;
+  }
+  int ownTap = (xRPadded - yR * strides.x) * filterSize.y + (xCPadded - yC * strides.y);
+  int tap = int(floor(readArgmax(b, yR, yC, d) + 0.5));
+  setOutput(tap == ownTap ? readDy(b, yR, yC, d) : 0.0);
+}`;
+
+/** Whether the windows tile the input without overlap: stride equal to the window, no dilation,
+ *  non-negative padding. Then TILED_MAIN applies. */
+export function windowsTile(g: ConvGeometry): boolean {
+  return g.strideHeight === g.filterHeight && g.strideWidth === g.filterWidth &&
+      g.dilationHeight === 1 && g.dilationWidth === 1 && g.padInfo.top >= 0 && g.padInfo.left >= 0;
+}
+
 export class MaxPoolGradProgram implements GPGPUProgram {
   variableNames = ['dy', 'argmax'];
   outputShape: number[];
   userCode: string;
-  enableShapeUniforms = true;
+  enableShapeUniforms = false;
   customUniforms: CustomUniforms = [...WINDOW_UNIFORMS];
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    this.userCode = [layoutGlsl(g.dataFormat, ['dy', 'argmax'], true), MAIN].join('\n');
+    this.userCode = [layoutGlsl(g.dataFormat, ['dy', 'argmax'], true),
+                     windowsTile(g) ? TILED_MAIN : MAIN].join('\n');
   }
 }
