@@ -16,8 +16,7 @@ export const conv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const g = convGeometry(x.shape, filter.shape, attrs as unknown as Conv2DAttrs);
   const gl = backend as WebGLBackend;
   if (g.dataFormat === 'NHWC' && g.groups === 1) {
-    return gl.runWebGLProgram(new Conv2DPackedProgram(g), [x, filter], 'float32',
-                              [...windowUniformValues(g), [g.inChannels]]);
+    return gl.runWebGLProgram(new Conv2DPackedProgram(g), [x, filter], 'float32');
   }
   return gl.runWebGLProgram(new Conv2DProgram(g), [x, filter], 'float32',
                             [...windowUniformValues(g), groupChannelValues(g)]);

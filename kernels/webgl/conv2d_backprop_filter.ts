@@ -18,8 +18,7 @@ export const conv2dBackpropFilterWebglKernel: KernelFunc = ({inputs, backend, at
   const g = convGeometry(x.shape, a.filterShape, a);
   const gl = backend as WebGLBackend;
   if (g.dataFormat === 'NHWC' && g.groups === 1) {
-    return gl.runWebGLProgram(new Conv2DBackpropFilterPackedProgram(g), [x, dy], 'float32',
-                              [...windowUniformValues(g), [g.batchSize]]);
+    return gl.runWebGLProgram(new Conv2DBackpropFilterPackedProgram(g), [x, dy], 'float32');
   }
   return gl.runWebGLProgram(
       new Conv2DBackpropFilterProgram(g), [x, dy], 'float32',

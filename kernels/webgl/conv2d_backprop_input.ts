@@ -18,8 +18,7 @@ export const conv2dBackpropInputWebglKernel: KernelFunc = ({inputs, backend, att
   const g = convGeometry(a.inputShape, filter.shape, a);
   const gl = backend as WebGLBackend;
   if (g.dataFormat === 'NHWC' && g.groups === 1) {
-    return gl.runWebGLProgram(new Conv2DBackpropInputPackedProgram(g), [dy, filter], 'float32',
-                              [...windowUniformValues(g), [g.outChannels]]);
+    return gl.runWebGLProgram(new Conv2DBackpropInputPackedProgram(g), [dy, filter], 'float32');
   }
   return gl.runWebGLProgram(new Conv2DBackpropInputProgram(g), [dy, filter], 'float32',
                             [...windowUniformValues(g), groupChannelValues(g)]);

@@ -1,13 +1,12 @@
-// Conv2DBackpropFilterPackedProgram: HandmadeConv2DBackpropFilter for NHWC without groups, on
-// packed textures. One fragment computes a 2x2 block of dW, channels (d1, d1+1) x (d2, d2+1) at
-// one tap (wR, wC), and walks the output columns two at a time: per step it reads one texel of
-// dy (columns yC, yC+1 x channels d2, d2+1) and one texel of x per column, 3 reads for 8
-// multiply-adds where the unpacked program makes 16.
+// Conv2DBackpropFilterPackedProgram: HandmadeConv2DBackpropFilter for NHWC without groups, with a
+// packed (RGBA) output. One fragment computes a 2x2 block of dW, channels (d1, d1+1) x (d2, d2+1)
+// at one tap (wR, wC): per output position it reads two values of x and two of dy for 4
+// multiply-adds, where one fragment per weight reads two for one. The inputs stay unpacked (see
+// conv2d_packed_program.ts).
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
-import {columnPairGlsl} from './packed';
-import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';
+import {windowConstantsGlsl} from './uniforms';
 
 const MAIN = `
 void main() {
@@ -16,21 +15,18 @@ void main() {
   int wC = o.y;
   int d1 = o.z;
   int d2 = o.w;
-  bool lastColumnOdd = (outSize.y & 1) == 1;
   vec4 sum = vec4(0.0);
   // dW[wR,wC,d1,d2] = Σ_{b,yR,yC} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · dy[b,yR,yC,d2]
   for (int b = 0; b < batchSize; b++) {
     for (int yR = 0; yR < outSize.x; yR++) {
       int xR = yR * strides.x - pads.x + wR * dilations.x;
       if (xR < 0 || xR >= inSize.x) continue;
-      for (int yC = 0; yC < outSize.y; yC += 2) {
-        // dy at (yC, d2), (yC, d2+1), (yC+1, d2), (yC+1, d2+1); column yC+1 may lie past the edge
-        vec4 g = getDy(b, yR, yC, d2);
-        if (lastColumnOdd && yC + 1 == outSize.y) g.zw = vec2(0.0);
+      for (int yC = 0; yC < outSize.y; yC++) {
         int xC = yC * strides.y - pads.y + wC * dilations.y;
-        vec2 x0 = xColumnPair(b, xR, xC, d1);               // x at column yC: (d1, d1+1)
-        vec2 x1 = xColumnPair(b, xR, xC + strides.y, d1);   // x at column yC+1
-        sum += x0.xxyy * g.xyxy + x1.xxyy * g.zwzw;
+        if (xC < 0 || xC >= inSize.y) continue;
+        vec2 xs = vec2(getX(b, xR, xC, d1), getX(b, xR, xC, d1 + 1));
+        vec2 g = vec2(getDy(b, yR, yC, d2), getDy(b, yR, yC, d2 + 1));
+        sum += xs.xxyy * g.xyxy;
       }
     }
   }
@@ -41,13 +37,12 @@ export class Conv2DBackpropFilterPackedProgram implements GPGPUProgram {
   variableNames = ['x', 'dy'];
   outputShape: number[];
   userCode: string;
-  packedInputs = true;
+  packedInputs = false;
   packedOutput = true;
   enableShapeUniforms = false;
-  customUniforms: CustomUniforms = [...WINDOW_UNIFORMS, {name: 'batchSize', type: 'int'}];
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.filterShape;
-    this.userCode = [columnPairGlsl('xColumnPair', 'x', 'inSize.y'), MAIN].join('\n');
+    this.userCode = [windowConstantsGlsl(g, {batchSize: g.batchSize}), MAIN].join('\n');
   }
 }

@@ -1,13 +1,13 @@
-// Conv2DBackpropInputPackedProgram: HandmadeConv2DBackpropInput for NHWC without groups, on
-// packed textures, as a gather (geometry.ts, equation (2)). One fragment computes a 2x2 block of
-// dx, input columns (xC, xC+1) x channels (d1, d1+1); the two columns solve for their own yC
-// (with stride 2 they never share one). Per pair of output channels it reads one texel of W,
-// (d1, d1+1) x (d2, d2+1), and one texel of dy per column: 3 reads for 8 multiply-adds.
+// Conv2DBackpropInputPackedProgram: HandmadeConv2DBackpropInput for NHWC without groups, as a
+// gather (geometry.ts, equation (2)), with a packed (RGBA) output. One fragment computes a 2x2
+// block of dx, input columns (xC, xC+1) x channels (d1, d1+1); the two columns solve for their
+// own yC (with stride 2 they never share one). Per tap and output channel it reads two values of
+// W and up to two of dy for 4 multiply-adds. The inputs stay unpacked (see
+// conv2d_packed_program.ts).
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
-import {columnPairGlsl} from './packed';
-import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';
+import {windowConstantsGlsl} from './uniforms';
 
 const MAIN = `
 // yC with xC = yC*s - padLeft + wC*dl, or -1 where that has no integer solution in [0, outW)
@@ -35,17 +35,12 @@ void main() {
       int yC0 = solveColumn(xC, wC);      // the dy column that reaches xC through tap wC
       int yC1 = solveColumn(xC + 1, wC);  // and the one that reaches xC+1
       if (yC0 < 0 && yC1 < 0) continue;
-      for (int d2 = 0; d2 < outChannels; d2 += 2) {
-        vec4 w = getW(wR, wC, d1, d2);              // (d1,d2) (d1,d2+1) (d1+1,d2) (d1+1,d2+1)
-        vec2 g0 = dyColumnPair(b, yR, yC0, d2);     // dy reaching column xC: (d2, d2+1)
-        vec2 g1 = dyColumnPair(b, yR, yC1, d2);     // dy reaching column xC+1
-        if (d2 + 1 == outChannels) {
-          // an odd channel count: the texels' second channel lies past the edge
-          w.yw = vec2(0.0);
-          g0.y = 0.0;
-          g1.y = 0.0;
-        }
-        sum += vec4(dot(g0, w.xy), dot(g0, w.zw), dot(g1, w.xy), dot(g1, w.zw));
+      for (int d2 = 0; d2 < outChannels; d2++) {
+        // d1+1 (and xC+1) may lie past the edge: those lanes are never stored
+        vec2 w = vec2(getW(wR, wC, d1, d2), getW(wR, wC, d1 + 1, d2));
+        float g0 = yC0 >= 0 ? getDy(b, yR, yC0, d2) : 0.0;
+        float g1 = yC1 >= 0 ? getDy(b, yR, yC1, d2) : 0.0;
+        sum += vec4(g0 * w, g1 * w);
       }
     }
   }
@@ -56,13 +51,12 @@ export class Conv2DBackpropInputPackedProgram implements GPGPUProgram {
   variableNames = ['dy', 'W'];
   outputShape: number[];
   userCode: string;
-  packedInputs = true;
+  packedInputs = false;
   packedOutput = true;
   enableShapeUniforms = false;
-  customUniforms: CustomUniforms = [...WINDOW_UNIFORMS, {name: 'outChannels', type: 'int'}];
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    this.userCode = [columnPairGlsl('dyColumnPair', 'dy', 'outSize.y'), MAIN].join('\n');
+    this.userCode = [windowConstantsGlsl(g, {outChannels: g.outChannels}), MAIN].join('\n');
   }
 }

@@ -1,12 +1,12 @@
-// Conv2DPackedProgram: HandmadeConv2D for NHWC without groups, on packed textures. One fragment
-// computes a 2x2 block of y, output columns (yC, yC+1) x channels (d2, d2+1), and walks the input
-// channels two at a time: per step one texel of W, (d1, d1+1) x (d2, d2+1), and one texel of x
-// per output column, 3 reads for 8 multiply-adds where the unpacked program makes 16.
+// Conv2DPackedProgram: HandmadeConv2D for NHWC without groups, with a packed (RGBA) output. One
+// fragment computes a 2x2 block of y, output columns (yC, yC+1) x channels (d2, d2+1): per tap and
+// input channel it reads two values of x and two of W for 4 multiply-adds, where one fragment per
+// output element reads two for one. The inputs stay unpacked: SwiftShader's cost follows the
+// values a shader reads, and an RGBA read costs about as much as four single ones.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
-import {columnPairGlsl} from './packed';
-import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';
+import {windowConstantsGlsl} from './uniforms';
 
 const MAIN = `
 void main() {
@@ -23,18 +23,17 @@ void main() {
     int xR = xRCorner + wR * dilations.x;
     if (xR < 0 || xR >= inSize.x) continue;
     for (int wC = 0; wC < filterSize.y; wC++) {
-      int xC = xCCorner + wC * dilations.y;
-      for (int d1 = 0; d1 < inChannels; d1 += 2) {
-        vec4 w = getW(wR, wC, d1, d2);                        // (d1,d2) (d1,d2+1) (d1+1,d2) (d1+1,d2+1)
-        vec2 x0 = xColumnPair(b, xR, xC, d1);                 // x at column yC: (d1, d1+1)
-        vec2 x1 = xColumnPair(b, xR, xC + strides.y, d1);     // x at column yC+1
-        if (d1 + 1 == inChannels) {
-          // an odd channel count: the texels' second channel lies past the edge
-          w.zw = vec2(0.0);
-          x0.y = 0.0;
-          x1.y = 0.0;
-        }
-        sum += vec4(dot(x0, w.xz), dot(x0, w.yw), dot(x1, w.xz), dot(x1, w.yw));
+      int xC0 = xCCorner + wC * dilations.y;  // read by output column yC
+      int xC1 = xC0 + strides.y;              // read by output column yC+1
+      bool in0 = xC0 >= 0 && xC0 < inSize.y;
+      bool in1 = xC1 >= 0 && xC1 < inSize.y;
+      if (!in0 && !in1) continue;
+      for (int d1 = 0; d1 < inChannels; d1++) {
+        // d2+1 (and yC+1) may lie past the edge: those lanes are never stored
+        vec2 w = vec2(getW(wR, wC, d1, d2), getW(wR, wC, d1, d2 + 1));
+        float x0 = in0 ? getX(b, xR, xC0, d1) : 0.0;
+        float x1 = in1 ? getX(b, xR, xC1, d1) : 0.0;
+        sum += vec4(x0 * w, x1 * w);
       }
     }
   }
@@ -45,13 +44,12 @@ export class Conv2DPackedProgram implements GPGPUProgram {
   variableNames = ['x', 'W'];
   outputShape: number[];
   userCode: string;
-  packedInputs = true;
+  packedInputs = false;
   packedOutput = true;
   enableShapeUniforms = false;
-  customUniforms: CustomUniforms = [...WINDOW_UNIFORMS, {name: 'inChannels', type: 'int'}];
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.outShape;
-    this.userCode = [columnPairGlsl('xColumnPair', 'x', 'inSize.y'), MAIN].join('\n');
+    this.userCode = [windowConstantsGlsl(g, {inChannels: g.inChannels}), MAIN].join('\n');
   }
 }

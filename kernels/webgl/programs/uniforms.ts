@@ -28,3 +28,13 @@ export function windowUniformValues(g: ConvGeometry): number[][] {
     [g.outHeight, g.outWidth],
   ];
 }
+
+/** The same geometry as GLSL constants, for the packed programs, whose loops run faster on
+ *  SwiftShader with constant bounds; `extra` adds int constants of the program's own. */
+export function windowConstantsGlsl(g: ConvGeometry, extra: Record<string, number> = {}): string {
+  const names = WINDOW_UNIFORMS.map((u) => u.name);
+  const values = windowUniformValues(g);
+  const lines = names.map((name, i) => `const ivec2 ${name} = ivec2(${values[i][0]}, ${values[i][1]});`);
+  for (const [name, v] of Object.entries(extra)) lines.push(`const int ${name} = ${v};`);
+  return lines.join('\n');
+}
