@@ -8,6 +8,7 @@ import {convGeometry} from '../geometry';
 import type {Conv2DAttrs} from '../names';
 import type {WebGLBackend} from './backend';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
+import {Conv2DPackedInputsProgram} from './programs/conv2d_packed_inputs_program';
 import {Conv2DPackedProgram} from './programs/conv2d_packed_program';
 import {windowUniformValues} from './programs/uniforms';
 
@@ -16,7 +17,8 @@ export const conv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const g = convGeometry(x.shape, filter.shape, attrs as unknown as Conv2DAttrs);
   const gl = backend as WebGLBackend;
   if (g.dataFormat === 'NHWC' && g.groups === 1) {
-    return gl.runWebGLProgram(new Conv2DPackedProgram(g), [x, filter], 'float32');
+    const program = g.inChannels % 2 === 0 ? new Conv2DPackedInputsProgram(g) : new Conv2DPackedProgram(g);
+    return gl.runWebGLProgram(program, [x, filter], 'float32');
   }
   return gl.runWebGLProgram(new Conv2DProgram(g), [x, filter], 'float32',
                             [...windowUniformValues(g), groupChannelValues(g)]);
