@@ -9,7 +9,6 @@ import type {Conv2DBackpropFilterAttrs} from '../names';
 import type {WebGLBackend} from './backend';
 import {groupChannelValues} from './programs/conv2d_program';
 import {Conv2DBackpropFilterProgram} from './programs/conv2d_backprop_filter_program';
-import {Conv2DBackpropFilterPackedInputsProgram} from './programs/conv2d_backprop_filter_packed_inputs_program';
 import {Conv2DBackpropFilterPackedProgram} from './programs/conv2d_backprop_filter_packed_program';
 import {windowUniformValues} from './programs/uniforms';
 
@@ -19,9 +18,7 @@ export const conv2dBackpropFilterWebglKernel: KernelFunc = ({inputs, backend, at
   const g = convGeometry(x.shape, a.filterShape, a);
   const gl = backend as WebGLBackend;
   if (g.dataFormat === 'NHWC' && g.groups === 1) {
-    const program = g.inChannels % 2 === 0 ? new Conv2DBackpropFilterPackedInputsProgram(g) :
-        new Conv2DBackpropFilterPackedProgram(g);
-    return gl.runWebGLProgram(program, [x, dy], 'float32');
+    return gl.runWebGLProgram(new Conv2DBackpropFilterPackedProgram(g), [x, dy], 'float32');
   }
   return gl.runWebGLProgram(
       new Conv2DBackpropFilterProgram(g), [x, dy], 'float32',

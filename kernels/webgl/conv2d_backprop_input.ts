@@ -9,7 +9,6 @@ import type {Conv2DBackpropInputAttrs} from '../names';
 import type {WebGLBackend} from './backend';
 import {groupChannelValues} from './programs/conv2d_program';
 import {Conv2DBackpropInputProgram} from './programs/conv2d_backprop_input_program';
-import {Conv2DBackpropInputPackedInputsProgram} from './programs/conv2d_backprop_input_packed_inputs_program';
 import {Conv2DBackpropInputPackedProgram} from './programs/conv2d_backprop_input_packed_program';
 import {windowUniformValues} from './programs/uniforms';
 
@@ -19,9 +18,7 @@ export const conv2dBackpropInputWebglKernel: KernelFunc = ({inputs, backend, att
   const g = convGeometry(a.inputShape, filter.shape, a);
   const gl = backend as WebGLBackend;
   if (g.dataFormat === 'NHWC' && g.groups === 1) {
-    const program = g.outChannels % 2 === 0 ? new Conv2DBackpropInputPackedInputsProgram(g) :
-        new Conv2DBackpropInputPackedProgram(g);
-    return gl.runWebGLProgram(program, [dy, filter], 'float32');
+    return gl.runWebGLProgram(new Conv2DBackpropInputPackedProgram(g), [dy, filter], 'float32');
   }
   return gl.runWebGLProgram(new Conv2DBackpropInputProgram(g), [dy, filter], 'float32',
                             [...windowUniformValues(g), groupChannelValues(g)]);

@@ -29,8 +29,9 @@ export function windowUniformValues(g: ConvGeometry): number[][] {
   ];
 }
 
-/** The same geometry as GLSL constants, for the packed programs, whose loops run faster on
- *  SwiftShader with constant bounds; `extra` adds int constants of the program's own. */
+/** The same geometry as GLSL constants, for the programs on the fast paths: their loops run
+ *  faster on SwiftShader with constant bounds, and they compile per shape anyway; `extra` adds
+ *  int constants of the program's own. */
 export function windowConstantsGlsl(g: ConvGeometry, extra: Record<string, number> = {}): string {
   const names = WINDOW_UNIFORMS.map((u) => u.name);
   const values = windowUniformValues(g);
