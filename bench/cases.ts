@@ -100,7 +100,8 @@ function poolPairs(c: PoolCase): KernelPair[] {
                  dilations: 1} as NamedAttrMap;
   const shape = `x[${c.x}] ${c.size}x${c.size}/${c.stride} ${c.pad}`;
   // The backward kernels' inputs come from the forward kernels, as in training.
-  const [, argmax] = tf.engine().runKernel(names.HandmadeMaxPool, {x}, attrs) as Tensor[];
+  const [y, argmax] = tf.engine().runKernel(names.HandmadeMaxPool, {x}, attrs) as Tensor[];
+  y.dispose();
   const output = tf.engine().runKernel('MaxPool', {x}, attrs) as Tensor;
   const dy = uniformTensor(output.shape, 5);
   return [

@@ -14,8 +14,7 @@ export const maxPoolGradWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
   const {dy, argmax} = inputs as {dy: TensorInfo; argmax: TensorInfo};
   const a = attrs as unknown as MaxPoolGradAttrs;
   const g = poolGeometry(a.inputShape, a);
-  return (backend as WebGLBackend).runWebGLProgram(
-      new MaxPoolGradProgram(g), [dy, argmax], 'float32', windowUniformValues(g));
+  return (backend as WebGLBackend).runWebGLProgram(new MaxPoolGradProgram(g), [dy, argmax], 'float32');
 };
 
 export const maxPoolGatherWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {

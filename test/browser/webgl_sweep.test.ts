@@ -2,14 +2,15 @@
 // sweeps the cpu suite runs in full, one jest test per geometry.
 
 import {fusedCases} from '../cases/fused';
-import {CONV_CASES, every, POOL_CASES} from '../cases/sweeps';
+import type {ConvAttrs, PoolAttrs} from '../../kernels/names';
+import {CONV_CASES, ConvCase, convCaseName, every, POOL_CASES, PoolCase, poolCaseName} from '../cases/sweeps';
 import {worst} from '../helpers/report';
 import {BrowserPage, openPage} from './harness';
 
 
 const RTOL = 1e-4;
-// The whole conv and pool sweeps (about 25 s under SwiftShader on 2 cores: the shaders take
-// their geometry as uniforms, so each variant compiles once), and every other geometry fused.
+// The whole conv and pool sweeps (about 90 s under SwiftShader on 2 cores: the samplers bake
+// each shape in, so each geometry compiles its own shaders), and every other geometry fused.
 const WEBGL_CONV_CASES = every(CONV_CASES, 1);
 const WEBGL_POOL_CASES = every(POOL_CASES, 1);
 const WEBGL_FUSED_CASES = fusedCases(every(CONV_CASES, 2));
@@ -45,5 +46,56 @@ describe(`webgl max-pool kernels vs reference (rtol ${RTOL})`, () => {
 
   test('NaN, ±Infinity and all-NaN windows as on cpu', async () => {
     worst.record('webgl pool special', (await page.call('specialValuesPoolCase', RTOL)).errors);
+  });
+});
+
+// The fast paths of the webgl kernels and the edges of their dispatch conditions, which the
+// sweeps (at most 5 channels per group) do not reach: NHWC without groups (2x2-block programs;
+// the forward packs x and W from 32 input channels, when that count is even), beside NCHW and
+// groups (the one-element programs); max-pool grad on tiling windows, on a range of windows, and
+// dilated.
+function conv(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>): ConvCase {
+  const attrs: ConvAttrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a};
+  const inC = attrs.dataFormat === 'NHWC' ? xShape[3] : xShape[1];
+  const groups = inC / filterShape[2];
+  return {name: convCaseName(xShape, filterShape, attrs, groups, String(attrs.pad)), xShape,
+          filterShape, attrs, groups, seed: 9000 + xShape.reduce((p, q) => p * 7 + q, 0) % 997};
+}
+
+const FAST_PATH_CONV_CASES: ConvCase[] = [
+  conv([2, 6, 7, 32], [3, 3, 32, 5], {}),                        // packed inputs, at the threshold
+  conv([1, 5, 6, 30], [3, 3, 30, 4], {strides: 2}),              // below it: unpacked inputs
+  conv([1, 5, 5, 33], [2, 2, 33, 3], {pad: 'valid'}),            // odd inC: unpacked inputs
+  conv([1, 9, 8, 34], [3, 3, 34, 6], {strides: 2, pad: 1}),      // packed, columns in two texels
+  conv([1, 9, 9, 32], [3, 2, 32, 3], {dilations: 2}),            // packed, dilated
+  conv([1, 4, 6, 64], [1, 1, 64, 3], {}),                        // packed, 1x1
+  conv([1, 5, 7, 2], [3, 3, 2, 3], {}),                          // odd output width
+  conv([2, 7, 5, 1], [5, 5, 1, 8], {strides: [1, 2]}),           // one input channel
+  conv([1, 32, 5, 5], [3, 3, 32, 4], {dataFormat: 'NCHW'}),      // NCHW: fallback
+  conv([1, 5, 5, 32], [3, 3, 16, 4], {}),                        // groups 2: fallback
+];
+
+function pool(xShape: number[], a: Partial<PoolAttrs> & {filterSize: PoolAttrs['filterSize']}): PoolCase {
+  const attrs: PoolAttrs = {strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, ...a};
+  return {name: poolCaseName(xShape, attrs, String(attrs.pad)), xShape, attrs,
+          seed: 9500 + xShape.reduce((p, q) => p * 7 + q, 0) % 499};
+}
+
+const FAST_PATH_POOL_CASES: PoolCase[] = [
+  pool([2, 6, 6, 3], {filterSize: 2, strides: 2}),                // tiling windows
+  pool([1, 5, 7, 2], {filterSize: 2, strides: 2, pad: 'same'}),   // tiling, padded at the end
+  pool([1, 7, 7, 2], {filterSize: 3, strides: 3, pad: 1}),        // tiling, padded at the start
+  pool([1, 9, 9, 2], {filterSize: 3, strides: 2, pad: 'same'}),   // overlapping: a range
+  pool([1, 8, 8, 2], {filterSize: 2, strides: 3}),                // gaps between windows
+  pool([1, 6, 6, 2], {filterSize: 2, strides: 1, dilations: 2}),  // dilated: every tap
+  pool([1, 2, 6, 6], {filterSize: 2, strides: 2, dataFormat: 'NCHW'}),
+];
+
+describe(`webgl fast paths and their dispatch edges vs reference (rtol ${RTOL})`, () => {
+  test.each(FAST_PATH_CONV_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    worst.record('webgl conv', (await page.call('convCase', c, RTOL)).errors);
+  });
+  test.each(FAST_PATH_POOL_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    worst.record('webgl pool', (await page.call('poolCase', c, RTOL)).errors);
   });
 });

@@ -33,7 +33,7 @@ export class Conv2DBackpropFilterProgram implements GPGPUProgram {
   variableNames = ['x', 'dy'];
   outputShape: number[];
   userCode: string;
-  enableShapeUniforms = true;
+  enableShapeUniforms = false;
   customUniforms: CustomUniforms = [...WINDOW_UNIFORMS, {name: 'groupChannels', type: 'ivec2'},
                                     {name: 'batchSize', type: 'int'}];
 

@@ -39,7 +39,7 @@ export class Conv2DBackpropInputProgram implements GPGPUProgram {
   variableNames = ['dy', 'W'];
   outputShape: number[];
   userCode: string;
-  enableShapeUniforms = true;
+  enableShapeUniforms = false;
   customUniforms: CustomUniforms = [...WINDOW_UNIFORMS, {name: 'groupChannels', type: 'ivec2'}];
 
   constructor(g: ConvGeometry) {

@@ -1,6 +1,6 @@
 // Conv2DProgram: HandmadeConv2D and HandmadeFusedConv2D, one fragment per output element.
-// Unpacked; the geometry comes in as uniforms, so one shader serves every shape of a layout and
-// variant (plain, or fused with one activation).
+// Unpacked; the window geometry comes in as uniforms (see uniforms.ts). One variant per layout and
+// per fused activation.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
@@ -73,7 +73,7 @@ export class Conv2DProgram implements GPGPUProgram {
   variableNames: string[];
   outputShape: number[];
   userCode: string;
-  enableShapeUniforms = true;
+  enableShapeUniforms = false;
   customUniforms: CustomUniforms;
 
   constructor(g: ConvGeometry, fused?: FusedOptions) {

@@ -43,7 +43,7 @@ export class MaxPoolArgmaxProgram implements GPGPUProgram {
   variableNames = ['x'];
   outputShape: number[];
   userCode: string;
-  enableShapeUniforms = true;
+  enableShapeUniforms = false;
   customUniforms: CustomUniforms = [...WINDOW_UNIFORMS, {name: 'negativeInfinity', type: 'float'}];
 
   constructor(g: ConvGeometry) {

@@ -30,7 +30,7 @@ export class MaxPoolGatherProgram implements GPGPUProgram {
   variableNames = ['v', 'argmax'];
   outputShape: number[];
   userCode: string;
-  enableShapeUniforms = true;
+  enableShapeUniforms = false;
   customUniforms: CustomUniforms = [...WINDOW_UNIFORMS, {name: 'emptyValue', type: 'float'}];
 
   constructor(g: ConvGeometry) {
