@@ -69,6 +69,11 @@ const FAST_PATH_CONV_CASES: ConvCase[] = [
   conv([1, 9, 8, 34], [3, 3, 34, 6], {strides: 2, pad: 1}),      // packed, columns in two texels
   conv([1, 9, 9, 32], [3, 2, 32, 3], {dilations: 2}),            // packed, dilated
   conv([1, 4, 6, 64], [1, 1, 64, 3], {}),                        // packed, 1x1
+  conv([1, 8, 8, 32], [3, 3, 32, 4], {strides: 2}),              // packed, stride 2, padLeft 0 (even)
+  conv([1, 7, 9, 32], [2, 5, 32, 3], {strides: [1, 3], pad: 2}), // packed, 5 taps at stride 3
+  conv([1, 6, 11, 36], [3, 4, 36, 2], {strides: 2, pad: 'valid'}),  // packed, odd width, even taps
+  conv([1, 129, 128, 32], [3, 3, 32, 4], {}),                    // packed, x's texture squarified
+  conv([400, 7, 7, 32], [3, 3, 32, 2], {strides: 2}),            // packed, x's texture [B, H*W*C]
   conv([1, 5, 7, 2], [3, 3, 2, 3], {}),                          // odd output width
   conv([2, 7, 5, 1], [5, 5, 1, 8], {strides: [1, 2]}),           // one input channel
   conv([1, 32, 5, 5], [3, 3, 32, 4], {dataFormat: 'NCHW'}),      // NCHW: fallback

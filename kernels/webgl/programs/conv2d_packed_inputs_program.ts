@@ -1,22 +1,27 @@
 // Conv2DPackedInputsProgram: HandmadeConv2D for NHWC without groups and with an even number of
 // input channels, on packed (RGBA) textures throughout. tfjs packs an NHWC tensor's last two axes
 // in 2x2 blocks, so one texel of x holds columns (xC, xC+1) x channels (d1, d1+1), xC and d1 even,
-// and one texel of W holds (d1, d1+1) x (d2, d2+1): exactly the two operands of a 2x2 block of a
-// matrix product. One fragment computes y at columns (yC, yC+1) x channels (d2, d2+1); per tap and
-// pair of input channels it reads one texel of W and one texel of x where the two columns it
-// needs share one (stride 1, xC even), else two: 8 multiply-adds per 2 or 3 reads.
+// and one texel of W holds (d1, d1+1) x (d2, d2+1): the two operands of a 2x2 block of a matrix
+// product. One fragment computes y at columns (yC, yC+1) x channels (d2, d2+1). For each filter row
+// and pair of input channels it reads every texel of x that the row's taps touch once, then one
+// texel of W per tap: a 3x3 filter at stride 1 or 2 touches 3 texels of x, so 6 reads per 24
+// multiply-adds, where a read of x per tap and output column costs 8 or 9.
+//
+// yC is even, so the parity of the first column, yC * stride - padLeft, is that of padLeft, and
+// which texel (and which half of it) each tap and output column reads is known when the shader
+// is written: the taps are unrolled in the generated code.
 //
 // The texels are fetched by position, not through tfjs's samplers: a packed texture stores its
 // texels row-major in the order of their flat index (b, r, c / 2, d / 2 for x; wR, wC, d1 / 2,
-// d2 / 2 for W), so stepping d1 by 2 moves x's index by 1 and W's by ceil(outC / 2). The loops
-// carry the texel position and advance it with an add and a wrap, where a sampler call costs a
-// division per read; on SwiftShader that address arithmetic is a large part of a read's cost.
+// d2 / 2 for W), so stepping d1 by 2 moves x's index by 1 and W's by ceil(outC / 2). The loop
+// carries each texel's position and advances it with an add and a wrap, where a sampler call
+// costs a division per read; on SwiftShader that arithmetic is a large part of a read's cost.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
 import {windowConstantsGlsl} from './uniforms';
 
-const MAIN = `
+const HELPERS = `
 // The texel at flat index i of a packed texture width texels wide.
 ivec2 texelAt(int i, int width) {
   int row = i / width;
@@ -29,7 +34,18 @@ ivec2 advance(ivec2 p, ivec2 step, int width) {
   int wrap = p.x >= width ? 1 : 0;
   return ivec2(p.x - wrap * width, p.y + wrap);
 }
+`;
 
+/** GLSL main() for g: the taps unrolled over the filter's columns. */
+function mainGlsl(g: ConvGeometry): string {
+  const e = g.padInfo.left & 1;  // parity of every fragment's first column
+  // Column offset, from the even column below the first, of tap wC for output column j.
+  const offset = (wC: number, j: number) => e + wC * g.dilationWidth + j * g.strideWidth;
+  const taps = Array.from({length: g.filterWidth}, (_, wC) => wC);
+  const offsets = [...new Set(taps.flatMap((wC) => [offset(wC, 0), offset(wC, 1)]))].sort((a, b) => a - b);
+  const texels = [...new Set(offsets.map((u) => u >> 1))];
+  const lines: string[] = [];
+  lines.push(`
 void main() {
   ivec4 o = getOutputCoords();  // y is [B, outH, outW, outC]; this texel: (yC, yC+1) x (d2, d2+1)
   int b = o.x;
@@ -41,51 +57,41 @@ void main() {
   ivec2 xStep = ivec2(1, 0);
   ivec2 wStep = ivec2(outTexels % wWidth, outTexels / wWidth);
   int xRCorner = yR * strides.x - pads.x;
-  int xCCorner = yC * strides.y - pads.y;
+  int evenCol = yC * strides.y - pads.y - ${e};  // even; column offsets count from here
+  int texelCol = evenCol / 2;`);
+  // A column outside x reads 0: whether each offset's column lies inside, once per fragment.
+  for (const u of offsets) lines.push(`  bool in${u} = evenCol + ${u} >= 0 && evenCol + ${u} < inSize.y;`);
+  // The texel columns read, clamped into x (a clamped one is read only for columns outside).
+  for (const t of texels) lines.push(`  int tc${t} = clamp(texelCol + ${t}, 0, inColTexels - 1);`);
+  lines.push(`
   vec4 sum = vec4(0.0);
   // y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
   for (int wR = 0; wR < filterSize.x; wR++) {
     int xR = xRCorner + wR * dilations.x;
     if (xR < 0 || xR >= inSize.x) continue;
-    int xRowTexel = (b * inSize.x + xR) * inColTexels;  // flat index of x[b, xR, 0, 0]
-    for (int wC = 0; wC < filterSize.y; wC++) {
-      int xC0 = xCCorner + wC * dilations.y;  // read by output column yC
-      int xC1 = xC0 + strides.y;              // read by output column yC+1
-      bool in0 = xC0 >= 0 && xC0 < inSize.y;
-      bool in1 = xC1 >= 0 && xC1 < inSize.y;
-      if (!in0 && !in1) continue;
-      ivec2 pw = texelAt(((wR * filterSize.y + wC) * inTexels) * outTexels + d2 / 2, wWidth);
-      if (in0 && in1 && xC1 == xC0 + 1 && (xC0 & 1) == 0) {
-        // both columns in one texel of x
-        ivec2 px = texelAt((xRowTexel + xC0 / 2) * inTexels, xWidth);
-        for (int k = 0; k < inTexels; k++) {
-          vec4 a = texelFetch(x, px, 0);  // (xC0,d1) (xC0,d1+1) (xC1,d1) (xC1,d1+1)
-          vec4 w = texelFetch(W, pw, 0);  // (d1,d2) (d1,d2+1) (d1+1,d2) (d1+1,d2+1)
-          sum += a.xxzz * w.xyxy + a.yyww * w.zwzw;
-          px = advance(px, xStep, xWidth);
-          pw = advance(pw, wStep, wWidth);
-        }
-      } else {
-        // each column from its own texel, at its own parity; a column outside x reads 0
-        bool odd0 = (xC0 & 1) == 1;
-        bool odd1 = (xC1 & 1) == 1;
-        ivec2 p0 = texelAt((xRowTexel + max(xC0, 0) / 2) * inTexels, xWidth);
-        ivec2 p1 = texelAt((xRowTexel + min(xC1, inSize.y - 1) / 2) * inTexels, xWidth);
-        for (int k = 0; k < inTexels; k++) {
-          vec4 t0 = in0 ? texelFetch(x, p0, 0) : vec4(0.0);
-          vec4 t1 = in1 ? texelFetch(x, p1, 0) : vec4(0.0);
-          vec4 a = vec4(odd0 ? t0.zw : t0.xy, odd1 ? t1.zw : t1.xy);
-          vec4 w = texelFetch(W, pw, 0);
-          sum += a.xxzz * w.xyxy + a.yyww * w.zwzw;
-          p0 = advance(p0, xStep, xWidth);
-          p1 = advance(p1, xStep, xWidth);
-          pw = advance(pw, wStep, wWidth);
-        }
-      }
-    }
+    int xRowTexel = (b * inSize.x + xR) * inColTexels;  // flat texel index of x[b, xR, 0, 0] / inTexels`);
+  for (const t of texels) lines.push(`    ivec2 px${t} = texelAt((xRowTexel + tc${t}) * inTexels, xWidth);`);
+  for (const wC of taps) {
+    lines.push(`    ivec2 pw${wC} = texelAt(((wR * filterSize.y + ${wC}) * inTexels) * outTexels + d2 / 2, wWidth);`);
+  }
+  lines.push(`    for (int k = 0; k < inTexels; k++) {  // input channels (2k, 2k+1)`);
+  for (const t of texels) lines.push(`      vec4 x${t} = texelFetch(x, px${t}, 0);  // columns (${2 * t}, ${2 * t + 1}) from evenCol`);
+  for (const wC of taps) {
+    const half = (u: number) => `(in${u} ? x${u >> 1}.${(u & 1) === 0 ? 'xy' : 'zw'} : vec2(0.0))`;
+    lines.push(`      {  // tap wC = ${wC}`);
+    lines.push(`        vec4 a = vec4(${half(offset(wC, 0))}, ${half(offset(wC, 1))});  // (yC,d1) (yC,d1+1) (yC+1,d1) (yC+1,d1+1)`);
+    lines.push(`        vec4 w = texelFetch(W, pw${wC}, 0);  // (d1,d2) (d1,d2+1) (d1+1,d2) (d1+1,d2+1)`);
+    lines.push(`        sum += a.xxzz * w.xyxy + a.yyww * w.zwzw;`);
+    lines.push(`      }`);
+  }
+  for (const t of texels) lines.push(`      px${t} = advance(px${t}, xStep, xWidth);`);
+  for (const wC of taps) lines.push(`      pw${wC} = advance(pw${wC}, wStep, wWidth);`);
+  lines.push(`    }
   }
   setOutput(sum);
-}`;
+}`);
+  return lines.join('\n');
+}
 
 export class Conv2DPackedInputsProgram implements GPGPUProgram {
   variableNames = ['x', 'W'];
@@ -103,7 +109,8 @@ export class Conv2DPackedInputsProgram implements GPGPUProgram {
         outTexels: Math.ceil(g.outChannels / 2),   // texels across W's output channels
         inColTexels: Math.ceil(g.inWidth / 2),     // texels across x's columns
       }),
-      MAIN,
+      HELPERS,
+      mainGlsl(g),
     ].join('\n');
   }
 }
