@@ -14,9 +14,10 @@ import {Conv2DPackedProgram} from './programs/conv2d_packed_program';
 import {windowUniformValues} from './programs/uniforms';
 
 // Packing x and W costs a pass each per call, which pays only when there are enough channels to
-// sum: measured on SwiftShader, x[32,14,14,8] * [5,5,8,16] ran 1.55x tfjs's Conv2D unpacked and
-// 0.82x packed; x[8,56,56,64] * [3,3,64,64] 0.53x unpacked and 0.75x packed.
-const PACKED_INPUTS_MIN_CHANNELS = 32;
+// sum: measured on SwiftShader against tfjs's Conv2D, x[32,14,14,8] * [5,5,8,16] ran 1.54x
+// unpacked and 2.55x packed (the packed program fetching texels by position; 0.82x when it went
+// through tfjs's samplers); x[8,56,56,64] * [3,3,64,64] 0.53x unpacked and 1.77x packed.
+const PACKED_INPUTS_MIN_CHANNELS = 8;
 
 export const conv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};

@@ -51,7 +51,7 @@ describe(`webgl max-pool kernels vs reference (rtol ${RTOL})`, () => {
 
 // The fast paths of the webgl kernels and the edges of their dispatch conditions, which the
 // sweeps (at most 5 channels per group) do not reach: NHWC without groups (2x2-block programs;
-// the forward packs x and W from 32 input channels, when that count is even), beside NCHW and
+// the forward packs x and W from 8 input channels, when that count is even), beside NCHW and
 // groups (the one-element programs); max-pool grad on tiling windows, on a range of windows, and
 // dilated.
 function conv(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>): ConvCase {
@@ -63,8 +63,10 @@ function conv(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>): C
 }
 
 const FAST_PATH_CONV_CASES: ConvCase[] = [
-  conv([2, 6, 7, 32], [3, 3, 32, 5], {}),                        // packed inputs, at the threshold
-  conv([1, 5, 6, 30], [3, 3, 30, 4], {strides: 2}),              // below it: unpacked inputs
+  conv([2, 6, 7, 8], [3, 3, 8, 5], {}),                          // packed inputs, at the threshold
+  conv([1, 5, 6, 6], [3, 3, 6, 4], {strides: 2}),                // below it: unpacked inputs
+  conv([2, 6, 7, 32], [3, 3, 32, 5], {}),                        // packed inputs
+  conv([1, 5, 6, 30], [3, 3, 30, 4], {strides: 2}),              // packed, stride 2
   conv([1, 5, 5, 33], [2, 2, 33, 3], {pad: 'valid'}),            // odd inC: unpacked inputs
   conv([1, 9, 8, 34], [3, 3, 34, 6], {strides: 2, pad: 1}),      // packed, columns in two texels
   conv([1, 9, 9, 32], [3, 2, 32, 3], {dilations: 2}),            // packed, dilated
