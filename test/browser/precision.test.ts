@@ -5,12 +5,26 @@
 
 import {poolGeometry, sizeOf} from '../../kernels/geometry';
 import {maxPoolReference} from '../../kernels/reference/max_pool';
-import {CONV_CASES, every, POOL_CASES, PoolCase} from '../cases/sweeps';
+import type {ConvAttrs} from '../../kernels/names';
+import {CONV_CASES, ConvCase, convCaseName, every, POOL_CASES, PoolCase} from '../cases/sweeps';
 import {worst} from '../helpers/report';
 import {BrowserPage, openPage} from './harness';
 
 const CONV = every(CONV_CASES, 12);
 const POOL = every(POOL_CASES, 6);
+
+// The sweeps have at most 5 channels per group; these NHWC ones take webgl's packed-inputs conv
+// program (8 or more input channels, an even count), which fetches float16 texels by position.
+function packedConv(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>): ConvCase {
+  const attrs: ConvAttrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a};
+  return {name: convCaseName(xShape, filterShape, attrs, 1, String(attrs.pad)), xShape, filterShape,
+          attrs, groups: 1, seed: 9700 + xShape.reduce((p, q) => p * 7 + q, 0) % 211};
+}
+const PACKED_CONV_F16: ConvCase[] = [
+  packedConv([2, 6, 7, 8], [3, 3, 8, 5], {}),
+  packedConv([1, 9, 8, 34], [3, 3, 34, 6], {strides: 2, pad: 1}),
+  packedConv([1, 4, 6, 64], [1, 1, 64, 3], {}),
+];
 
 // Float16 textures in tfjs 4.22 read ±Infinity back as NaN (tfjs's own ops too: see the last
 // test), so a window that lies wholly in the padding, -Infinity by the spec, cannot be checked
@@ -53,6 +67,9 @@ describe(`in-browser cpu kernels vs reference (rtol ${CPU_RTOL})`, () => {
 
 describe(`webgl float16 textures vs reference (rtol ${F16_RTOL})`, () => {
   test.each(CONV.map((c) => [c.name, c] as const))('conv %s', async (_, c) => {
+    worst.record('webgl f16 conv', (await f16.call('convCase', c, F16_RTOL)).errors);
+  });
+  test.each(PACKED_CONV_F16.map((c) => [c.name, c] as const))('packed-inputs conv %s', async (_, c) => {
     worst.record('webgl f16 conv', (await f16.call('convCase', c, F16_RTOL)).errors);
   });
   test.each(POOL_F16.map((c) => [c.name, c] as const))('pool %s', async (_, c) => {
