@@ -9,7 +9,9 @@ import * as hm from '../../src/index';
 const TFJS_NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'MaxPool',
                     'MaxPoolGrad'];
 
-function tfModel(): tfl.Sequential {
+/** conv 3x3 relu (same) - pool 2 - conv 2x2 linear (FusedConv2D in a customGrad) - pool 2/1 same -
+ *  dense 3, of tfjs's own layers, seeded. */
+export function tfModel(): tfl.Sequential {
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
   return tfl.sequential({layers: [
     tfl.layers.conv2d({inputShape: [10, 10, 2], filters: 4, kernelSize: 3, activation: 'relu',

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import * as hm from '../../src';
-import {countingHandmade} from '../cases/override';
+import {countingHandmade, tfModel} from '../cases/override';
 
 const KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'MaxPool',
                  'MaxPoolGrad'];
@@ -93,20 +93,6 @@ describe('install and uninstall', () => {
     expect(() => hm.installAsBuiltins({backends: []})).toThrow(/non-empty array/);
   });
 });
-
-function tfModel(): tfl.Sequential {
-  const init = (seed: number) => tfl.initializers.glorotUniform({seed});
-  return tfl.sequential({layers: [
-    tfl.layers.conv2d({inputShape: [10, 10, 2], filters: 4, kernelSize: 3, activation: 'relu',
-                       padding: 'same', kernelInitializer: init(1), biasInitializer: 'ones'}),
-    tfl.layers.maxPooling2d({poolSize: 2}),
-    tfl.layers.conv2d({filters: 5, kernelSize: 2, kernelInitializer: init(2),
-                       biasInitializer: 'ones'}),  // linear: FusedConv2D in a customGrad
-    tfl.layers.maxPooling2d({poolSize: 2, strides: 1, padding: 'same'}),
-    tfl.layers.flatten(),
-    tfl.layers.dense({units: 3, kernelInitializer: init(3)}),
-  ]});
-}
 
 /** Prediction and one training step's gradients (loss: sum of squares of the output). */
 function predictAndGrads(model: tfl.LayersModel, x: tf.Tensor):
