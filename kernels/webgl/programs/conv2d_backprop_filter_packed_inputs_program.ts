@@ -19,23 +19,10 @@
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
+import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
 import {windowConstantsGlsl} from './uniforms';
 
 const HELPERS = `
-// The texel at flat index i of a packed texture width texels wide, with 0 <= x < width even for
-// a negative i (a row above the texture, never read), so that advance() stays exact from there.
-ivec2 texelAt(int i, int width) {
-  int row = i >= 0 ? i / width : -((width - 1 - i) / width);
-  return ivec2(i - row * width, row);
-}
-
-// p advanced by step = (step % width, step / width) texels, wrapping at the row's end.
-ivec2 advance(ivec2 p, ivec2 step, int width) {
-  p += step;
-  int wrap = p.x >= width ? 1 : 0;
-  return ivec2(p.x - wrap * width, p.y + wrap);
-}
-
 // The outputs o in [0, outLen) whose input position o * stride + a lies in [0, inLen): [lo, hi).
 ivec2 insideRange(int a, int stride, int inLen, int outLen) {
   int lo = a >= 0 ? 0 : (stride - 1 - a) / stride;
@@ -128,6 +115,7 @@ export class Conv2DBackpropFilterPackedInputsProgram implements GPGPUProgram {
         inColTexels: Math.ceil(g.inWidth / 2),      // texels across x's columns
         outColTexels: Math.ceil(g.outWidth / 2),    // texels across dy's columns
       }),
+      TEXEL_ADDRESSING_GLSL,
       HELPERS,
       mainGlsl(g),
     ].join('\n');

@@ -19,22 +19,9 @@
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
+import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
 import {windowConstantsGlsl} from './uniforms';
 
-const HELPERS = `
-// The texel at flat index i of a packed texture width texels wide.
-ivec2 texelAt(int i, int width) {
-  int row = i / width;
-  return ivec2(i - row * width, row);
-}
-
-// p advanced by step = (step % width, step / width) texels, wrapping at the row's end.
-ivec2 advance(ivec2 p, ivec2 step, int width) {
-  p += step;
-  int wrap = p.x >= width ? 1 : 0;
-  return ivec2(p.x - wrap * width, p.y + wrap);
-}
-`;
 
 /** GLSL main() for g: the taps unrolled over the filter's columns. */
 function mainGlsl(g: ConvGeometry): string {
@@ -109,7 +96,7 @@ export class Conv2DPackedInputsProgram implements GPGPUProgram {
         outTexels: Math.ceil(g.outChannels / 2),   // texels across W's output channels
         inColTexels: Math.ceil(g.inWidth / 2),     // texels across x's columns
       }),
-      HELPERS,
+      TEXEL_ADDRESSING_GLSL,
       mainGlsl(g),
     ].join('\n');
   }
