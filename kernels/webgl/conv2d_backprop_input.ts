@@ -1,22 +1,49 @@
 // HandmadeConv2DBackpropInput, webgl. dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over xR = yR*s - padTop + wR*dl (and columns alike)
-// A gather, no scatter. NHWC without groups: the packed program (2x2 blocks of dx per fragment,
-// programs/conv2d_backprop_input_packed_program.ts). NCHW or groups > 1: the unpacked program,
-// one fragment per dx element (programs/conv2d_backprop_input_program.ts).
+// NHWC without groups, at stride 1 and dilation 1 with an even number (>= 8) of output channels:
+// the forward convolution of dy by the rotated filter (geometry.ts, inputGradientAsConv), on the
+// packed-input forward program (programs/conv2d_packed_inputs_program.ts), after one small pass
+// that rotates W (programs/rotated_filter_program.ts). Other NHWC without groups: a gather (no
+// scatter), 2x2 blocks of dx per fragment (programs/conv2d_backprop_input_packed_program.ts).
+// NCHW or groups > 1: the unpacked gather, one fragment per dx element
+// (programs/conv2d_backprop_input_program.ts).
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry} from '../geometry';
+import {convGeometry, inputGradientAsConv} from '../geometry';
+import type {ConvGeometry} from '../geometry';
 import type {Conv2DBackpropInputAttrs} from '../names';
 import type {WebGLBackend} from './backend';
 import {groupChannelValues} from './programs/conv2d_program';
 import {Conv2DBackpropInputProgram} from './programs/conv2d_backprop_input_program';
 import {Conv2DBackpropInputPackedProgram} from './programs/conv2d_backprop_input_packed_program';
+import {Conv2DPackedInputsProgram} from './programs/conv2d_packed_inputs_program';
+import {RotatedFilterProgram} from './programs/rotated_filter_program';
 import {windowUniformValues} from './programs/uniforms';
+
+// dy's channels are the summed ones of the forward convolution: the packed-input program needs
+// them even, and pays for packing dy from 8 on (as in conv2d.ts). Measured on SwiftShader
+// against tfjs's Conv2DBackpropInput: x[8,56,56,64] * [3,3,64,64] ran 0.84x as a gather and
+// 2.5x as a forward convolution; x[32,28,28,1] * [5,5,1,8] 1.9x and 2.2x.
+const AS_CONV_MIN_CHANNELS = 8;
+
+/** Whether dx is the packed-input forward convolution of dy by the rotated filter. */
+export function inputGradientIsForwardConv(g: ConvGeometry): boolean {
+  return g.dataFormat === 'NHWC' && g.groups === 1 && g.strideHeight === 1 &&
+      g.strideWidth === 1 && g.dilationHeight === 1 && g.dilationWidth === 1 &&
+      g.outChannels % 2 === 0 && g.outChannels >= AS_CONV_MIN_CHANNELS;
+}
 
 export const conv2dBackpropInputWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, filter} = inputs as {dy: TensorInfo; filter: TensorInfo};
   const a = attrs as unknown as Conv2DBackpropInputAttrs;
   const g = convGeometry(a.inputShape, filter.shape, a);
   const gl = backend as WebGLBackend;
+  if (inputGradientIsForwardConv(g)) {
+    const rotated = gl.runWebGLProgram(new RotatedFilterProgram(g), [filter], 'float32');
+    const dx = gl.runWebGLProgram(new Conv2DPackedInputsProgram(inputGradientAsConv(g)),
+                                  [dy, rotated], 'float32');
+    gl.disposeIntermediateTensorInfo(rotated);
+    return dx;
+  }
   if (g.dataFormat === 'NHWC' && g.groups === 1) {
     return gl.runWebGLProgram(new Conv2DBackpropInputPackedProgram(g), [dy, filter], 'float32');
   }

@@ -16,4 +16,17 @@ ivec2 advance(ivec2 p, ivec2 step, int width) {
   int wrap = p.x >= width ? 1 : 0;
   return ivec2(p.x - wrap * width, p.y + wrap);
 }
+
+// The same positions as texel centers in float texel units, for texture(): sampled at
+// center / size, which SwiftShader runs faster than texelFetch. Integers (+ 0.5) below 2^24
+// are exact in a float, so the advanced centers stay exact.
+vec2 centerAt(int i, int width) {
+  return vec2(texelAt(i, width)) + 0.5;
+}
+
+vec2 advanceCenter(vec2 p, vec2 step, float width) {
+  p += step;
+  float wrap = p.x >= width ? 1.0 : 0.0;
+  return vec2(p.x - wrap * width, p.y + wrap);
+}
 `;

@@ -1,0 +1,273 @@
+// HandmadeConv2DBackpropFilter as one matrix product per group, on packed (RGBA) textures:
+//
+//     dW[wR, wC, d1, d2] = Σ_{b,yR,yC} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · dy[b, yR, yC, d2]
+//
+// is C[k, n] = Σ_p A[k, p] · B[n, p] over the output positions p = (b, yR, yC), with A = im2col(x)ᵀ
+// and B = dyᵀ. One fragment computes a 2x2 block of C, rows (k, k+1) x channels (n, n+1): per pair
+// of positions (yC, yC+1) it reads one texel of A and one of dy for 8 multiply-adds, fetched by
+// position and advanced by an add (texel_addressing.ts), with no sampler, division or mask in the
+// loop.
+//
+// A is not laid out whole (it is fh*fw times the size of x). Rows k of C are (wR, column class,
+// lane): a column class holds what one filter column reads, `columns`, [classes, B, rows, outW, lanes]:
+// x shifted and strided along the columns once, so that a pair of output columns reads one texel,
+// while the filter row wR stays a row offset, wR*dl, into it. With inCg >= 2 the class is the
+// filter column wC and the lanes are its input channels d1 (a pair per texel, inCg rounded up to
+// even); with inCg = 1 a class is a pair of filter columns (wC, wC+1), and the lanes are those two
+// taps, so that no lane is spent on a missing channel. `rows` spans every input row a filter row
+// reads, the padding included (as zeros).
+//
+// dy is read in its own packed layout where that holds (p, p+1) x (n, n+1) per texel with no lane
+// past a row's end (NHWC, even outW, and each group's channels starting at an even channel);
+// otherwise FilterGradsProgram first copies it into that layout, per group.
+//
+// The sum runs over the batch in `splits` parts, one product per (group, part), so that a small dW
+// still spreads over many fragments; FilterFromPartialsProgram adds the parts into dW.
+
+import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import type {ConvGeometry} from '../../geometry';
+import {layoutGlsl} from './layout';
+import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
+import {windowConstantsGlsl} from './uniforms';
+
+/** How dW's product is laid out (see the head of this file). */
+export interface FilterGemmLayout {
+  /** inCg == 1: a column class is a pair of filter columns. */
+  tapLanes: boolean;
+  classes: number;
+  /** lanes of a column class: even */
+  lanes: number;
+  /** input rows a filter row reads, padding included */
+  rows: number;
+  /** rows of C: fh * classes * lanes */
+  filterRows: number;
+  /** parts of the batch summed apart, each of batchPerSplit images (the last may have fewer) */
+  splits: number;
+  batchPerSplit: number;
+  /** whether dy is read as it is (else through FilterGradsProgram) */
+  dyAsIs: boolean;
+}
+
+// dy is read as it is up to this size: its next column pair lies outC / 2 texels on, which costs
+// more than a copy once dy outgrows the caches (measured on SwiftShader: the product on
+// x[32,14,14,8] * [5,5,8,16] took 12.3 ms reading dy as it is and 12.2 + 0.9 ms with the copy;
+// on x[8,56,56,64] * [3,3,64,64], 557 ms and 454 + 9 ms).
+const DY_AS_IS_MAX_VALUES = 1 << 19;
+
+// A split's product spreads over at least this many fragments where the batch allows.
+const TARGET_FRAGMENTS = 4096;
+
+export function filterGemmLayout(g: ConvGeometry): FilterGemmLayout {
+  const tapLanes = g.inChannelsPerGroup === 1;
+  const classes = tapLanes ? Math.ceil(g.filterWidth / 2) : g.filterWidth;
+  const lanes = tapLanes ? 2 : 2 * Math.ceil(g.inChannelsPerGroup / 2);
+  const filterRows = g.filterHeight * classes * lanes;
+  const perSplit = g.groups * (filterRows / 2) * Math.ceil(g.outChannelsPerGroup / 2);
+  const wanted = Math.min(g.batchSize, Math.ceil(TARGET_FRAGMENTS / perSplit));
+  const batchPerSplit = Math.ceil(g.batchSize / wanted);
+  return {
+    tapLanes, classes, lanes, filterRows,
+    rows: (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1,
+    splits: Math.ceil(g.batchSize / batchPerSplit),
+    batchPerSplit,
+    dyAsIs: g.dataFormat === 'NHWC' && g.outWidth % 2 === 0 &&
+        (g.groups === 1 || g.outChannelsPerGroup % 2 === 0) &&
+        g.batchSize * g.outHeight * g.outWidth * g.outChannels <= DY_AS_IS_MAX_VALUES,
+  };
+}
+
+function layoutConstants(g: ConvGeometry, l: FilterGemmLayout): string {
+  return windowConstantsGlsl(g, {
+    batchSize: g.batchSize,
+    inCg: g.inChannelsPerGroup,
+    outCg: g.outChannelsPerGroup,
+    classes: l.classes,
+    lanes: l.lanes,
+    rows: l.rows,
+    splits: l.splits,
+    batchPerSplit: l.batchPerSplit,
+    outColTexels: Math.ceil(g.outWidth / 2),
+  });
+}
+
+const COLUMNS_MAIN = `
+// The x that lane j of column class c reads for output column yC, in input row r - padTop.
+float column(int g, int c, int b, int r, int yC, int j) {
+  int wC = TAP_LANES ? 2 * c + j : c;
+  int d1 = TAP_LANES ? 0 : j;
+  int xR = r - pads.x;
+  int xC = yC * strides.y - pads.y + wC * dilations.y;
+  bool inside = yC < outSize.y && wC < filterSize.y && d1 < inCg && xR >= 0 && xR < inSize.x &&
+      xC >= 0 && xC < inSize.y;
+  return inside ? readX(b, xR, xC, g * inCg + d1) : 0.0;
+}
+
+void main() {
+  ivec3 o = getOutputCoords();  // columns is [groups * classes * B * rows, lanes, outW]; this texel: lanes (j, j+1) x (yC, yC+1)
+  int r = o.x % rows;
+  int b = (o.x / rows) % batchSize;
+  int c = (o.x / (rows * batchSize)) % classes;
+  int g = o.x / (rows * batchSize * classes);
+  int j = o.y;
+  int yC = o.z;
+  setOutput(vec4(column(g, c, b, r, yC, j), column(g, c, b, r, yC + 1, j),
+                 column(g, c, b, r, yC, j + 1), column(g, c, b, r, yC + 1, j + 1)));
+}`;
+
+/** x laid out by column class (see the head of this file). */
+export class FilterColumnsProgram implements GPGPUProgram {
+  variableNames = ['x'];
+  outputShape: number[];
+  userCode: string;
+  packedOutput = true;
+  enableShapeUniforms = false;
+
+  constructor(g: ConvGeometry, l: FilterGemmLayout) {
+    this.outputShape = [g.groups * l.classes * g.batchSize * l.rows, l.lanes, g.outWidth];
+    this.userCode = [layoutConstants(g, l), `#define TAP_LANES ${l.tapLanes}`,
+                     layoutGlsl(g.dataFormat, ['x'], false), COLUMNS_MAIN].join('\n');
+  }
+}
+
+const GRADS_MAIN = `
+float grad(int g, int b, int yR, int yC, int n) {
+  return yC < outSize.y && n < outCg ? readDy(b, yR, yC, g * outCg + n) : 0.0;
+}
+
+void main() {
+  ivec3 o = getOutputCoords();  // [groups * B * outH, outCg, outW]; this texel: (n, n+1) x (yC, yC+1), stored as dy's own (yC, yC+1) x (n, n+1)
+  int yR = o.x % outSize.x;
+  int b = (o.x / outSize.x) % batchSize;
+  int g = o.x / (outSize.x * batchSize);
+  int n = o.y;
+  int yC = o.z;
+  setOutput(vec4(grad(g, b, yR, yC, n), grad(g, b, yR, yC, n + 1),
+                 grad(g, b, yR, yC + 1, n), grad(g, b, yR, yC + 1, n + 1)));
+}`;
+
+/** dy per group in NHWC's packed layout, with zeros in every lane past a row or a group. */
+export class FilterGradsProgram implements GPGPUProgram {
+  variableNames = ['dy'];
+  outputShape: number[];
+  userCode: string;
+  packedOutput = true;
+  enableShapeUniforms = false;
+
+  constructor(g: ConvGeometry, l: FilterGemmLayout) {
+    this.outputShape = [g.groups * g.batchSize * g.outHeight, g.outChannelsPerGroup, g.outWidth];
+    this.userCode = [layoutConstants(g, l), layoutGlsl(g.dataFormat, ['dy'], false), GRADS_MAIN]
+        .join('\n');
+  }
+}
+
+const GEMM_MAIN = `
+void main() {
+  ivec3 o = getOutputCoords();  // C is [groups * splits, filterRows, outCg]; this texel: (k, k+1) x (n, n+1)
+  int g = o.x / splits;
+  int b0 = (o.x - g * splits) * batchPerSplit;
+  int kt = o.y / 2;  // (wR, class, lane pair)
+  int lanePair = kt % (lanes / 2);
+  int c = (kt / (lanes / 2)) % classes;
+  int wR = kt / (lanes / 2 * classes);
+  int nt = o.z / 2;
+  vec2 aSize = vec2(textureSize(A, 0));
+  vec2 gSize = vec2(textureSize(dy, 0));
+  int aWidth = int(aSize.x);
+  int gWidth = int(gSize.x);
+  // columns[g, c, b, r, lanePair, q] and dy's texel (b, yR, q, nt) as flat texel indices
+  int aIndex = (((((g * classes + c) * batchSize + b0) * rows + wR * dilations.x) * (lanes / 2) +
+                 lanePair) * outColTexels);
+  vec2 pa = centerAt(aIndex, aWidth);
+  vec2 pg = centerAt(DY_BASE, gWidth);
+  vec2 aColStep = vec2(1.0, 0.0);
+  vec2 aRowJump = vec2(A_ROW_JUMP % aWidth, A_ROW_JUMP / aWidth);
+  vec2 aBatchJump = vec2(A_BATCH_JUMP % aWidth, A_BATCH_JUMP / aWidth);
+  vec2 gStep = vec2(DY_STEP % gWidth, DY_STEP / gWidth);
+  vec2 gRowJump = vec2(DY_ROW_JUMP % gWidth, DY_ROW_JUMP / gWidth);
+  vec4 sum = vec4(0.0);
+  // dW[wR,wC,d1,d2] = Σ_{b,yR,yC} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · dy[b,yR,yC,d2]
+  for (int b = 0; b < batchPerSplit; b++) {
+    if (b0 + b >= batchSize) break;
+    for (int yR = 0; yR < outSize.x; yR++) {
+      for (int q = 0; q < outColTexels; q++) {  // output columns (2q, 2q+1)
+        vec4 a = texture(A, pa / aSize);    // (k,yC) (k,yC+1) (k+1,yC) (k+1,yC+1)
+        vec4 t = texture(dy, pg / gSize);   // (yC,n) (yC,n+1) (yC+1,n) (yC+1,n+1)
+        sum += a.xxzz * t.xyxy + a.yyww * t.zwzw;
+        pa = advanceCenter(pa, aColStep, aSize.x);
+        pg = advanceCenter(pg, gStep, gSize.x);
+      }
+      pa = advanceCenter(pa, aRowJump, aSize.x);
+      pg = advanceCenter(pg, gRowJump, gSize.x);
+    }
+    pa = advanceCenter(pa, aBatchJump, aSize.x);
+  }
+  setOutput(sum);
+}`;
+
+/** The partial products C, one per (group, split of the batch). */
+export class Conv2DBackpropFilterGemmProgram implements GPGPUProgram {
+  variableNames = ['A', 'dy'];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = true;
+  packedOutput = true;
+  enableShapeUniforms = false;
+
+  constructor(g: ConvGeometry, l: FilterGemmLayout) {
+    this.outputShape = [g.groups * l.splits, l.filterRows, g.outChannelsPerGroup];
+    // columns: a row r is lanes / 2 runs of outColTexels texels; the next output row is strides.x
+    // rows on, the next image `rows` rows on from the first.
+    const colTexels = Math.ceil(g.outWidth / 2);
+    const rowTexels = l.lanes / 2 * colTexels;
+    const aRowJump = g.strideHeight * rowTexels - colTexels;
+    const aBatchJump = (l.rows - g.outHeight * g.strideHeight) * rowTexels;
+    // dy as it is, [B, outH, outW, outC]: the group's channels from texel g * outCg / 2, the next
+    // column pair outC / 2 texels on, rows and images contiguous. The copy, [groups, B, outH,
+    // outCg, outW]: a run of outColTexels per channel pair.
+    const outTexels = Math.ceil(g.outChannels / 2);
+    const groupTexels = Math.ceil(g.outChannelsPerGroup / 2);
+    const positionTexels = g.outHeight * colTexels;
+    const dy = l.dyAsIs ?
+        {base: `b0 * ${positionTexels * outTexels} + g * ${groupTexels} + nt`, step: outTexels, rowJump: 0} :
+        {base: `((g * batchSize + b0) * outSize.x * ${groupTexels} + nt) * ${colTexels}`, step: 1,
+         rowJump: (groupTexels - 1) * colTexels};
+    this.userCode = [layoutConstants(g, l),
+                     `#define A_ROW_JUMP ${aRowJump}`, `#define A_BATCH_JUMP ${aBatchJump}`,
+                     `#define DY_BASE (${dy.base})`, `#define DY_STEP ${dy.step}`,
+                     `#define DY_ROW_JUMP ${dy.rowJump}`,
+                     TEXEL_ADDRESSING_GLSL, GEMM_MAIN].join('\n');
+  }
+}
+
+const FROM_PARTIALS_MAIN = `
+void main() {
+  ivec4 o = getOutputCoords();  // dW is [fh, fw, inCg, outC]
+  int wR = o.x;
+  int wC = o.y;
+  int d1 = o.z;
+  int k = TAP_LANES ? (wR * classes + wC / 2) * lanes + wC % 2 : (wR * classes + wC) * lanes + d1;
+  int g = o.w / outCg;
+  int n = o.w - g * outCg;
+  float sum = 0.0;
+  for (int s = 0; s < splits; s++) {
+    vec4 block = getPartials(g * splits + s, k, n);  // (k & ~1, n & ~1) ... (k | 1, n | 1)
+    vec2 row = (k & 1) == 0 ? block.xy : block.zw;
+    sum += (n & 1) == 0 ? row.x : row.y;
+  }
+  setOutput(sum);
+}`;
+
+/** dW, the sum of the partial products. */
+export class FilterFromPartialsProgram implements GPGPUProgram {
+  variableNames = ['partials'];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = true;
+  enableShapeUniforms = false;
+
+  constructor(g: ConvGeometry, l: FilterGemmLayout) {
+    this.outputShape = g.filterShape;
+    this.userCode = [layoutConstants(g, l), `#define TAP_LANES ${l.tapLanes}`, FROM_PARTIALS_MAIN]
+        .join('\n');
+  }
+}
