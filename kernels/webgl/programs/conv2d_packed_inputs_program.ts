@@ -39,10 +39,12 @@ void main() {
   int yR = o.y;
   int yC = o.z;
   int d2 = o.w;
-  int xWidth = textureSize(x, 0).x;
-  int wWidth = textureSize(W, 0).x;
-  ivec2 xStep = ivec2(1, 0);
-  ivec2 wStep = ivec2(outTexels % wWidth, outTexels / wWidth);
+  vec2 xSize = vec2(textureSize(x, 0));
+  vec2 wSize = vec2(textureSize(W, 0));
+  int xWidth = int(xSize.x);
+  int wWidth = int(wSize.x);
+  vec2 xStep = vec2(1.0, 0.0);
+  vec2 wStep = vec2(outTexels % wWidth, outTexels / wWidth);
   int xRCorner = yR * strides.x - pads.x;
   int evenCol = yC * strides.y - pads.y - ${e};  // even; column offsets count from here
   int texelCol = evenCol / 2;`);
@@ -57,22 +59,22 @@ void main() {
     int xR = xRCorner + wR * dilations.x;
     if (xR < 0 || xR >= inSize.x) continue;
     int xRowTexel = (b * inSize.x + xR) * inColTexels;  // flat texel index of x[b, xR, 0, 0] / inTexels`);
-  for (const t of texels) lines.push(`    ivec2 px${t} = texelAt((xRowTexel + tc${t}) * inTexels, xWidth);`);
+  for (const t of texels) lines.push(`    vec2 px${t} = centerAt((xRowTexel + tc${t}) * inTexels, xWidth);`);
   for (const wC of taps) {
-    lines.push(`    ivec2 pw${wC} = texelAt(((wR * filterSize.y + ${wC}) * inTexels) * outTexels + d2 / 2, wWidth);`);
+    lines.push(`    vec2 pw${wC} = centerAt(((wR * filterSize.y + ${wC}) * inTexels) * outTexels + d2 / 2, wWidth);`);
   }
   lines.push(`    for (int k = 0; k < inTexels; k++) {  // input channels (2k, 2k+1)`);
-  for (const t of texels) lines.push(`      vec4 x${t} = texelFetch(x, px${t}, 0);  // columns (${2 * t}, ${2 * t + 1}) from evenCol`);
+  for (const t of texels) lines.push(`      vec4 x${t} = texture(x, px${t} / xSize);  // columns (${2 * t}, ${2 * t + 1}) from evenCol`);
   for (const wC of taps) {
     const half = (u: number) => `(in${u} ? x${u >> 1}.${(u & 1) === 0 ? 'xy' : 'zw'} : vec2(0.0))`;
     lines.push(`      {  // tap wC = ${wC}`);
     lines.push(`        vec4 a = vec4(${half(offset(wC, 0))}, ${half(offset(wC, 1))});  // (yC,d1) (yC,d1+1) (yC+1,d1) (yC+1,d1+1)`);
-    lines.push(`        vec4 w = texelFetch(W, pw${wC}, 0);  // (d1,d2) (d1,d2+1) (d1+1,d2) (d1+1,d2+1)`);
+    lines.push(`        vec4 w = texture(W, pw${wC} / wSize);  // (d1,d2) (d1,d2+1) (d1+1,d2) (d1+1,d2+1)`);
     lines.push(`        sum += a.xxzz * w.xyxy + a.yyww * w.zwzw;`);
     lines.push(`      }`);
   }
-  for (const t of texels) lines.push(`      px${t} = advance(px${t}, xStep, xWidth);`);
-  for (const wC of taps) lines.push(`      pw${wC} = advance(pw${wC}, wStep, wWidth);`);
+  for (const t of texels) lines.push(`      px${t} = advanceCenter(px${t}, xStep, xSize.x);`);
+  for (const wC of taps) lines.push(`      pw${wC} = advanceCenter(pw${wC}, wStep, wSize.x);`);
   lines.push(`    }
   }
   setOutput(sum);
