@@ -13,7 +13,7 @@ import {filterView, inputFromNhwc, outputToNhwc, paddedSize, positionsView,
 import {fitsWholeB, gemm} from './gemm';
 import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
 import {HostBackend, readFloat32, writeTensor} from './io';
-import {COL_BUFFER_FLOATS, scratchFloat32} from './scratch';
+import {COL_BUFFER_DOUBLES, scratchFloat32} from './scratch';
 
 /** Input channels up to which dx is computed as a forward convolution: then dx has at most four
  *  column tiles of the micro-kernel, the case where the GEMM reads A in place, and dy · Wᵀ has
@@ -30,7 +30,7 @@ export function inputGradientIsConv(g: ConvGeometry): boolean {
   const t = inputGradientAsConv(g);
   const [h, w] = paddedSize(t);
   return fitsWholeB(colWidth(t), t.outChannels, t.filterWidth * t.inChannels) &&
-      h * w * t.inChannels <= COL_BUFFER_FLOATS;
+      h * w * t.inChannels <= COL_BUFFER_DOUBLES;
 }
 
 /** Wrot[wR', wC', d2, d1] = W[fh-1-wR', fw-1-wC', d1, d2], in a scratch buffer. */

@@ -28,12 +28,14 @@ const NR = 4;
 const MC = 64;
 const KC = 256;
 const NC = 512;
-/** At most this many column tiles: A is read in place rather than packed. */
+/** At most this many column tiles: A is read as it lies rather than packed, from a plain copy of
+ *  each block's span (of at most IN_PLACE_A_SPAN values; packed beyond). */
 const IN_PLACE_A_TILES = 4;
+const IN_PLACE_A_SPAN = 1 << 17;
 
 /** Copies rows [i0, i0 + mc) × cols [k0, k0 + kc) of A into panels of MR rows, k-major. */
 function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number, m: number,
-               out: Float32Array): void {
+               out: Float64Array): void {
   const src = a.data;
   const rs = a.rowStride;
   const cs = a.colStride;
@@ -86,7 +88,7 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
     if (!accumulate) fillView(c, m, n, 0);
     return;
   }
-  const pa = scratchFloat32('gemm.packA', MC * KC);
+  const pa = scratchFloat64('gemm.packA', MC * KC);
   const pb = scratchFloat64('gemm.packB', KC * NC);
   const inPlaceA = Math.ceil(Math.min(n, NC) / NR) <= IN_PLACE_A_TILES;
   for (let j0 = 0; j0 < n; j0 += NC) {
@@ -97,12 +99,16 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
       const add = accumulate || k0 > 0;
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
-        if (inPlaceA) {
-          // Tile ip's row r, column kk at a.offset + (i0 + ip + r) * rowStride + (k0 + kk) * colStride.
+        const span = (mc - 1) * a.rowStride + (kc - 1) * a.colStride + 1;
+        if (inPlaceA && span <= IN_PLACE_A_SPAN) {
+          // The block's span of A, copied as it lies (into float64, as the micro-kernel reads
+          // every A it is given): tile ip's row r, column kk at (ip + r) * rowStride + kk * colStride.
+          const start = a.offset + i0 * a.rowStride + k0 * a.colStride;
+          const block = scratchFloat64('gemm.blockA', IN_PLACE_A_SPAN);
+          block.set(a.data.subarray(start, start + span));
           macroKernel(mc, nc, kc, {
-            data: a.data, base: a.offset + i0 * a.rowStride + k0 * a.colStride,
-            tileStep: MR * a.rowStride, rowStep: a.rowStride, kStep: a.colStride,
-            segmentLength: kc, segmentJump: 0}, pb, c, i0, j0, add);
+            data: block, base: 0, tileStep: MR * a.rowStride, rowStep: a.rowStride,
+            kStep: a.colStride, segmentLength: kc, segmentJump: 0}, pb, c, i0, j0, add);
         } else {
           packA(a, i0, mc, k0, kc, m, pa);
           macroKernel(mc, nc, kc, {data: pa, base: 0, tileStep: MR * kc, rowStep: 1, kStep: MR,
@@ -117,7 +123,7 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
  *  (t < segmentLength) at offset + i * rowStride + s * segmentStride + t, or, when rowOffsets is
  *  set (for gemmWindows), at offset + rowOffsets[i] + s * segmentStride + t. */
 export interface WindowsView {
-  data: Float32Array;
+  data: Float64Array;
   offset: number;
   rowOffsets?: Int32Array;
   rowStride: number;
@@ -267,7 +273,7 @@ function storeColumn(c: MatrixView, i0: number, rows: number, s0: number, s1: nu
  *  rowOffsets[i]; column p (an output position) at p * kStep within a segment (an output row of
  *  segmentLength positions), segments segmentStride apart. */
 export interface TapsView {
-  data: Float32Array;
+  data: Float64Array;
   offset: number;
   rowOffsets: Int32Array;
   kStep: number;
@@ -312,7 +318,7 @@ const edge = new Float64Array(MR * NR);
  *  windows of a padded image read in place (one segment per window row; see gemmWindows), or
  *  their transpose (rows by an offset table, one segment per output row; see gemmTaps). */
 interface ATiles {
-  data: Float32Array;
+  data: Float64Array;
   base: number;
   tileStep: number;
   rowStep: number;
@@ -338,6 +344,11 @@ function macroKernel(mc: number, nc: number, kc: number, a: ATiles, pb: Float64A
   for (let jp = 0; jp < nc; jp += NR) {
     const bBase = jp * kc;
     const cols = Math.min(NR, nc - jp);
+    if (nc - jp >= 2 * NR && cs === 1) {
+      wideKernel(mc, kc, a, pb, bBase, c, i0, j0 + jp, add);
+      jp += NR;
+      continue;
+    }
     for (let ip = 0; ip < mc; ip += MR) {
       const rows = Math.min(MR, mc - ip);
       // Rows 1-3 of the tile at tile + r1, r2, r3. A short last tile repeats its first row for
@@ -396,5 +407,78 @@ function macroKernel(mc: number, nc: number, kc: number, a: ATiles, pb: Float64A
         }
       }
     }
+  }
+}
+
+/** macroKernel's tiles for two panels of B at once, columns j .. j + 7 of C (contiguous): 32
+ *  sums per tile of four rows, so that each value of A read serves eight columns, not four. */
+function wideKernel(mc: number, kc: number, a: ATiles, pb: Float64Array, bBase: number,
+                    c: MatrixView, i0: number, j: number, add: boolean): void {
+  const pa = a.data;
+  const aRowStep = a.rowStep;
+  const aKStep = a.kStep;
+  const segmentLength = a.segmentLength;
+  const segmentJump = a.segmentJump;
+  const rowOffsets = a.rowOffsets;
+  const cd = c.data;
+  const rs = c.rowStride;
+  const panel = NR * kc;  // the second panel's offset from the first
+  for (let ip = 0; ip < mc; ip += MR) {
+    const rows = Math.min(MR, mc - ip);
+    let tile = a.base + (ip / MR) * a.tileStep;
+    let r1 = rows > 1 ? aRowStep : 0;
+    let r2 = rows > 2 ? 2 * aRowStep : 0;
+    let r3 = rows > 3 ? 3 * aRowStep : 0;
+    if (rowOffsets != null) {
+      const o0 = rowOffsets[ip];
+      tile = a.base + o0;
+      r1 = rows > 1 ? rowOffsets[ip + 1] - o0 : 0;
+      r2 = rows > 2 ? rowOffsets[ip + 2] - o0 : 0;
+      r3 = rows > 3 ? rowOffsets[ip + 3] - o0 : 0;
+    }
+    let ai = tile;
+    let bi = bBase;
+    let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
+    let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
+    let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
+    let c30 = 0, c31 = 0, c32 = 0, c33 = 0, c34 = 0, c35 = 0, c36 = 0, c37 = 0;
+    for (let k0 = 0; k0 < kc; k0 += segmentLength, ai += segmentJump) {
+      const aEnd = ai + segmentLength * aKStep;
+      for (; ai !== aEnd; ai += aKStep, bi += NR) {
+        const a0 = pa[ai], a1 = pa[ai + r1], a2 = pa[ai + r2], a3 = pa[ai + r3];
+        let b = pb[bi];
+        c00 += a0 * b; c10 += a1 * b; c20 += a2 * b; c30 += a3 * b;
+        b = pb[bi + 1];
+        c01 += a0 * b; c11 += a1 * b; c21 += a2 * b; c31 += a3 * b;
+        b = pb[bi + 2];
+        c02 += a0 * b; c12 += a1 * b; c22 += a2 * b; c32 += a3 * b;
+        b = pb[bi + 3];
+        c03 += a0 * b; c13 += a1 * b; c23 += a2 * b; c33 += a3 * b;
+        b = pb[bi + panel];
+        c04 += a0 * b; c14 += a1 * b; c24 += a2 * b; c34 += a3 * b;
+        b = pb[bi + panel + 1];
+        c05 += a0 * b; c15 += a1 * b; c25 += a2 * b; c35 += a3 * b;
+        b = pb[bi + panel + 2];
+        c06 += a0 * b; c16 += a1 * b; c26 += a2 * b; c36 += a3 * b;
+        b = pb[bi + panel + 3];
+        c07 += a0 * b; c17 += a1 * b; c27 += a2 * b; c37 += a3 * b;
+      }
+    }
+    const o = c.offset + (i0 + ip) * rs + j;
+    storeRow8(cd, o, add, c00, c01, c02, c03, c04, c05, c06, c07);
+    if (rows > 1) storeRow8(cd, o + rs, add, c10, c11, c12, c13, c14, c15, c16, c17);
+    if (rows > 2) storeRow8(cd, o + 2 * rs, add, c20, c21, c22, c23, c24, c25, c26, c27);
+    if (rows > 3) storeRow8(cd, o + 3 * rs, add, c30, c31, c32, c33, c34, c35, c36, c37);
+  }
+}
+
+function storeRow8(cd: Float32Array, o: number, add: boolean, s0: number, s1: number, s2: number,
+                   s3: number, s4: number, s5: number, s6: number, s7: number): void {
+  if (add) {
+    cd[o] += s0; cd[o + 1] += s1; cd[o + 2] += s2; cd[o + 3] += s3;
+    cd[o + 4] += s4; cd[o + 5] += s5; cd[o + 6] += s6; cd[o + 7] += s7;
+  } else {
+    cd[o] = s0; cd[o + 1] = s1; cd[o + 2] = s2; cd[o + 3] = s3;
+    cd[o + 4] = s4; cd[o + 5] = s5; cd[o + 6] = s6; cd[o + 7] = s7;
   }
 }

@@ -6,6 +6,8 @@
 
 /** Floats in one im2col chunk: 2 Mi floats, 8 MiB. */
 export const COL_BUFFER_FLOATS = 1 << 21;
+/** The same buffer seen as float64 (scratchFloat64Over): 1 Mi values. */
+export const COL_BUFFER_DOUBLES = COL_BUFFER_FLOATS / 2;
 /** All scratch buffers together: the im2col chunk, the GEMM's packs, and small change. */
 export const SCRATCH_LIMIT_BYTES = 12 * 1024 * 1024;
 
@@ -49,6 +51,13 @@ export function scratchFloat64(name: string, length: number): Float64Array {
     note();
   }
   return buf;
+}
+
+/** A float64 view of at least `length` elements over the float32 buffer `name`, for a purpose
+ *  that never needs both views at once (the padded image of one kernel and the im2col chunk of
+ *  another share one bound). Contents unspecified. */
+export function scratchFloat64Over(name: string, length: number): Float64Array {
+  return new Float64Array(scratchFloat32(name, 2 * length).buffer, 0, length);
 }
 
 /** Bytes held now, and the most held at once since the last reset. */
