@@ -1,32 +1,43 @@
 // HandmadeConv2D, webgl. y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
-// Dispatch: NHWC without groups computes 2x2 blocks of y per fragment, with x and W packed where
-// inC is even and >= PACKED_INPUTS_MIN_CHANNELS (programs/conv2d_packed_inputs_program.ts), else
-// read unpacked (programs/conv2d_packed_program.ts). NCHW (read in place) or groups > 1: the
-// unpacked program, one fragment per output element (programs/conv2d_program.ts).
+// Dispatch, NHWC: without groups and with an even number of input channels from
+// PACKED_INPUTS_MIN_CHANNELS, 2x2 blocks of y per fragment over packed x and W
+// (programs/conv2d_packed_inputs_program.ts); otherwise, where each group's output channels pair
+// up, the product im2col(x) · W over x laid out by filter column (programs/columns_program.ts,
+// programs/conv2d_columns_program.ts). NCHW (read in place), or groups of an odd number of
+// output channels: the unpacked program, one fragment per output element (programs/conv2d_program.ts).
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {convGeometry} from '../geometry';
 import type {Conv2DAttrs} from '../names';
 import type {WebGLBackend} from './backend';
+import {ColumnsProgram, columnsLayout} from './programs/columns_program';
+import {ColumnsFilterProgram, Conv2DColumnsProgram} from './programs/conv2d_columns_program';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
 import {Conv2DPackedInputsProgram} from './programs/conv2d_packed_inputs_program';
-import {Conv2DPackedProgram} from './programs/conv2d_packed_program';
 import {windowUniformValues} from './programs/uniforms';
 
-// Packing x and W costs a pass each per call, which pays only when there are enough channels to
-// sum: measured on SwiftShader against tfjs's Conv2D, x[32,14,14,8] * [5,5,8,16] ran 1.54x
-// unpacked and 2.55x packed (the packed program fetching texels by position; 0.82x when it went
-// through tfjs's samplers); x[8,56,56,64] * [3,3,64,64] 0.53x unpacked and 1.77x packed.
+// Below this many input channels the packed-input program's reads of x per tap cost more than
+// laying the columns out: measured on SwiftShader, x[32,14,14,8] * [5,5,8,16] took 12.8 ms on the
+// packed-input program and 15.1 ms over the columns; x[32,28,28,1] * [5,5,1,8] ran 1.2x tfjs's
+// Conv2D on an unpacked-input 2x2-block program and 1.5x over the columns.
 const PACKED_INPUTS_MIN_CHANNELS = 8;
 
 export const conv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
   const g = convGeometry(x.shape, filter.shape, attrs as unknown as Conv2DAttrs);
   const gl = backend as WebGLBackend;
-  if (g.dataFormat === 'NHWC' && g.groups === 1) {
-    const program = g.inChannels % 2 === 0 && g.inChannels >= PACKED_INPUTS_MIN_CHANNELS ?
-        new Conv2DPackedInputsProgram(g) : new Conv2DPackedProgram(g);
-    return gl.runWebGLProgram(program, [x, filter], 'float32');
+  if (g.dataFormat === 'NHWC' && g.groups === 1 && g.inChannels % 2 === 0 &&
+      g.inChannels >= PACKED_INPUTS_MIN_CHANNELS) {
+    return gl.runWebGLProgram(new Conv2DPackedInputsProgram(g), [x, filter], 'float32');
+  }
+  if (g.dataFormat === 'NHWC' && (g.groups === 1 || g.outChannelsPerGroup % 2 === 0)) {
+    const l = columnsLayout(g);
+    const columns = gl.runWebGLProgram(new ColumnsProgram(g, l), [x], 'float32');
+    const w = gl.runWebGLProgram(new ColumnsFilterProgram(g, l), [filter], 'float32');
+    const y = gl.runWebGLProgram(new Conv2DColumnsProgram(g, l), [columns, w], 'float32');
+    gl.disposeIntermediateTensorInfo(columns);
+    gl.disposeIntermediateTensorInfo(w);
+    return y;
   }
   return gl.runWebGLProgram(new Conv2DProgram(g), [x, filter], 'float32',
                             [...windowUniformValues(g), groupChannelValues(g)]);

@@ -9,9 +9,10 @@ import {convGeometry} from '../geometry';
 import type {Conv2DBackpropFilterAttrs} from '../names';
 import type {WebGLBackend} from './backend';
 import {
-  Conv2DBackpropFilterGemmProgram, FilterColumnsProgram, FilterFromPartialsProgram,
+  Conv2DBackpropFilterGemmProgram, FilterFromPartialsProgram,
   filterGemmLayout, FilterGradsProgram,
 } from './programs/conv2d_backprop_filter_gemm_programs';
+import {ColumnsProgram} from './programs/columns_program';
 
 export const conv2dBackpropFilterWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, dy} = inputs as {x: TensorInfo; dy: TensorInfo};
@@ -19,7 +20,7 @@ export const conv2dBackpropFilterWebglKernel: KernelFunc = ({inputs, backend, at
   const g = convGeometry(x.shape, a.filterShape, a);
   const gl = backend as WebGLBackend;
   const l = filterGemmLayout(g);
-  const columns = gl.runWebGLProgram(new FilterColumnsProgram(g, l), [x], 'float32');
+  const columns = gl.runWebGLProgram(new ColumnsProgram(g, l), [x], 'float32');
   const grads = l.dyAsIs ? dy : gl.runWebGLProgram(new FilterGradsProgram(g, l), [dy], 'float32');
   const partials = gl.runWebGLProgram(new Conv2DBackpropFilterGemmProgram(g, l), [columns, grads],
                                       'float32');

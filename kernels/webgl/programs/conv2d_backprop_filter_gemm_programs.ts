@@ -2,45 +2,28 @@
 //
 //     dW[wR, wC, d1, d2] = Σ_{b,yR,yC} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · dy[b, yR, yC, d2]
 //
-// is C[k, n] = Σ_p A[k, p] · B[n, p] over the output positions p = (b, yR, yC), with A = im2col(x)ᵀ
-// and B = dyᵀ. One fragment computes a 2x2 block of C, rows (k, k+1) x channels (n, n+1): per pair
-// of positions (yC, yC+1) it reads one texel of A and one of dy for 8 multiply-adds, fetched by
-// position and advanced by an add (texel_addressing.ts), with no sampler, division or mask in the
-// loop.
-//
-// A is not laid out whole (it is fh*fw times the size of x). Rows k of C are (wR, column class,
-// lane): a column class holds what one filter column reads, `columns`, [classes, B, rows, outW, lanes]:
-// x shifted and strided along the columns once, so that a pair of output columns reads one texel,
-// while the filter row wR stays a row offset, wR*dl, into it. With inCg >= 2 the class is the
-// filter column wC and the lanes are its input channels d1 (a pair per texel, inCg rounded up to
-// even); with inCg = 1 a class is a pair of filter columns (wC, wC+1), and the lanes are those two
-// taps, so that no lane is spent on a missing channel. `rows` spans every input row a filter row
-// reads, the padding included (as zeros).
+// is C[k, n] = Σ_p A[k, p] · B[n, p] over the output positions p = (b, yR, yC), with A = im2col(x)ᵀ,
+// read from x laid out by filter column (columns_program.ts), and B = dyᵀ. One fragment computes a
+// 2x2 block of C, rows (k, k+1) x channels (n, n+1): per pair of positions (yC, yC+1) it reads one
+// texel of A and one of dy for 8 multiply-adds, sampled at texel centers advanced by an add
+// (texel_addressing.ts), with no division or mask in the loop.
 //
 // dy is read in its own packed layout where that holds (p, p+1) x (n, n+1) per texel with no lane
-// past a row's end (NHWC, even outW, and each group's channels starting at an even channel);
-// otherwise FilterGradsProgram first copies it into that layout, per group.
+// past a row's end (NHWC, even outW, and each group's channels starting at an even channel) and
+// while it is small; otherwise FilterGradsProgram first copies it into that layout per group, its
+// output columns running along neighbouring texels.
 //
 // The sum runs over the batch in `splits` parts, one product per (group, part), so that a small dW
 // still spreads over many fragments; FilterFromPartialsProgram adds the parts into dW.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
-import {layoutGlsl} from './layout';
+import {ColumnsLayout, columnsConstants, columnsLayout} from './columns_program';
+import {packedLayoutGlsl} from './layout';
 import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
-import {windowConstantsGlsl} from './uniforms';
 
-/** How dW's product is laid out (see the head of this file). */
-export interface FilterGemmLayout {
-  /** inCg == 1: a column class is a pair of filter columns. */
-  tapLanes: boolean;
-  classes: number;
-  /** lanes of a column class: even */
-  lanes: number;
-  /** input rows a filter row reads, padding included */
-  rows: number;
-  /** rows of C: fh * classes * lanes */
-  filterRows: number;
+/** How dW's product is laid out: the columns of x, and the split of the batch. */
+export interface FilterGemmLayout extends ColumnsLayout {
   /** parts of the batch summed apart, each of batchPerSplit images (the last may have fewer) */
   splits: number;
   batchPerSplit: number;
@@ -58,16 +41,12 @@ const DY_AS_IS_MAX_VALUES = 1 << 19;
 const TARGET_FRAGMENTS = 4096;
 
 export function filterGemmLayout(g: ConvGeometry): FilterGemmLayout {
-  const tapLanes = g.inChannelsPerGroup === 1;
-  const classes = tapLanes ? Math.ceil(g.filterWidth / 2) : g.filterWidth;
-  const lanes = tapLanes ? 2 : 2 * Math.ceil(g.inChannelsPerGroup / 2);
-  const filterRows = g.filterHeight * classes * lanes;
-  const perSplit = g.groups * (filterRows / 2) * Math.ceil(g.outChannelsPerGroup / 2);
+  const columns = columnsLayout(g);
+  const perSplit = g.groups * (columns.filterRows / 2) * Math.ceil(g.outChannelsPerGroup / 2);
   const wanted = Math.min(g.batchSize, Math.ceil(TARGET_FRAGMENTS / perSplit));
   const batchPerSplit = Math.ceil(g.batchSize / wanted);
   return {
-    tapLanes, classes, lanes, filterRows,
-    rows: (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1,
+    ...columns,
     splits: Math.ceil(g.batchSize / batchPerSplit),
     batchPerSplit,
     dyAsIs: g.dataFormat === 'NHWC' && g.outWidth % 2 === 0 &&
@@ -77,72 +56,35 @@ export function filterGemmLayout(g: ConvGeometry): FilterGemmLayout {
 }
 
 function layoutConstants(g: ConvGeometry, l: FilterGemmLayout): string {
-  return windowConstantsGlsl(g, {
-    batchSize: g.batchSize,
-    inCg: g.inChannelsPerGroup,
-    outCg: g.outChannelsPerGroup,
-    classes: l.classes,
-    lanes: l.lanes,
-    rows: l.rows,
-    splits: l.splits,
-    batchPerSplit: l.batchPerSplit,
-    outColTexels: Math.ceil(g.outWidth / 2),
-  });
+  return columnsConstants(g, l, {splits: l.splits, batchPerSplit: l.batchPerSplit});
 }
 
-const COLUMNS_MAIN = `
-// The x that lane j of column class c reads for output column yC, in input row r - padTop.
-float column(int g, int c, int b, int r, int yC, int j) {
-  int wC = TAP_LANES ? 2 * c + j : c;
-  int d1 = TAP_LANES ? 0 : j;
-  int xR = r - pads.x;
-  int xC = yC * strides.y - pads.y + wC * dilations.y;
-  bool inside = yC < outSize.y && wC < filterSize.y && d1 < inCg && xR >= 0 && xR < inSize.x &&
-      xC >= 0 && xC < inSize.y;
-  return inside ? readX(b, xR, xC, g * inCg + d1) : 0.0;
-}
-
-void main() {
-  ivec3 o = getOutputCoords();  // columns is [groups * classes * B * rows, lanes, outW]; this texel: lanes (j, j+1) x (yC, yC+1)
-  int r = o.x % rows;
-  int b = (o.x / rows) % batchSize;
-  int c = (o.x / (rows * batchSize)) % classes;
-  int g = o.x / (rows * batchSize * classes);
-  int j = o.y;
-  int yC = o.z;
-  setOutput(vec4(column(g, c, b, r, yC, j), column(g, c, b, r, yC + 1, j),
-                 column(g, c, b, r, yC, j + 1), column(g, c, b, r, yC + 1, j + 1)));
-}`;
-
-/** x laid out by column class (see the head of this file). */
-export class FilterColumnsProgram implements GPGPUProgram {
-  variableNames = ['x'];
-  outputShape: number[];
-  userCode: string;
-  packedOutput = true;
-  enableShapeUniforms = false;
-
-  constructor(g: ConvGeometry, l: FilterGemmLayout) {
-    this.outputShape = [g.groups * l.classes * g.batchSize * l.rows, l.lanes, g.outWidth];
-    this.userCode = [layoutConstants(g, l), `#define TAP_LANES ${l.tapLanes}`,
-                     layoutGlsl(g.dataFormat, ['x'], false), COLUMNS_MAIN].join('\n');
-  }
-}
-
-const GRADS_MAIN = `
-float grad(int g, int b, int yR, int yC, int n) {
-  return yC < outSize.y && n < outCg ? readDy(b, yR, yC, g * outCg + n) : 0.0;
-}
-
-void main() {
+const GRADS_COORDS_GLSL = `
   ivec3 o = getOutputCoords();  // [groups * B * outH, outCg, outW]; this texel: (n, n+1) x (yC, yC+1), stored as dy's own (yC, yC+1) x (n, n+1)
   int yR = o.x % outSize.x;
   int b = (o.x / outSize.x) % batchSize;
   int g = o.x / (outSize.x * batchSize);
   int n = o.y;
-  int yC = o.z;
+  int yC = o.z;`;
+
+// Any layout: each lane read on its own.
+const GRADS_MAIN = `
+float grad(int g, int b, int yR, int yC, int n) {
+  return yC < outSize.y && n < outCg ? readDy(b, yR, yC, g * outCg + n) : 0.0;
+}
+
+void main() {${GRADS_COORDS_GLSL}
   setOutput(vec4(grad(g, b, yR, yC, n), grad(g, b, yR, yC, n + 1),
                  grad(g, b, yR, yC + 1, n), grad(g, b, yR, yC + 1, n + 1)));
+}`;
+
+// NHWC with each group's channels from an even one: the texel is dy's own, its lanes past a row
+// or a group zeroed.
+const GRADS_TEXEL_MAIN = `
+void main() {${GRADS_COORDS_GLSL}
+  vec4 t = getDy(b, yR, yC, g * outCg + n);
+  bvec4 inside = bvec4(true, n + 1 < outCg, yC + 1 < outSize.y, n + 1 < outCg && yC + 1 < outSize.y);
+  setOutput(vec4(inside.x ? t.x : 0.0, inside.y ? t.y : 0.0, inside.z ? t.z : 0.0, inside.w ? t.w : 0.0));
 }`;
 
 /** dy per group in NHWC's packed layout, with zeros in every lane past a row or a group. */
@@ -150,13 +92,17 @@ export class FilterGradsProgram implements GPGPUProgram {
   variableNames = ['dy'];
   outputShape: number[];
   userCode: string;
+  packedInputs = true;
   packedOutput = true;
   enableShapeUniforms = false;
 
   constructor(g: ConvGeometry, l: FilterGemmLayout) {
     this.outputShape = [g.groups * g.batchSize * g.outHeight, g.outChannelsPerGroup, g.outWidth];
-    this.userCode = [layoutConstants(g, l), layoutGlsl(g.dataFormat, ['dy'], false), GRADS_MAIN]
-        .join('\n');
+    const texel = g.dataFormat === 'NHWC' && (g.groups === 1 || g.outChannelsPerGroup % 2 === 0);
+    this.userCode = [layoutConstants(g, l),
+                     texel ? GRADS_TEXEL_MAIN :
+                         [packedLayoutGlsl(g.dataFormat, ['dy']), GRADS_MAIN].join('\n'),
+                    ].join('\n');
   }
 }
 

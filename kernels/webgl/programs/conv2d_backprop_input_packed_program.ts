@@ -2,8 +2,8 @@
 // gather (geometry.ts, equation (2)), with a packed (RGBA) output. One fragment computes a 2x2
 // block of dx, input columns (xC, xC+1) x channels (d1, d1+1); the two columns solve for their
 // own yC (with stride 2 they never share one). Per tap and output channel it reads two values of
-// W and up to two of dy for 4 multiply-adds. The inputs stay unpacked (see
-// conv2d_packed_program.ts).
+// W and up to two of dy for 4 multiply-adds, the inputs unpacked. The dispatcher uses it only
+// where col2im's product would outgrow its bound (conv2d_backprop_input.ts).
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';

@@ -17,6 +17,23 @@ const OUTPUT_NHWC = 'ivec4 outputBRCD() { return getOutputCoords(); }';
 const OUTPUT_NCHW =
     'ivec4 outputBRCD() { ivec4 o = getOutputCoords(); return ivec4(o.x, o.z, o.w, o.y); }';
 
+// A packed input's sampler returns the texel holding the element, a 2x2 block of the last two
+// axes: the element is lane 2 * (second-to-last coordinate & 1) + (last & 1).
+function packedReader(name: string, dataFormat: DataFormat): string {
+  const get = dataFormat === 'NHWC' ? `get${cap(name)}(b, r, c, d)` : `get${cap(name)}(b, d, r, c)`;
+  const [row, col] = dataFormat === 'NHWC' ? ['c', 'd'] : ['r', 'c'];
+  return `float read${cap(name)}(int b, int r, int c, int d) {
+  vec4 t = ${get};
+  vec2 pair = (${row} & 1) == 0 ? t.xy : t.zw;
+  return (${col} & 1) == 0 ? pair.x : pair.y;
+}`;
+}
+
+/** Element readers for packed inputs (the program sets packedInputs), in `dataFormat`. */
+export function packedLayoutGlsl(dataFormat: DataFormat, inputs: string[]): string {
+  return inputs.map((name) => packedReader(name, dataFormat)).join('\n');
+}
+
 /** The accessors for `inputs` (read in `dataFormat`) and, if asked, for the output's coords. */
 export function layoutGlsl(dataFormat: DataFormat, inputs: string[], activationOutput: boolean):
     string {

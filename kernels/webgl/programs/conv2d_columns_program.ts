@@ -1,0 +1,103 @@
+// Conv2DColumnsProgram: HandmadeConv2D for NHWC at few input channels per group, as the matrix
+// product y = im2col(x) · W with im2col(x) read from x laid out by filter column
+// (columns_program.ts). One fragment computes a 2x2 block of y, output columns (yC, yC+1) x
+// channels (d2, d2+1): per (column class, filter row, lane pair) it reads one texel of the
+// columns and one of the filter for 8 multiply-adds, sampled at texel centers advanced by an add
+// (texel_addressing.ts). Where the packed-input program (conv2d_packed_inputs_program.ts) would
+// spend a lane per missing channel and read x once per tap, this reads what the columns laid out
+// once.
+//
+// ColumnsFilterProgram lays W out in the same order, [outC, classes * fh * lanes]: row d2 holds,
+// class after class and filter row after filter row, the lanes of that class (its input channels,
+// or its pair of filter columns), 0 past the filter.
+
+import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import type {ConvGeometry} from '../../geometry';
+import {ColumnsLayout, columnsConstants} from './columns_program';
+import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
+
+const FILTER_MAIN = `
+// W at filter row wR, lane j of column class c, output channel d2; 0 past the filter
+float weight(int c, int wR, int j, int d2) {
+  int wC = TAP_LANES ? 2 * c + j : c;
+  int d1 = TAP_LANES ? 0 : j;
+  return wC < filterSize.y && d1 < inCg && d2 < outChannels ? getW(wR, wC, d1, d2) : 0.0;
+}
+
+void main() {
+  ivec2 o = getOutputCoords();  // [outC, classes * fh * lanes]; this texel: (d2, d2+1) x (k, k+1)
+  int d2 = o.x;
+  int k = o.y;  // (c * fh + wR) * lanes + j, j even
+  int j = k % lanes;
+  int wR = (k / lanes) % filterSize.x;
+  int c = k / (lanes * filterSize.x);
+  setOutput(vec4(weight(c, wR, j, d2), weight(c, wR, j + 1, d2),
+                 weight(c, wR, j, d2 + 1), weight(c, wR, j + 1, d2 + 1)));
+}`;
+
+/** W in the order Conv2DColumnsProgram reads it. */
+export class ColumnsFilterProgram implements GPGPUProgram {
+  variableNames = ['W'];
+  outputShape: number[];
+  userCode: string;
+  packedOutput = true;
+  enableShapeUniforms = false;
+
+  constructor(g: ConvGeometry, l: ColumnsLayout) {
+    this.outputShape = [g.outChannels, l.filterRows];
+    this.userCode = [columnsConstants(g, l, {outChannels: g.outChannels}),
+                     `#define TAP_LANES ${l.tapLanes}`, FILTER_MAIN].join('\n');
+  }
+}
+
+const MAIN = `
+void main() {
+  ivec4 o = getOutputCoords();  // y is [B, outH, outW, outC]; this texel: (yC, yC+1) x (d2, d2+1)
+  int b = o.x;
+  int yR = o.y;
+  int q = o.z / 2;
+  int d2 = o.w;
+  int g = d2 / outCg;
+  vec2 aSize = vec2(textureSize(A, 0));
+  vec2 wSize = vec2(textureSize(W, 0));
+  int laneTexels = lanes / 2;
+  vec2 pw = centerAt((d2 / 2) * filterTexels, int(wSize.x));
+  vec2 next = vec2(1.0, 0.0);
+  vec2 laneStep = vec2(outColTexels % int(aSize.x), outColTexels / int(aSize.x));
+  int jump = (dilations.x - 1) * laneTexels * outColTexels;  // to the next filter row's lanes
+  vec2 rowJump = vec2(jump % int(aSize.x), jump / int(aSize.x));
+  vec4 sum = vec4(0.0);
+  // y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
+  for (int c = 0; c < classes; c++) {
+    // columns[g, c, b, yR*s + wR*dl, lane pair, q]
+    int first = ((((g * classes + c) * batchSize + b) * rows + yR * strides.x) * laneTexels) *
+        outColTexels + q;
+    vec2 pa = centerAt(first, int(aSize.x));
+    for (int wR = 0; wR < filterSize.x; wR++) {
+      for (int lt = 0; lt < laneTexels; lt++) {
+        vec4 a = texture(A, pa / aSize);  // (k,yC) (k,yC+1) (k+1,yC) (k+1,yC+1)
+        vec4 w = texture(W, pw / wSize);  // (d2,k) (d2,k+1) (d2+1,k) (d2+1,k+1)
+        sum += a.xxyy * w.xzxz + a.zzww * w.ywyw;
+        pa = advanceCenter(pa, laneStep, aSize.x);
+        pw = advanceCenter(pw, next, wSize.x);
+      }
+      pa = advanceCenter(pa, rowJump, aSize.x);
+    }
+  }
+  setOutput(sum);
+}`;
+
+export class Conv2DColumnsProgram implements GPGPUProgram {
+  variableNames = ['A', 'W'];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = true;
+  packedOutput = true;
+  enableShapeUniforms = false;
+
+  constructor(g: ConvGeometry, l: ColumnsLayout) {
+    this.outputShape = g.outShape;
+    this.userCode = [columnsConstants(g, l, {filterTexels: l.filterRows / 2}),
+                     TEXEL_ADDRESSING_GLSL, MAIN].join('\n');
+  }
+}
