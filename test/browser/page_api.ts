@@ -33,6 +33,7 @@ export interface PageApi {
   specialValuesPoolCase: typeof behaviour.specialValuesPoolCase;
   infinityRoundTrip: typeof behaviour.infinityRoundTrip;
   packedInputsCase: typeof behaviour.packedInputsCase;
+  dirtyPaddingCase: typeof behaviour.dirtyPaddingCase;
 }
 
 declare global {

@@ -50,10 +50,13 @@ describe(`webgl max-pool kernels vs reference (rtol ${RTOL})`, () => {
 });
 
 // The fast paths of the webgl kernels and the edges of their dispatch conditions, which the
-// sweeps (at most 5 channels per group) do not reach: NHWC without groups (2x2-block programs;
-// the forward packs x and W from 8 input channels, when that count is even), beside NCHW and
-// groups (the one-element programs); max-pool grad on tiling windows, on a range of windows, and
-// dilated.
+// sweeps (small images, at most 10 channels) do not all reach. The forward: packed x and W from 8
+// input channels when that count is even, else the product over x laid out by filter column
+// (tap lanes at one input channel, two reads per texel at unit stride), else (NCHW, groups of an
+// odd number of output channels) the one-element program. The input gradient: a forward
+// convolution at stride 1 from 8 (even) output channels, else col2im of one product, else (past
+// the product's bound) a gather. The filter gradient: one product over the columns in parts of
+// the batch, dy read as it is or copied.
 function conv(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>): ConvCase {
   const attrs: ConvAttrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a};
   const inC = attrs.dataFormat === 'NHWC' ? xShape[3] : xShape[1];
@@ -64,10 +67,10 @@ function conv(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>): C
 
 const FAST_PATH_CONV_CASES: ConvCase[] = [
   conv([2, 6, 7, 8], [3, 3, 8, 5], {}),                          // packed inputs, at the threshold
-  conv([1, 5, 6, 6], [3, 3, 6, 4], {strides: 2}),                // below it: unpacked inputs
+  conv([1, 5, 6, 6], [3, 3, 6, 4], {strides: 2}),                // below it: columns, channel lanes
   conv([2, 6, 7, 32], [3, 3, 32, 5], {}),                        // packed inputs
   conv([1, 5, 6, 30], [3, 3, 30, 4], {strides: 2}),              // packed, stride 2
-  conv([1, 5, 5, 33], [2, 2, 33, 3], {pad: 'valid'}),            // odd inC: unpacked inputs
+  conv([1, 5, 5, 33], [2, 2, 33, 3], {pad: 'valid'}),            // odd inC: columns, a padded lane
   conv([1, 9, 8, 34], [3, 3, 34, 6], {strides: 2, pad: 1}),      // packed, columns in two texels
   conv([1, 9, 9, 32], [3, 2, 32, 3], {dilations: 2}),            // packed, dilated
   conv([1, 4, 6, 64], [1, 1, 64, 3], {}),                        // packed, 1x1
@@ -77,9 +80,20 @@ const FAST_PATH_CONV_CASES: ConvCase[] = [
   conv([1, 129, 128, 32], [3, 3, 32, 4], {}),                    // packed, x's texture squarified
   conv([400, 7, 7, 32], [3, 3, 32, 2], {strides: 2}),            // packed, x's texture [B, H*W*C]
   conv([1, 5, 7, 2], [3, 3, 2, 3], {}),                          // odd output width
-  conv([2, 7, 5, 1], [5, 5, 1, 8], {strides: [1, 2]}),           // one input channel
-  conv([1, 32, 5, 5], [3, 3, 32, 4], {dataFormat: 'NCHW'}),      // NCHW: fallback
-  conv([1, 5, 5, 32], [3, 3, 16, 4], {}),                        // groups 2: fallback
+  conv([2, 7, 5, 1], [5, 5, 1, 8], {strides: [1, 2]}),           // one input channel: tap lanes
+  conv([2, 7, 6, 1], [5, 5, 1, 8], {}),                          // tap lanes at unit stride
+  conv([3, 6, 7, 1], [4, 3, 1, 4], {dilations: [1, 2], pad: 1}), // tap lanes, dilated columns
+  conv([1, 6, 6, 3], [3, 3, 3, 4], {dilations: 2}),              // three channels: a padded lane
+  conv([1, 32, 5, 5], [3, 3, 32, 4], {dataFormat: 'NCHW'}),      // NCHW
+  conv([1, 5, 5, 32], [3, 3, 16, 4], {}),                        // groups 2 of 2 output channels
+  conv([1, 5, 6, 6], [3, 3, 2, 3], {}),                          // groups of 1 output channel
+  conv([1, 6, 5, 8], [3, 3, 4, 6], {strides: 2}),                // groups 2 of 3 output channels
+  conv([2, 6, 7, 3], [3, 3, 3, 8], {}),                          // dx as a forward conv, odd inC
+  conv([1, 7, 7, 3], [3, 3, 3, 5], {strides: 2}),                // dx col2im, odd inC and outC
+  conv([1, 9, 9, 4], [3, 3, 4, 6], {dilations: 2}),              // dx col2im, dilated
+  conv([10, 6, 6, 8], [4, 4, 8, 32], {}),                        // dW in 4 parts of 3, 3, 3, 1
+  conv([5, 128, 128, 8], [1, 1, 8, 8], {}),                      // dW: dy past the as-is bound
+  conv([1, 104, 104, 64], [5, 5, 64, 2], {}),                    // dx past the product's bound
 ];
 
 function pool(xShape: number[], a: Partial<PoolAttrs> & {filterSize: PoolAttrs['filterSize']}): PoolCase {
@@ -97,6 +111,26 @@ const FAST_PATH_POOL_CASES: PoolCase[] = [
   pool([1, 6, 6, 2], {filterSize: 2, strides: 1, dilations: 2}),  // dilated: every tap
   pool([1, 2, 6, 6], {filterSize: 2, strides: 2, dataFormat: 'NCHW'}),
 ];
+
+// Packed inputs whose lanes past the edges hold 1, not 0: odd channel counts (dy's lane past
+// its last channel is read by dW as it is and by col2im's product), odd widths.
+const DIRTY_PADDING_CASES: ConvCase[] = [
+  conv([2, 6, 6, 3], [3, 3, 3, 5], {}),                          // dW reads dy as it is
+  conv([1, 7, 7, 3], [3, 3, 3, 5], {strides: 2}),                // dx col2im, K odd
+  conv([1, 5, 5, 4], [3, 3, 4, 6], {}),                          // odd widths: dy copied
+  conv([2, 7, 7, 1], [5, 5, 1, 8], {}),                          // columns with tap lanes
+  conv([1, 5, 7, 9], [3, 3, 9, 8], {}),                          // forward columns, dx as conv
+  conv([1, 6, 7, 8], [3, 3, 8, 3], {strides: 2}),                // packed inputs, col2im
+];
+
+describe('webgl conv kernels ignore the lanes past packed inputs\' edges', () => {
+  test.each(DIRTY_PADDING_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const {maxDiff, padding} = await page.call('dirtyPaddingCase', c);
+    expect(padding.length).toBeGreaterThan(0);
+    expect(padding.every((v) => v === 1)).toBe(true);
+    expect(maxDiff).toBe(0);
+  });
+});
 
 describe(`webgl fast paths and their dispatch edges vs reference (rtol ${RTOL})`, () => {
   test.each(FAST_PATH_CONV_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {

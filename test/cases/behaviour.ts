@@ -243,3 +243,60 @@ export async function packedInputsCase(): Promise<number> {
   tf.dispose([...plain, ...packed]);
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 }
+
+/** Values in lanes past a packed NHWC texture's edges: past the last channel (channels odd)
+ *  and past the last column (width odd). */
+function paddingLanes(t: tf.Tensor): number[] {
+  const gl = tf.backend() as unknown as {
+    runWebGLProgram(p: object, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
+    readSync(dataId: object): Float32Array;
+    disposeIntermediateTensorInfo(t: tf.TensorInfo): void;
+  };
+  const [, , w, c] = t.shape as number[];
+  const reads: string[] = [];
+  if (c % 2 === 1) reads.push(`getA(0, 0, 0, ${c - 1}).y`);  // (column 0, channel c)
+  if (w % 2 === 1) reads.push(`getA(0, 0, ${w - 1}, 0).z`);  // (column w, channel 0)
+  return reads.map((read) => {
+    const probe = gl.runWebGLProgram({
+      variableNames: ['A'], outputShape: [1], packedInputs: true, enableShapeUniforms: false,
+      userCode: `void main() { setOutput(${read}); }`,
+    }, [t], 'float32');
+    const value = gl.readSync(probe.dataId)[0];
+    gl.disposeIntermediateTensorInfo(probe);
+    return value;
+  });
+}
+
+/**
+ * The conv kernels on packed webgl inputs whose lanes past the tensor's edges hold 1 rather than
+ * 0 (as a packed binary op leaves them: here 1 + (v - 1), kept on the GPU), against the same
+ * values uploaded afresh: what the kernels compute must not depend on those lanes. NHWC only.
+ * Returns the largest difference over every output, and the padding values seen in the inputs
+ * (to show they were dirty).
+ */
+export async function dirtyPaddingCase(c: ConvCase): Promise<{maxDiff: number; padding: number[]}> {
+  const g = convGeometry(c.xShape, c.filterShape, c.attrs);
+  const forward = tf.env().getBool('WEBGL_CPU_FORWARD');
+  tf.env().set('WEBGL_CPU_FORWARD', false);  // else a small add runs on the cpu, and uploads clean
+  const dirty = (values: Float32Array, shape: number[]) =>
+      tf.tidy(() => tf.add(tf.tensor(values.map((v) => v - 1), shape), 1));
+  const inputs = [dirty(uniform(sizeOf(c.xShape), c.seed), c.xShape),
+                  dirty(uniform(sizeOf(c.filterShape), c.seed + 1), c.filterShape),
+                  dirty(uniform(sizeOf(g.outShape), c.seed + 2), g.outShape)];
+  tf.env().set('WEBGL_CPU_FORWARD', forward);
+  const padding = inputs.flatMap(paddingLanes);
+  const fresh = await Promise.all(inputs.map(async (t) => tf.tensor(await t.data(), t.shape)));
+  const kernels = ([x, w, dy]: tf.Tensor[]) => [
+    run(names.HandmadeConv2D, {x, filter: w}, c.attrs),
+    run(names.HandmadeConv2DBackpropInput, {dy, filter: w}, {...c.attrs, inputShape: c.xShape}),
+    run(names.HandmadeConv2DBackpropFilter, {x, dy}, {...c.attrs, filterShape: c.filterShape}),
+  ] as tf.Tensor[];
+  const a = await readAll(kernels(inputs));
+  const b = await readAll(kernels(fresh));
+  tf.dispose([...inputs, ...fresh]);
+  let maxDiff = 0;
+  a.forEach((values, k) => values.forEach((v, i) => {
+    maxDiff = Math.max(maxDiff, Number.isNaN(v - b[k][i]) ? Infinity : Math.abs(v - b[k][i]));
+  }));
+  return {maxDiff, padding};
+}
