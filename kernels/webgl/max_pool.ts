@@ -1,6 +1,8 @@
 // HandmadeMaxPool, webgl. y[b,yR,yC,d] = max over the window; argmax = wR * fw + wC of the first
 // maximum in row-major window order (strict >); NaN never wins, and a window with no number gives
-// y = -Infinity and argmax -1, as on cpu. Two passes: the argmax (int32), then y gathered at it.
+// y = -Infinity and argmax -1, as on cpu. Two passes: the argmax (int32), then y gathered at it;
+// packed for NHWC, 2x2 blocks of columns x channels (programs/max_pool_packed_programs.ts),
+// unpacked for NCHW.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {poolGeometry} from '../geometry';
@@ -8,12 +10,19 @@ import type {MaxPoolAttrs} from '../names';
 import type {WebGLBackend} from './backend';
 import {MaxPoolArgmaxProgram} from './programs/max_pool_argmax_program';
 import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
+import {MaxPoolArgmaxPackedProgram, MaxPoolGatherPackedProgram} from './programs/max_pool_packed_programs';
 import {windowUniformValues} from './programs/uniforms';
 
 export const maxPoolWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as {x: TensorInfo};
   const gl = backend as WebGLBackend;
   const g = poolGeometry(x.shape, attrs as unknown as MaxPoolAttrs);
+  if (g.dataFormat === 'NHWC') {
+    const argmax = gl.runWebGLProgram(new MaxPoolArgmaxPackedProgram(g), [x], 'int32', [[-Infinity]]);
+    const y = gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, argmax], 'float32',
+                                 [[-Infinity]]);
+    return [y, argmax];
+  }
   const argmax = gl.runWebGLProgram(new MaxPoolArgmaxProgram(g), [x], 'int32',
                                     [...windowUniformValues(g), [-Infinity]]);
   const y = gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, argmax], 'float32',

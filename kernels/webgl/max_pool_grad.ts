@@ -1,6 +1,7 @@
 // HandmadeMaxPoolGrad, webgl. dx[cell of argmax[b,yR,yC,d]] += dy[b,yR,yC,d], computed as a gather
 // per dx cell (programs/max_pool_grad_program.ts). HandmadeMaxPoolGather, its transpose:
-// out[b,yR,yC,d] = v[cell of argmax[b,yR,yC,d]], 0 where the argmax is -1.
+// out[b,yR,yC,d] = v[cell of argmax[b,yR,yC,d]], 0 where the argmax is -1. Packed for NHWC
+// (programs/max_pool_packed_programs.ts), unpacked for NCHW.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {poolGeometry} from '../geometry';
@@ -8,18 +9,24 @@ import type {MaxPoolGatherAttrs, MaxPoolGradAttrs} from '../names';
 import type {WebGLBackend} from './backend';
 import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
 import {MaxPoolGradProgram} from './programs/max_pool_grad_program';
+import {MaxPoolGatherPackedProgram, MaxPoolGradPackedProgram} from './programs/max_pool_packed_programs';
 import {windowUniformValues} from './programs/uniforms';
 
 export const maxPoolGradWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, argmax} = inputs as {dy: TensorInfo; argmax: TensorInfo};
   const a = attrs as unknown as MaxPoolGradAttrs;
   const g = poolGeometry(a.inputShape, a);
-  return (backend as WebGLBackend).runWebGLProgram(new MaxPoolGradProgram(g), [dy, argmax], 'float32');
+  const program = g.dataFormat === 'NHWC' ? new MaxPoolGradPackedProgram(g) : new MaxPoolGradProgram(g);
+  return (backend as WebGLBackend).runWebGLProgram(program, [dy, argmax], 'float32');
 };
 
 export const maxPoolGatherWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, argmax} = inputs as {x: TensorInfo; argmax: TensorInfo};
   const g = poolGeometry(x.shape, attrs as unknown as MaxPoolGatherAttrs);
-  return (backend as WebGLBackend).runWebGLProgram(
-      new MaxPoolGatherProgram(g), [x, argmax], 'float32', [...windowUniformValues(g), [0]]);
+  const gl = backend as WebGLBackend;
+  if (g.dataFormat === 'NHWC') {
+    return gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, argmax], 'float32', [[0]]);
+  }
+  return gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, argmax], 'float32',
+                            [...windowUniformValues(g), [0]]);
 };

@@ -34,6 +34,7 @@ export interface PageApi {
   infinityRoundTrip: typeof behaviour.infinityRoundTrip;
   packedInputsCase: typeof behaviour.packedInputsCase;
   dirtyPaddingCase: typeof behaviour.dirtyPaddingCase;
+  dirtyPaddingPoolCase: typeof behaviour.dirtyPaddingPoolCase;
 }
 
 declare global {

@@ -132,6 +132,21 @@ describe('webgl conv kernels ignore the lanes past packed inputs\' edges', () =>
   });
 });
 
+const DIRTY_PADDING_POOL_CASES: PoolCase[] = [
+  pool([2, 6, 7, 3], {filterSize: 2, strides: 2, pad: 'same'}),   // tiling
+  pool([1, 7, 7, 5], {filterSize: 3, strides: 2, pad: 'same'}),   // a range of windows
+  pool([1, 7, 5, 3], {filterSize: 2, strides: 1, dilations: 2}),  // dilated: every tap
+];
+
+describe('webgl max-pool kernels ignore the lanes past packed inputs\' edges', () => {
+  test.each(DIRTY_PADDING_POOL_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const {maxDiff, padding} = await page.call('dirtyPaddingPoolCase', c);
+    expect(padding.length).toBeGreaterThan(0);
+    expect(padding.every((v) => v === 1)).toBe(true);
+    expect(maxDiff).toBe(0);
+  });
+});
+
 describe(`webgl fast paths and their dispatch edges vs reference (rtol ${RTOL})`, () => {
   test.each(FAST_PATH_CONV_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     worst.record('webgl conv', (await page.call('convCase', c, RTOL)).errors);

@@ -300,3 +300,31 @@ export async function dirtyPaddingCase(c: ConvCase): Promise<{maxDiff: number; p
   }));
   return {maxDiff, padding};
 }
+
+/** dirtyPaddingCase for the three max-pool kernels (NHWC): x and dy dirty, argmax from x. */
+export async function dirtyPaddingPoolCase(c: PoolCase): Promise<{maxDiff: number; padding: number[]}> {
+  const g = poolGeometry(c.xShape, c.attrs);
+  const forward = tf.env().getBool('WEBGL_CPU_FORWARD');
+  tf.env().set('WEBGL_CPU_FORWARD', false);
+  const dirty = (values: Float32Array, shape: number[]) =>
+      tf.tidy(() => tf.add(tf.tensor(values.map((v) => v - 1), shape), 1));
+  const inputs = [dirty(distinct(sizeOf(c.xShape), c.seed), c.xShape),
+                  dirty(uniform(sizeOf(g.outShape), c.seed + 1), g.outShape)];
+  tf.env().set('WEBGL_CPU_FORWARD', forward);
+  const padding = inputs.flatMap(paddingLanes);
+  const fresh = await Promise.all(inputs.map(async (t) => tf.tensor(await t.data(), t.shape)));
+  const kernels = ([x, dy]: tf.Tensor[]) => {
+    const [y, argmax] = run(names.HandmadeMaxPool, {x}, c.attrs) as tf.Tensor[];
+    const dx = run(names.HandmadeMaxPoolGrad, {dy, argmax}, {...c.attrs, inputShape: c.xShape});
+    const gathered = run(names.HandmadeMaxPoolGather, {x, argmax}, c.attrs);
+    return [y, argmax, dx as tf.Tensor, gathered as tf.Tensor];
+  };
+  const a = await readAll(kernels(inputs));
+  const b = await readAll(kernels(fresh));
+  tf.dispose([...inputs, ...fresh]);
+  let maxDiff = 0;
+  a.forEach((values, k) => values.forEach((v, i) => {
+    maxDiff = Math.max(maxDiff, Object.is(v, b[k][i]) ? 0 : Math.abs(v - b[k][i]) || Infinity);
+  }));
+  return {maxDiff, padding};
+}
