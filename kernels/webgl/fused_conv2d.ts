@@ -1,5 +1,6 @@
 // HandmadeFusedConv2D, webgl. y = act(conv2d(x, W) + bias), bias and activation applied in the
-// convolution's own pass. Bias and PReLU weights follow the cpu kernel's rules: size 1 applies
+// convolution's own pass: HandmadeConv2D's packed programs where they apply (conv2d.ts), else the
+// one-element program. Bias and PReLU weights follow the cpu kernel's rules: size 1 applies
 // everywhere, a 1-D operand of outC values is per channel in either layout, anything else
 // broadcasts by numpy's rules against the output. The shader reads them flat, at the output
 // coordinates times per-axis strides that are 0 along broadcast axes.
@@ -8,6 +9,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
 import type {FusedConv2DAttrs} from '../names';
 import {flatten, WebGLBackend} from './backend';
+import {conv2dPackedWebgl} from './conv2d';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
 import {windowUniformValues} from './programs/uniforms';
 
@@ -40,13 +42,16 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
   const operand = (t?: TensorInfo) => t == null ? zero : flatten(gl, t);
   const flatBias = operand(bias);
   const flatPrelu = operand(a.activation === 'prelu' ? preluActivationWeights : undefined);
-  const program = new Conv2DProgram(g, {activation: a.activation});
-  const y = gl.runWebGLProgram(program, [x, filter, flatBias, flatPrelu], 'float32', [
-    ...windowUniformValues(g), groupChannelValues(g),
+  const uniforms = [
     broadcastStrides(bias?.shape ?? [1], g),
     broadcastStrides(a.activation === 'prelu' ? preluActivationWeights!.shape : [1], g),
     [a.leakyreluAlpha ?? 0.2],
-  ]);
+  ];
+  const y = conv2dPackedWebgl(gl, g, x, filter, {
+    epilogue: {activation: a.activation}, inputs: [flatBias, flatPrelu], uniforms}) ??
+      gl.runWebGLProgram(new Conv2DProgram(g, {activation: a.activation}),
+                         [x, filter, flatBias, flatPrelu], 'float32',
+                         [...windowUniformValues(g), groupChannelValues(g), ...uniforms]);
   for (const t of new Set([zero, flatBias, flatPrelu])) gl.disposeIntermediateTensorInfo(t);
   return y;
 };

@@ -14,6 +14,7 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
 import {ColumnsLayout, columnsConstants} from './columns_program';
+import {Epilogue, epilogueGlsl, withEpilogue} from './epilogue';
 import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
 
 const FILTER_MAIN = `
@@ -84,20 +85,23 @@ void main() {
       pa = advanceCenter(pa, rowJump, aSize.x);
     }
   }
-  setOutput(sum);
+  setOutput(finish(sum));
 }`;
 
 export class Conv2DColumnsProgram implements GPGPUProgram {
-  variableNames = ['A', 'W'];
+  variableNames: string[] = [];
+  customUniforms?: GPGPUProgram['customUniforms'];
   outputShape: number[];
   userCode: string;
   packedInputs = true;
   packedOutput = true;
   enableShapeUniforms = false;
 
-  constructor(g: ConvGeometry, l: ColumnsLayout) {
+  /** With an epilogue, HandmadeFusedConv2D: bias and PReLU weights are two more inputs. */
+  constructor(g: ConvGeometry, l: ColumnsLayout, epilogue?: Epilogue) {
+    withEpilogue(this, ['A', 'W'], epilogue);
     this.outputShape = g.outShape;
     this.userCode = [columnsConstants(g, l, {filterTexels: l.filterRows / 2}),
-                     TEXEL_ADDRESSING_GLSL, MAIN].join('\n');
+                     TEXEL_ADDRESSING_GLSL, epilogueGlsl(epilogue), MAIN].join('\n');
   }
 }

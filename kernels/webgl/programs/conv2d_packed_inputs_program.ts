@@ -19,6 +19,7 @@
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
+import {Epilogue, epilogueGlsl, withEpilogue} from './epilogue';
 import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
 import {windowConstantsGlsl} from './uniforms';
 
@@ -77,20 +78,23 @@ void main() {
   for (const wC of taps) lines.push(`      pw${wC} = advanceCenter(pw${wC}, wStep, wSize.x);`);
   lines.push(`    }
   }
-  setOutput(sum);
+  setOutput(finish(sum));
 }`);
   return lines.join('\n');
 }
 
 export class Conv2DPackedInputsProgram implements GPGPUProgram {
-  variableNames = ['x', 'W'];
+  variableNames: string[] = [];
+  customUniforms?: GPGPUProgram['customUniforms'];
   outputShape: number[];
   userCode: string;
   packedInputs = true;
   packedOutput = true;
   enableShapeUniforms = false;
 
-  constructor(g: ConvGeometry) {
+  /** With an epilogue, HandmadeFusedConv2D: bias and PReLU weights are two more inputs. */
+  constructor(g: ConvGeometry, epilogue?: Epilogue) {
+    withEpilogue(this, ['x', 'W'], epilogue);
     this.outputShape = g.outShape;
     this.userCode = [
       windowConstantsGlsl(g, {
@@ -99,6 +103,7 @@ export class Conv2DPackedInputsProgram implements GPGPUProgram {
         inColTexels: Math.ceil(g.inWidth / 2),     // texels across x's columns
       }),
       TEXEL_ADDRESSING_GLSL,
+      epilogueGlsl(epilogue),
       mainGlsl(g),
     ].join('\n');
   }

@@ -1,0 +1,56 @@
+// The end of the packed conv programs: vec4 finish(vec4 sum) takes a 2x2 block of y, output
+// columns (yC, yC+1) x channels (d2, d2+1), and returns it as HandmadeConv2D does (as it is) or as
+// HandmadeFusedConv2D does: act(y + bias), bias and PReLU weights read flat at the output
+// coordinates times broadcast strides (0 along a broadcast axis), as in conv2d_program.ts. The
+// programs read packed inputs, so the flat operands come packed too: tfjs packs a 1-D tensor's
+// elements (2t, 2t+1) into lanes x and y of texel t.
+
+import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import type {Activation} from '../../names';
+import {activationGlsl} from './activation';
+import type {CustomUniforms} from './uniforms';
+
+/** The fused part of a conv program: the activation; its bias and PReLU weights come as two
+ *  more (flat) inputs. */
+export interface Epilogue {
+  activation: Activation;
+}
+
+const PLAIN = 'vec4 finish(vec4 sum) { return sum; }';
+
+const FUSED = `
+int broadcastIndex(ivec4 coords, ivec4 strides4) {
+  return coords.x * strides4.x + coords.y * strides4.y + coords.z * strides4.z + coords.w * strides4.w;
+}
+
+float finishLane(float v, ivec4 coords) {
+  int biasIndex = broadcastIndex(coords, biasStrides);
+  int preluIndex = broadcastIndex(coords, preluStrides);
+  vec4 bias = getBias(biasIndex);
+  vec4 prelu = getPreluWeights(preluIndex);
+  return activate(v + ((biasIndex & 1) == 0 ? bias.x : bias.y),
+                  (preluIndex & 1) == 0 ? prelu.x : prelu.y);
+}
+
+vec4 finish(vec4 sum) {
+  ivec4 o = getOutputCoords();  // this texel: (yC, yC+1) x (d2, d2+1); lanes past the edges are never read
+  return vec4(finishLane(sum.x, o), finishLane(sum.y, o + ivec4(0, 0, 0, 1)),
+              finishLane(sum.z, o + ivec4(0, 0, 1, 0)), finishLane(sum.w, o + ivec4(0, 0, 1, 1)));
+}`;
+
+/** GLSL for finish(): plain without an epilogue. */
+export function epilogueGlsl(epilogue?: Epilogue): string {
+  return epilogue == null ? PLAIN : [activationGlsl(epilogue.activation), FUSED].join('\n');
+}
+
+/** Adds the epilogue's inputs and uniforms to a program that reads `inputs`. */
+export function withEpilogue(program: Pick<GPGPUProgram, 'variableNames' | 'customUniforms'>,
+                             inputs: string[], epilogue?: Epilogue): void {
+  program.variableNames = epilogue == null ? inputs : [...inputs, 'bias', 'preluWeights'];
+  if (epilogue != null) {
+    const uniforms: CustomUniforms = [{name: 'biasStrides', type: 'ivec4'},
+                                      {name: 'preluStrides', type: 'ivec4'},
+                                      {name: 'leakyreluAlpha', type: 'float'}];
+    program.customUniforms = uniforms;
+  }
+}
