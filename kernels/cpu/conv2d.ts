@@ -24,10 +24,10 @@ export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvG
   const image = zeroedPaddedImage(g);
   const k = colWidth(g);
   const segmentLength = g.filterWidth * inChannels;
-  // W packed for gemmWindows, or, for one output channel, W's one column (the filter itself).
+  // For one output channel, W's one column (the filter itself); otherwise W is packed for
+  // gemmWindows per range of window rows, below.
   const oneColumn = outChannels === 1;
-  const w = oneColumn ? Float64Array.from(filter.subarray(0, k)) :
-      packWholeB(filterView(filter, g, 0), k, outChannels, segmentLength);
+  const w = Float64Array.from(filter.subarray(0, oneColumn ? k : 0));
   const windows: WindowsView = {
     data: image, offset: 0, rowStride: g.strideWidth * inChannels, segmentLength,
     segmentStride: g.dilationHeight * paddedWidth * inChannels,
@@ -47,23 +47,62 @@ export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvG
     }
   }
   const band: WindowsView = {...windows, rowOffsets: bandOffsets};
+  // An output row near the top or bottom has window rows that lie wholly in the padding: its own
+  // product skips them (their segments of the windows and rows of W), so that the multiply-adds
+  // by zero are not done (in a 5x5 'same' convolution of 28x28, 4% of them).
+  const [firstFull, endFull] = fullRows(g);
   for (let b = 0; b < g.batchSize; b++) {
     copyIntoPadded(x, g, b, image);
-    for (let yR = 0; yR < outHeight; yR++) {
-      windows.offset = yR * g.strideHeight * paddedWidth * inChannels;
-      if (pairRows && yR + 1 < outHeight) {
-        gemvWindowsPair(outWidth, k, windows, w, rowView(b, yR), rowView(b, yR + 1));
-        yR++;
-      } else if (oneColumn) {
-        gemvWindows(outWidth, k, windows, w, rowView(b, yR));
-      } else {
-        band.offset = windows.offset;
-        const rows = Math.min(bandRows, outHeight - yR);
-        gemmWindows(rows * outWidth, outChannels, k, band, w, rowView(b, yR));
-        yR += rows - 1;
+    if (oneColumn) {
+      for (let yR = 0; yR < outHeight; yR++) {
+        windows.offset = yR * g.strideHeight * paddedWidth * inChannels;
+        if (pairRows && yR + 1 < outHeight) {
+          gemvWindowsPair(outWidth, k, windows, w, rowView(b, yR), rowView(b, yR + 1));
+          yR++;
+        } else {
+          gemvWindows(outWidth, k, windows, w, rowView(b, yR));
+        }
+      }
+      continue;
+    }
+    const edgeRow = (yR: number) => {
+      const [s0, s1] = liveWindowRows(g, yR);
+      if (s1 <= s0) return;  // every window row in the padding: y stays 0
+      const view = filterView(filter, g, 0);
+      const rowsOfW = {...view, offset: view.offset + s0 * segmentLength * view.rowStride};
+      const kLive = (s1 - s0) * segmentLength;
+      windows.offset = (yR * g.strideHeight * paddedWidth * inChannels) + s0 * windows.segmentStride;
+      gemmWindows(outWidth, outChannels, kLive, windows,
+                  packWholeB(rowsOfW, kLive, outChannels, segmentLength), rowView(b, yR));
+    };
+    for (let yR = 0; yR < Math.min(firstFull, outHeight); yR++) edgeRow(yR);
+    if (firstFull < endFull) {
+      const full = packWholeB(filterView(filter, g, 0), k, outChannels, segmentLength);
+      for (let yR = firstFull; yR < endFull; yR += bandRows) {
+        band.offset = yR * g.strideHeight * paddedWidth * inChannels;
+        const rows = Math.min(bandRows, endFull - yR);
+        gemmWindows(rows * outWidth, outChannels, k, band, full, rowView(b, yR));
       }
     }
+    for (let yR = Math.max(endFull, firstFull); yR < outHeight; yR++) edgeRow(yR);
   }
+}
+
+/** The window rows [s0, s1) of output row yR that read the image rather than its padding. */
+function liveWindowRows(g: ConvGeometry, yR: number): [number, number] {
+  const top = g.padInfo.top - yR * g.strideHeight;  // padded row of window row s: s*dl - top + padTop
+  const s0 = Math.max(0, Math.ceil(top / g.dilationHeight));
+  const s1 = Math.min(g.filterHeight, Math.ceil((top + g.inHeight) / g.dilationHeight));
+  return [s0, s1];
+}
+
+/** The output rows [first, end) whose every window row reads the image. */
+function fullRows(g: ConvGeometry): [number, number] {
+  let first = 0;
+  while (first < g.outHeight && liveWindowRows(g, first)[0] > 0) first++;
+  let end = g.outHeight;
+  while (end > first && liveWindowRows(g, end - 1)[1] < g.filterHeight) end--;
+  return [first, end];
 }
 
 /** y = conv2d(x, W) in the layout of g; x and y are float32 in that layout. */

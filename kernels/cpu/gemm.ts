@@ -32,6 +32,11 @@ const NC = 512;
  *  each block's span (of at most IN_PLACE_A_SPAN values; packed beyond). */
 const IN_PLACE_A_TILES = 4;
 const IN_PLACE_A_SPAN = 1 << 17;
+/** From this many columns of C, tiles of 4x8 (wideKernel): they read A half as often, but hold
+ *  32 sums, more than the registers, which costs more than it saves with one pair of panels
+ *  (measured in the bench, x[32,28,28,1] * [5,5,1,8], eight columns: 3.07 ms in 4x8 tiles,
+ *  2.86 ms in 4x4; x[8,28,28,128] * [1,1,128,256]: 95.6 ms and 100 ms). */
+const WIDE_MIN_COLUMNS = 4 * NR;
 
 /** Copies rows [i0, i0 + mc) × cols [k0, k0 + kc) of A into panels of MR rows, k-major. */
 function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number, m: number,
@@ -344,7 +349,7 @@ function macroKernel(mc: number, nc: number, kc: number, a: ATiles, pb: Float64A
   for (let jp = 0; jp < nc; jp += NR) {
     const bBase = jp * kc;
     const cols = Math.min(NR, nc - jp);
-    if (nc - jp >= 2 * NR && cs === 1) {
+    if (nc >= WIDE_MIN_COLUMNS && nc - jp >= 2 * NR && cs === 1) {
       wideKernel(mc, kc, a, pb, bBase, c, i0, j0 + jp, add);
       jp += NR;
       continue;
