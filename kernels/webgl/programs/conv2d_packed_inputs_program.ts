@@ -11,11 +11,12 @@
 // which texel (and which half of it) each tap and output column reads is known when the shader
 // is written: the taps are unrolled in the generated code.
 //
-// The texels are fetched by position, not through tfjs's samplers: a packed texture stores its
-// texels row-major in the order of their flat index (b, r, c / 2, d / 2 for x; wR, wC, d1 / 2,
-// d2 / 2 for W), so stepping d1 by 2 moves x's index by 1 and W's by ceil(outC / 2). The loop
-// carries each texel's position and advances it with an add and a wrap, where a sampler call
-// costs a division per read; on SwiftShader that arithmetic is a large part of a read's cost.
+// The texels are read by position (texel_addressing.ts), not through tfjs's samplers: a packed
+// texture stores its texels row-major in the order of their flat index (b, r, c / 2, d / 2 for x;
+// wR, wC, d1 / 2, d2 / 2 for W), so stepping d1 by 2 moves x's index by 1 and W's by
+// ceil(outC / 2). The loop carries each texel's position and advances it with an add and a wrap,
+// where a sampler call costs a division per read; on SwiftShader that arithmetic is a large part
+// of a read's cost. finish() (epilogue.ts) returns the block as it is, or fused.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
