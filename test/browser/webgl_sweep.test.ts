@@ -3,7 +3,10 @@
 
 import {fusedCases} from '../cases/fused';
 import type {ConvAttrs, PoolAttrs} from '../../kernels/names';
-import {CONV_CASES, ConvCase, convCaseName, every, POOL_CASES, PoolCase, poolCaseName} from '../cases/sweeps';
+import {
+  CONV_CASES, ConvCase, convCaseName, every, flatIndex, INFINITY_CONV_CASES, POOL_CASES, PoolCase,
+  poolCaseName,
+} from '../cases/sweeps';
 import {worst} from '../helpers/report';
 import {BrowserPage, openPage} from './harness';
 
@@ -36,6 +39,13 @@ describe(`webgl conv kernels vs reference (rtol ${RTOL})`, () => {
 describe(`webgl fused conv vs reference (rtol ${RTOL})`, () => {
   test.each(WEBGL_FUSED_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     worst.record('webgl fused', (await page.call('fusedCase', c, RTOL)).errors);
+  });
+});
+
+describe(`webgl conv kernels with ±Infinity in x vs reference (rtol ${RTOL})`, () => {
+  test.each(INFINITY_CONV_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const cells = c.cells.map((cell) => flatIndex(cell, c.xShape));
+    worst.record('webgl conv infinity', (await page.call('infinityConvCase', c, cells, RTOL)).errors);
   });
 });
 

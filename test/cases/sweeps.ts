@@ -175,3 +175,33 @@ export const POOL_CASES: PoolCase[] = buildPoolCases(96, 20261123);
 export function every<T>(cases: T[], step: number): T[] {
   return cases.filter((_, i) => i % step === 0);
 }
+
+/** Convolutions with ±Infinity in x (at `cells`, coordinates in x's layout), on the edges where a
+ *  kernel leaves lanes out of a sum: tap lanes with an odd filter width (a missing second tap),
+ *  odd output widths (columns past the output), x's last column, padding; each layout's paths. */
+export interface InfinityConvCase extends ConvCase {
+  cells: number[][];
+}
+
+function infinityCase(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>,
+                      cells: number[][]): InfinityConvCase {
+  const attrs: ConvAttrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a};
+  const inC = attrs.dataFormat === 'NHWC' ? xShape[3] : xShape[1];
+  const groups = inC / filterShape[2];
+  return {name: convCaseName(xShape, filterShape, attrs, groups, String(attrs.pad)), xShape,
+          filterShape, attrs, groups, seed: 7000 + cells.length * 31 + xShape[2], cells};
+}
+
+export const INFINITY_CONV_CASES: InfinityConvCase[] = [
+  infinityCase([1, 6, 7, 1], [3, 3, 1, 2], {}, [[0, 2, 3, 0], [0, 4, 6, 0]]),
+  infinityCase([1, 6, 9, 2], [3, 3, 2, 4], {pad: 'valid'}, [[0, 1, 8, 1], [0, 3, 2, 0]]),
+  infinityCase([1, 5, 7, 8], [3, 3, 8, 4], {}, [[0, 2, 6, 3]]),
+  infinityCase([1, 7, 7, 1], [3, 3, 1, 2], {strides: 2}, [[0, 3, 4, 0], [0, 5, 2, 0]]),
+  infinityCase([2, 5, 6, 3], [5, 5, 3, 2], {}, [[1, 4, 5, 2]]),
+  infinityCase([1, 2, 6, 7], [3, 3, 2, 2], {dataFormat: 'NCHW'}, [[0, 1, 2, 6]]),
+];
+
+/** Flat index of coordinates in a shape. */
+export function flatIndex(coords: number[], shape: number[]): number {
+  return coords.reduce((i, v, ax) => i * shape[ax] + v, 0);
+}

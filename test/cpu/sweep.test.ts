@@ -2,8 +2,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index';
-import {convCase, poolCase} from '../cases/bodies';
-import {CONV_CASES, POOL_CASES} from '../cases/sweeps';
+import {convCase, infinityConvCase, poolCase} from '../cases/bodies';
+import {CONV_CASES, flatIndex, INFINITY_CONV_CASES, POOL_CASES} from '../cases/sweeps';
 import {worst} from '../helpers/report';
 
 const RTOL = 1e-5;
@@ -15,6 +15,13 @@ beforeAll(async () => {
 describe('cpu conv kernels vs reference (rtol 1e-5)', () => {
   test.each(CONV_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     worst.record('cpu conv', (await convCase(c, RTOL)).errors);
+  });
+});
+
+describe('cpu conv kernels with ±Infinity in x vs reference (rtol 1e-5)', () => {
+  test.each(INFINITY_CONV_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const cells = c.cells.map((cell) => flatIndex(cell, c.xShape));
+    worst.record('cpu conv infinity', (await infinityConvCase(c, cells, RTOL)).errors);
   });
 });
 

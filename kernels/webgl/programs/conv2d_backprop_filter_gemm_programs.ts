@@ -120,9 +120,10 @@ void main() {
   vec2 gSize = vec2(textureSize(dy, 0));
   int aWidth = int(aSize.x);
   int gWidth = int(gSize.x);
-  // columns[g, c, b, r, lanePair, q] and dy's texel (b, yR, q, nt) as flat texel indices
-  int aIndex = (((((g * classes + c) * batchSize + b0) * rows + wR * dilations.x) * (lanes / 2) +
-                 lanePair) * outColTexels);
+  // class c's texel (g, b, r, lanePair, q) in its base, and dy's texel (b, yR, q, nt), as flat
+  // texel indices
+  int aIndex = (((((g * bases + classBase[c]) * batchSize + b0) * rows + wR * dilations.x) *
+                 (lanes / 2) + lanePair) * runTexels) + classShift[c];
   vec2 pa = centerAt(aIndex, aWidth);
   vec2 pg = centerAt(DY_BASE, gWidth);
   vec2 aColStep = vec2(1.0, 0.0);
@@ -137,6 +138,8 @@ void main() {
     for (int yR = 0; yR < outSize.x; yR++) {
       for (int q = 0; q < outColTexels; q++) {  // output columns (2q, 2q+1)
         vec4 a = texture(A, pa / aSize);    // (k,yC) (k,yC+1) (k+1,yC) (k+1,yC+1)
+        // past an odd outW the columns hold x, and 0 * x must not count (x may be Infinity)
+        if (oddOutWidth && q == outColTexels - 1) a = vec4(a.x, 0.0, a.z, 0.0);
         vec4 t = texture(dy, pg / gSize);   // (yC,n) (yC,n+1) (yC+1,n) (yC+1,n+1)
         sum += a.xxzz * t.xyxy + a.yyww * t.zwzw;
         pa = advanceCenter(pa, aColStep, aSize.x);
@@ -161,10 +164,11 @@ export class Conv2DBackpropFilterGemmProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry, l: FilterGemmLayout) {
     this.outputShape = [g.groups * l.splits, l.filterRows, g.outChannelsPerGroup];
-    // columns: a row r is lanes / 2 runs of outColTexels texels; the next output row is strides.x
-    // rows on, the next image `rows` rows on from the first.
+    // columns: a row r is lanes / 2 runs of runTexels texels, of which a class reads
+    // outColTexels; the next output row is strides.x rows on, the next image `rows` rows on from
+    // the first.
     const colTexels = Math.ceil(g.outWidth / 2);
-    const rowTexels = l.lanes / 2 * colTexels;
+    const rowTexels = l.lanes / 2 * l.runTexels;
     const aRowJump = g.strideHeight * rowTexels - colTexels;
     const aBatchJump = (l.rows - g.outHeight * g.strideHeight) * rowTexels;
     // dy as it is, [B, outH, outW, outC]: the group's channels from texel g * outCg / 2, the next
@@ -177,7 +181,7 @@ export class Conv2DBackpropFilterGemmProgram implements GPGPUProgram {
         {base: `b0 * ${positionTexels * outTexels} + g * ${groupTexels} + nt`, step: outTexels, rowJump: 0} :
         {base: `((g * batchSize + b0) * outSize.x * ${groupTexels} + nt) * ${colTexels}`, step: 1,
          rowJump: (groupTexels - 1) * colTexels};
-    this.userCode = [layoutConstants(g, l),
+    this.userCode = [layoutConstants(g, l), `const bool oddOutWidth = ${g.outWidth % 2 === 1};`,
                      `#define A_ROW_JUMP ${aRowJump}`, `#define A_BATCH_JUMP ${aBatchJump}`,
                      `#define DY_BASE (${dy.base})`, `#define DY_STEP ${dy.step}`,
                      `#define DY_ROW_JUMP ${dy.rowJump}`,

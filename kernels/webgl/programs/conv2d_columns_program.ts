@@ -64,19 +64,23 @@ void main() {
   int laneTexels = lanes / 2;
   vec2 pw = centerAt((d2 / 2) * filterTexels, int(wSize.x));
   vec2 next = vec2(1.0, 0.0);
-  vec2 laneStep = vec2(outColTexels % int(aSize.x), outColTexels / int(aSize.x));
-  int jump = (dilations.x - 1) * laneTexels * outColTexels;  // to the next filter row's lanes
+  vec2 laneStep = vec2(runTexels % int(aSize.x), runTexels / int(aSize.x));
+  int jump = (dilations.x - 1) * laneTexels * runTexels;  // to the next filter row's lanes
   vec2 rowJump = vec2(jump % int(aSize.x), jump / int(aSize.x));
   vec4 sum = vec4(0.0);
   // y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
   for (int c = 0; c < classes; c++) {
-    // columns[g, c, b, yR*s + wR*dl, lane pair, q]
-    int first = ((((g * classes + c) * batchSize + b) * rows + yR * strides.x) * laneTexels) *
-        outColTexels + q;
+    // class c's texel (g, b, yR*s + wR*dl, lane pair, q) in its base
+    int first = ((((g * bases + classBase[c]) * batchSize + b) * rows + yR * strides.x) *
+                 laneTexels) * runTexels + q + classShift[c];
     vec2 pa = centerAt(first, int(aSize.x));
+    // with tap lanes and fw odd, the last class has no second tap: its lanes hold x, and
+    // 0 * x must not count (x may be Infinity)
+    bool second = !TAP_LANES || 2 * c + 1 < filterSize.y;
     for (int wR = 0; wR < filterSize.x; wR++) {
       for (int lt = 0; lt < laneTexels; lt++) {
         vec4 a = texture(A, pa / aSize);  // (k,yC) (k,yC+1) (k+1,yC) (k+1,yC+1)
+        if (!second) a.zw = vec2(0.0);
         vec4 w = texture(W, pw / wSize);  // (d2,k) (d2,k+1) (d2+1,k) (d2+1,k+1)
         sum += a.xxyy * w.xzxz + a.zzww * w.ywyw;
         pa = advanceCenter(pa, laneStep, aSize.x);
@@ -102,6 +106,7 @@ export class Conv2DColumnsProgram implements GPGPUProgram {
     withEpilogue(this, ['A', 'W'], epilogue);
     this.outputShape = g.outShape;
     this.userCode = [columnsConstants(g, l, {filterTexels: l.filterRows / 2}),
-                     TEXEL_ADDRESSING_GLSL, epilogueGlsl(epilogue), MAIN].join('\n');
+                     `#define TAP_LANES ${l.tapLanes}`, TEXEL_ADDRESSING_GLSL,
+                     epilogueGlsl(epilogue), MAIN].join('\n');
   }
 }
