@@ -244,14 +244,39 @@ export async function packedInputsCase(): Promise<number> {
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 }
 
+interface WebGLRunner {
+  runWebGLProgram(p: object, inputs: tf.TensorInfo[], dtype: 'float32', uniforms?: number[][]):
+      tf.TensorInfo;
+  readSync(dataId: object): Float32Array;
+  disposeIntermediateTensorInfo(t: tf.TensorInfo): void;
+}
+
+/** `values` as a packed NHWC webgl texture whose lanes past the last column and channel hold NaN
+ *  (where a packed tfjs op may leave anything): what a kernel computes must not depend on them,
+ *  not even through 0 * NaN. */
+function withNaNPadding(values: Float32Array, shape: number[]): tf.Tensor {
+  const gl = tf.backend() as unknown as WebGLRunner;
+  const [, , w, c] = shape;
+  const clean = tf.tensor(values, shape);
+  const dirty = gl.runWebGLProgram({
+    variableNames: ['A'], outputShape: shape, packedInputs: true, packedOutput: true,
+    enableShapeUniforms: false, customUniforms: [{name: 'nan', type: 'float'}],
+    userCode: `void main() {
+      ivec4 o = getOutputCoords();
+      vec4 v = getAAtOutCoords();
+      bool column = o.z + 1 >= ${w};
+      bool channel = o.w + 1 >= ${c};
+      setOutput(vec4(v.x, channel ? nan : v.y, column ? nan : v.z, column || channel ? nan : v.w));
+    }`,
+  }, [clean], 'float32', [[NaN]]);
+  clean.dispose();
+  return tf.engine().makeTensorFromTensorInfo(dirty);
+}
+
 /** Values in lanes past a packed NHWC texture's edges: past the last channel (channels odd)
  *  and past the last column (width odd). */
 function paddingLanes(t: tf.Tensor): number[] {
-  const gl = tf.backend() as unknown as {
-    runWebGLProgram(p: object, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
-    readSync(dataId: object): Float32Array;
-    disposeIntermediateTensorInfo(t: tf.TensorInfo): void;
-  };
+  const gl = tf.backend() as unknown as WebGLRunner;
   const [, , w, c] = t.shape as number[];
   const reads: string[] = [];
   if (c % 2 === 1) reads.push(`getA(0, 0, 0, ${c - 1}).y`);  // (column 0, channel c)
@@ -268,24 +293,19 @@ function paddingLanes(t: tf.Tensor): number[] {
 }
 
 /**
- * The conv kernels on packed webgl inputs whose lanes past the tensor's edges hold 1 rather than
- * 0 (as a packed binary op leaves them: here 1 + (v - 1), kept on the GPU), against the same
- * values uploaded afresh: what the kernels compute must not depend on those lanes. NHWC only.
- * Returns the largest difference over every output, and the padding values seen in the inputs
- * (to show they were dirty).
+ * The conv kernels on packed webgl inputs whose lanes past the tensor's edges hold NaN
+ * (withNaNPadding), against the same values uploaded afresh: the outputs must be the same bits.
+ * NHWC only. Returns the largest difference over every output, and the padding values seen in
+ * the inputs (to show they were dirty).
  */
 export async function dirtyPaddingCase(c: ConvCase): Promise<{maxDiff: number; padding: number[]}> {
   const g = convGeometry(c.xShape, c.filterShape, c.attrs);
-  const forward = tf.env().getBool('WEBGL_CPU_FORWARD');
-  tf.env().set('WEBGL_CPU_FORWARD', false);  // else a small add runs on the cpu, and uploads clean
-  const dirty = (values: Float32Array, shape: number[]) =>
-      tf.tidy(() => tf.add(tf.tensor(values.map((v) => v - 1), shape), 1));
-  const inputs = [dirty(uniform(sizeOf(c.xShape), c.seed), c.xShape),
-                  dirty(uniform(sizeOf(c.filterShape), c.seed + 1), c.filterShape),
-                  dirty(uniform(sizeOf(g.outShape), c.seed + 2), g.outShape)];
-  tf.env().set('WEBGL_CPU_FORWARD', forward);
+  const values = [uniform(sizeOf(c.xShape), c.seed), uniform(sizeOf(c.filterShape), c.seed + 1),
+                  uniform(sizeOf(g.outShape), c.seed + 2)];
+  const shapes = [c.xShape, c.filterShape, g.outShape];
+  const inputs = values.map((v, i) => withNaNPadding(v, shapes[i]));
   const padding = inputs.flatMap(paddingLanes);
-  const fresh = await Promise.all(inputs.map(async (t) => tf.tensor(await t.data(), t.shape)));
+  const fresh = values.map((v, i) => tf.tensor(v, shapes[i]));
   const kernels = ([x, w, dy]: tf.Tensor[]) => [
     run(names.HandmadeConv2D, {x, filter: w}, c.attrs),
     run(names.HandmadeConv2DBackpropInput, {dy, filter: w}, {...c.attrs, inputShape: c.xShape}),
@@ -294,25 +314,26 @@ export async function dirtyPaddingCase(c: ConvCase): Promise<{maxDiff: number; p
   const a = await readAll(kernels(inputs));
   const b = await readAll(kernels(fresh));
   tf.dispose([...inputs, ...fresh]);
+  return {maxDiff: maxDifference(a, b), padding};
+}
+
+function maxDifference(a: number[][], b: number[][]): number {
   let maxDiff = 0;
   a.forEach((values, k) => values.forEach((v, i) => {
-    maxDiff = Math.max(maxDiff, Number.isNaN(v - b[k][i]) ? Infinity : Math.abs(v - b[k][i]));
+    const d = Object.is(v, b[k][i]) ? 0 : Math.abs(v - b[k][i]) || Infinity;
+    maxDiff = Math.max(maxDiff, d);
   }));
-  return {maxDiff, padding};
+  return maxDiff;
 }
 
 /** dirtyPaddingCase for the three max-pool kernels (NHWC): x and dy dirty, argmax from x. */
 export async function dirtyPaddingPoolCase(c: PoolCase): Promise<{maxDiff: number; padding: number[]}> {
   const g = poolGeometry(c.xShape, c.attrs);
-  const forward = tf.env().getBool('WEBGL_CPU_FORWARD');
-  tf.env().set('WEBGL_CPU_FORWARD', false);
-  const dirty = (values: Float32Array, shape: number[]) =>
-      tf.tidy(() => tf.add(tf.tensor(values.map((v) => v - 1), shape), 1));
-  const inputs = [dirty(distinct(sizeOf(c.xShape), c.seed), c.xShape),
-                  dirty(uniform(sizeOf(g.outShape), c.seed + 1), g.outShape)];
-  tf.env().set('WEBGL_CPU_FORWARD', forward);
+  const values = [distinct(sizeOf(c.xShape), c.seed), uniform(sizeOf(g.outShape), c.seed + 1)];
+  const shapes = [c.xShape, g.outShape];
+  const inputs = values.map((v, i) => withNaNPadding(v, shapes[i]));
   const padding = inputs.flatMap(paddingLanes);
-  const fresh = await Promise.all(inputs.map(async (t) => tf.tensor(await t.data(), t.shape)));
+  const fresh = values.map((v, i) => tf.tensor(v, shapes[i]));
   const kernels = ([x, dy]: tf.Tensor[]) => {
     const [y, argmax] = run(names.HandmadeMaxPool, {x}, c.attrs) as tf.Tensor[];
     const dx = run(names.HandmadeMaxPoolGrad, {dy, argmax}, {...c.attrs, inputShape: c.xShape});
@@ -322,9 +343,5 @@ export async function dirtyPaddingPoolCase(c: PoolCase): Promise<{maxDiff: numbe
   const a = await readAll(kernels(inputs));
   const b = await readAll(kernels(fresh));
   tf.dispose([...inputs, ...fresh]);
-  let maxDiff = 0;
-  a.forEach((values, k) => values.forEach((v, i) => {
-    maxDiff = Math.max(maxDiff, Object.is(v, b[k][i]) ? 0 : Math.abs(v - b[k][i]) || Infinity);
-  }));
-  return {maxDiff, padding};
+  return {maxDiff: maxDifference(a, b), padding};
 }

@@ -29,7 +29,10 @@ void main() {
   for (int kt = 0; kt < kTexels; kt++) {
     vec4 a = texture(A, pa / aSize);  // (m,k) (m,k+1) (m+1,k) (m+1,k+1)
     vec4 b = texture(B, pb / bSize);  // (n,k) (n,k+1) (n+1,k) (n+1,k+1)
-    if (oddK && kt == kTexels - 1) a *= vec4(1.0, 0.0, 1.0, 0.0);
+    if (oddK && kt == kTexels - 1) {  // lane k+1 lies past K in both: select, as 0 * NaN is NaN
+      a = vec4(a.x, 0.0, a.z, 0.0);
+      b = vec4(b.x, 0.0, b.z, 0.0);
+    }
     sum += a.xxzz * b.xzxz + a.yyww * b.ywyw;
     pa = advanceCenter(pa, next, aSize.x);
     pb = advanceCenter(pb, next, bSize.x);
