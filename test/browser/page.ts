@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index';
 import * as behaviour from '../cases/behaviour';
-import {convCase, infinityConvCase, poolCase} from '../cases/bodies';
+import {convCase, poolCase} from '../cases/bodies';
 import {fusedCase} from '../cases/fused';
 import {layersTrainCase, overrideCase} from '../cases/override';
 import type {PageApi, PageOptions} from './page_api';
@@ -26,7 +26,6 @@ window.hmTest = {
   },
   setBackend,
   convCase,
-  infinityConvCase,
   poolCase,
   fusedCase,
   overrideCase,

@@ -20,7 +20,6 @@ export interface PageApi {
   init(options: PageOptions): Promise<PageInfo>;
   setBackend(name: 'webgl' | 'cpu'): Promise<void>;
   convCase: typeof bodies.convCase;
-  infinityConvCase: typeof bodies.infinityConvCase;
   poolCase: typeof bodies.poolCase;
   fusedCase: typeof fused.fusedCase;
   overrideCase: typeof override.overrideCase;

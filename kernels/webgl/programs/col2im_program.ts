@@ -14,7 +14,8 @@ import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
 import {windowConstantsGlsl} from './uniforms';
 
-const MAIN = `
+/** The output column that reaches input column xC through filter column wC (equation (2)). */
+export const SOLVE_COLUMN_GLSL = `
 // yC with xC = yC*s - padLeft + wC*dl, or -1 where that has no integer solution in [0, outW)
 int solveColumn(int xC, int wC) {
   int yCScaled = xC + pads.y - wC * dilations.y;
@@ -22,6 +23,9 @@ int solveColumn(int xC, int wC) {
   int yC = yCScaled / strides.y;
   return yC < outSize.y ? yC : -1;
 }
+`;
+
+const MAIN = `
 
 // D's lanes (d1, d1+1) at (b, yR, yC) for tap (wR, wC), or 0 where yC is -1
 vec2 sent(int b, int yR, int yC, int tap, int d1) {
@@ -65,6 +69,6 @@ export class Col2imProgram implements GPGPUProgram {
     this.userCode = [windowConstantsGlsl(g, {
       inCp: 2 * Math.ceil(g.inChannels / 2),
       outColTexels: Math.ceil(g.outWidth / 2),
-    }), MAIN].join('\n');
+    }), SOLVE_COLUMN_GLSL, MAIN].join('\n');
   }
 }

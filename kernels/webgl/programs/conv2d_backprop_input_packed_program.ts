@@ -7,17 +7,10 @@
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
+import {SOLVE_COLUMN_GLSL} from './col2im_program';
 import {windowConstantsGlsl} from './uniforms';
 
 const MAIN = `
-// yC with xC = yC*s - padLeft + wC*dl, or -1 where that has no integer solution in [0, outW)
-int solveColumn(int xC, int wC) {
-  int yCScaled = xC + pads.y - wC * dilations.y;
-  if (yCScaled < 0 || yCScaled % strides.y != 0) return -1;
-  int yC = yCScaled / strides.y;
-  return yC < outSize.y ? yC : -1;
-}
-
 void main() {
   ivec4 o = getOutputCoords();  // dx is [B, inH, inW, inC]; this texel: (xC, xC+1) x (d1, d1+1)
   int b = o.x;
@@ -57,6 +50,7 @@ export class Conv2DBackpropInputPackedProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    this.userCode = [windowConstantsGlsl(g, {outChannels: g.outChannels}), MAIN].join('\n');
+    this.userCode = [windowConstantsGlsl(g, {outChannels: g.outChannels}), SOLVE_COLUMN_GLSL, MAIN]
+        .join('\n');
   }
 }
