@@ -14,8 +14,17 @@ import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
 import {windowConstantsGlsl} from './uniforms';
 
-/** The output column that reaches input column xC through filter column wC (equation (2)). */
-export const SOLVE_COLUMN_GLSL = `
+/** The output row (column) that reaches input row xR (column xC) through filter row wR
+ *  (column wC): geometry.ts, equation (2). */
+export const SOLVE_GLSL = `
+// yR with xR = yR*s - padTop + wR*dl, or -1 where that has no integer solution in [0, outH)
+int solveRow(int xR, int wR) {
+  int yRScaled = xR + pads.x - wR * dilations.x;
+  if (yRScaled < 0 || yRScaled % strides.x != 0) return -1;
+  int yR = yRScaled / strides.x;
+  return yR < outSize.x ? yR : -1;
+}
+
 // yC with xC = yC*s - padLeft + wC*dl, or -1 where that has no integer solution in [0, outW)
 int solveColumn(int xC, int wC) {
   int yCScaled = xC + pads.y - wC * dilations.y;
@@ -26,7 +35,6 @@ int solveColumn(int xC, int wC) {
 `;
 
 const MAIN = `
-
 // D's lanes (d1, d1+1) at (b, yR, yC) for tap (wR, wC), or 0 where yC is -1
 vec2 sent(int b, int yR, int yC, int tap, int d1) {
   if (yC < 0) return vec2(0.0);
@@ -43,10 +51,8 @@ void main() {
   vec4 sum = vec4(0.0);
   // dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over yR = (xR + padTop - wR*dl) / s integral in [0, outH) (columns alike)
   for (int wR = 0; wR < filterSize.x; wR++) {
-    int yRScaled = xR + pads.x - wR * dilations.x;
-    if (yRScaled < 0 || yRScaled % strides.x != 0) continue;
-    int yR = yRScaled / strides.x;
-    if (yR >= outSize.x) continue;
+    int yR = solveRow(xR, wR);
+    if (yR < 0) continue;
     for (int wC = 0; wC < filterSize.y; wC++) {
       int tap = wR * filterSize.y + wC;
       sum.xy += sent(b, yR, solveColumn(xC, wC), tap, d1);
@@ -69,6 +75,6 @@ export class Col2imProgram implements GPGPUProgram {
     this.userCode = [windowConstantsGlsl(g, {
       inCp: 2 * Math.ceil(g.inChannels / 2),
       outColTexels: Math.ceil(g.outWidth / 2),
-    }), SOLVE_COLUMN_GLSL, MAIN].join('\n');
+    }), SOLVE_GLSL, MAIN].join('\n');
   }
 }

@@ -7,7 +7,7 @@
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
-import {SOLVE_COLUMN_GLSL} from './col2im_program';
+import {SOLVE_GLSL} from './col2im_program';
 import {windowConstantsGlsl} from './uniforms';
 
 const MAIN = `
@@ -20,10 +20,8 @@ void main() {
   vec4 sum = vec4(0.0);
   // dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over yR = (xR + padTop - wR*dl) / s integral in [0, outH) (columns alike)
   for (int wR = 0; wR < filterSize.x; wR++) {
-    int yRScaled = xR + pads.x - wR * dilations.x;
-    if (yRScaled < 0 || yRScaled % strides.x != 0) continue;
-    int yR = yRScaled / strides.x;
-    if (yR >= outSize.x) continue;
+    int yR = solveRow(xR, wR);
+    if (yR < 0) continue;
     for (int wC = 0; wC < filterSize.y; wC++) {
       int yC0 = solveColumn(xC, wC);      // the dy column that reaches xC through tap wC
       int yC1 = solveColumn(xC + 1, wC);  // and the one that reaches xC+1
@@ -50,7 +48,7 @@ export class Conv2DBackpropInputPackedProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    this.userCode = [windowConstantsGlsl(g, {outChannels: g.outChannels}), SOLVE_COLUMN_GLSL, MAIN]
+    this.userCode = [windowConstantsGlsl(g, {outChannels: g.outChannels}), SOLVE_GLSL, MAIN]
         .join('\n');
   }
 }
