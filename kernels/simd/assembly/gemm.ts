@@ -1,0 +1,147 @@
+// C (+)= A · B in f32x4, the matrix product behind the three convolution kernels on the host.
+//
+// A (m × k) is read where it lies, through two strides in bytes: element (i, t) at
+// a + i * rs + t * cs. That one view serves im2col(x) (rs = k * 4, cs = 4), dy (rs = outC * 4,
+// cs = 4) and the transpose of im2col(x) (rs = 4, cs = k * 4) without a copy. B is packed by
+// packB into panels of 8 columns, each panel k rows of 8 floats, so the micro-kernel reads it as
+// two v128 per step. C is row-major, ldc floats a row.
+//
+// The micro-kernel holds a 4 × 8 tile of C in 8 v128 accumulators: each step broadcasts one
+// value from each of A's four rows (v128.load32_splat) and multiplies it by B's 8 values (two
+// v128). More accumulators than 8 spill on x64, whose 16 xmm registers also hold B's two vectors
+// and the broadcast. The k loop is left plain: an unrolled one lets the optimiser hoist all loads
+// to the top of the body, and then V8 spills.
+//
+// Blocking keeps the operands in cache: k is cut into slices of KC, m into blocks of MC rows; a
+// block of A (MC × KC) is swept against every panel while that panel's slice (KC × 8) stays in L1.
+
+/** Rows of a slice of A and B (the inner dimension). */
+const KC: i32 = 256;
+/** Rows of A in one block. */
+const MC: i32 = 64;
+
+/** Bytes of one panel row: 8 floats. */
+const PANEL_ROW: usize = 32;
+
+/** A 4 × 8 tile's sums, for a tile of C that is cut short by m or n. */
+const EDGE: usize = memory.data(4 * 8 * 4, 16);
+
+/** Packs B (k × n, element (t, j) at src + t * rs + j * cs, bytes) into ceil(n / 8) panels of
+ *  k × 8 floats at dst; columns past n are zero. */
+export function packB(src: usize, rs: usize, cs: usize, k: i32, n: i32, dst: usize): void {
+  const panels = (n + 7) >> 3;
+  let out = dst;
+  for (let p = 0; p < panels; p++) {
+    const j0 = p << 3;
+    const cols = min<i32>(8, n - j0);
+    let row = src + <usize>j0 * cs;
+    if (cols == 8 && cs == 4) {
+      for (let t = 0; t < k; t++, row += rs, out += PANEL_ROW) {
+        v128.store(out, v128.load(row));
+        v128.store(out, v128.load(row, 16), 16);
+      }
+      continue;
+    }
+    for (let t = 0; t < k; t++, row += rs, out += PANEL_ROW) {
+      let j = 0;
+      for (; j < cols; j++) store<f32>(out + (<usize>j << 2), load<f32>(row + <usize>j * cs));
+      for (; j < 8; j++) store<f32>(out + (<usize>j << 2), 0);
+    }
+  }
+}
+
+/** C (m × n, ldc floats a row) = A · B, or C += A · B when accumulate is set; B packed by packB
+ *  with the same k and n. */
+export function gemm(m: i32, n: i32, k: i32, a: usize, rs: usize, cs: usize, pb: usize,
+                     c: usize, ldc: i32, accumulate: i32): void {
+  if (m <= 0 || n <= 0) return;
+  const panels = (n + 7) >> 3;
+  const panelBytes = <usize>k * PANEL_ROW;
+  const cRow = <usize>ldc << 2;
+  if (k <= 0) {
+    if (accumulate == 0) {
+      for (let i = 0; i < m; i++) memory.fill(c + <usize>i * cRow, 0, <usize>n << 2);
+    }
+    return;
+  }
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min<i32>(KC, k - k0);
+    const add = accumulate != 0 || k0 > 0;
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = min<i32>(MC, m - i0);
+      for (let p = 0; p < panels; p++) {
+        const cols = min<i32>(8, n - (p << 3));
+        const bp = pb + <usize>p * panelBytes + <usize>k0 * PANEL_ROW;
+        for (let ip = 0; ip < mc; ip += 4) {
+          const i = i0 + ip;
+          const rows = min<i32>(4, mc - ip);
+          tile(kc, a + <usize>i * rs + <usize>k0 * cs, rows > 1 ? rs : 0,
+               rows > 2 ? rs << 1 : 0, rows > 3 ? rs * 3 : 0, cs, bp,
+               c + <usize>i * cRow + (<usize>(p << 3) << 2), cRow, rows, cols, add);
+        }
+      }
+    }
+  }
+}
+
+/** One 4 × 8 tile over kc steps: A's rows at a, a + r1, a + r2, a + r3 (a short tile repeats
+ *  row 0 for the missing ones, whose sums are dropped), B one panel slice at b. */
+// @ts-ignore: decorator
+@inline
+function tile(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, cs: usize, b: usize, c: usize,
+              cRow: usize, rows: i32, cols: i32, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let t = 0; t < kc; t++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(s, b0));
+    c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    s = v128.load32_splat(a + r1);
+    c10 = f32x4.add(c10, f32x4.mul(s, b0));
+    c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    s = v128.load32_splat(a + r2);
+    c20 = f32x4.add(c20, f32x4.mul(s, b0));
+    c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    s = v128.load32_splat(a + r3);
+    c30 = f32x4.add(c30, f32x4.mul(s, b0));
+    c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    a += cs;
+    b += PANEL_ROW;
+  }
+  if (rows == 4 && cols == 8) {
+    storeRow(c, c00, c01, add);
+    storeRow(c + cRow, c10, c11, add);
+    storeRow(c + (cRow << 1), c20, c21, add);
+    storeRow(c + cRow * 3, c30, c31, add);
+    return;
+  }
+  v128.store(EDGE, c00); v128.store(EDGE, c01, 16);
+  v128.store(EDGE, c10, 32); v128.store(EDGE, c11, 48);
+  v128.store(EDGE, c20, 64); v128.store(EDGE, c21, 80);
+  v128.store(EDGE, c30, 96); v128.store(EDGE, c31, 112);
+  for (let r = 0; r < rows; r++) {
+    const src = EDGE + (<usize>r << 5);
+    const dst = c + <usize>r * cRow;
+    for (let j = 0; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(src + o);
+      store<f32>(dst + o, add ? load<f32>(dst + o) + v : v);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function storeRow(c: usize, s0: v128, s1: v128, add: bool): void {
+  if (add) {
+    v128.store(c, f32x4.add(v128.load(c), s0));
+    v128.store(c, f32x4.add(v128.load(c, 16), s1), 16);
+  } else {
+    v128.store(c, s0);
+    v128.store(c, s1, 16);
+  }
+}

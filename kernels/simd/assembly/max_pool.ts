@@ -1,0 +1,146 @@
+// Max pool over one NHWC image, four channels per v128, and its gradient.
+//
+// Forward: each output cell scans its window's taps that lie inside x in row-major order and
+// keeps, per lane, the value and the tap t = wR * fw + wC of the first strict maximum:
+// f32x4.gt is false for a NaN on either side and for equal values, so a NaN never wins, a tie
+// keeps the earlier tap, and a window without a number keeps the start, -Infinity with tap -1.
+// The winner is taken with a bit select, so y holds the winning float's bits exactly.
+//
+// Gradient: dx[cell of argmax] += dy. Per lane the argmax names a different tap, so each tap of
+// the window adds dy masked to the lanes whose argmax is that tap (the others add +0, which
+// leaves any sum unchanged since dx starts at +0). The adds happen in the order of output cells,
+// as the scalar scatter does them, so dx is the same to the bit.
+
+let inH: i32 = 0, inW: i32 = 0, chans: i32 = 0;
+let outH: i32 = 0, outW: i32 = 0;
+let fh: i32 = 0, fw: i32 = 0;
+let sH: i32 = 1, sW: i32 = 1, dH: i32 = 1, dW: i32 = 1;
+let padTop: i32 = 0, padLeft: i32 = 0;
+
+/** Sets the geometry that maxPool and maxPoolGrad use until the next call. */
+export function setPool(inHeight: i32, inWidth: i32, channels: i32, outHeight: i32,
+                        outWidth: i32, filterHeight: i32, filterWidth: i32, strideHeight: i32,
+                        strideWidth: i32, dilationHeight: i32, dilationWidth: i32, top: i32,
+                        left: i32): void {
+  inH = inHeight; inW = inWidth; chans = channels; outH = outHeight; outW = outWidth;
+  fh = filterHeight; fw = filterWidth; sH = strideHeight; sW = strideWidth;
+  dH = dilationHeight; dW = dilationWidth; padTop = top; padLeft = left;
+}
+
+/** The first window row (or column) at a corner c whose cell lies inside [0, size). */
+// @ts-ignore: decorator
+@inline
+function firstInside(corner: i32, dilation: i32, taps: i32): i32 {
+  return corner >= 0 ? 0 : min<i32>(taps, (-corner + dilation - 1) / dilation);
+}
+
+/** One past the last window row (or column) inside [0, size). */
+// @ts-ignore: decorator
+@inline
+function endInside(corner: i32, dilation: i32, taps: i32, size: i32): i32 {
+  const room = size - corner;
+  return room <= 0 ? 0 : min<i32>(taps, (room + dilation - 1) / dilation);
+}
+
+/** y and argmax (outH × outW × chans each) of the image x. */
+export function maxPool(x: usize, y: usize, argmax: usize): void {
+  const cellBytes = <usize>chans << 2;
+  const vectorBytes = cellBytes & ~15;
+  const rowBytes = <usize>inW * cellBytes;
+  const tapRowStep = <usize>dH * rowBytes;
+  const tapColStep = <usize>dW * cellBytes;
+  const negInf = f32x4.splat(-Infinity);
+  const none = i32x4.splat(-1);
+  let o: usize = 0;
+  for (let yR = 0; yR < outH; yR++) {
+    const xR0 = yR * sH - padTop;
+    const wR0 = firstInside(xR0, dH, fh);
+    const wR1 = max<i32>(wR0, endInside(xR0, dH, fh, inH));
+    for (let yC = 0; yC < outW; yC++, o += cellBytes) {
+      const xC0 = yC * sW - padLeft;
+      const wC0 = firstInside(xC0, dW, fw);
+      const wC1 = max<i32>(wC0, endInside(xC0, dW, fw, inW));
+      // The cell of tap (wR0, wC0), channel 0.
+      const first = x + <usize>((((xR0 + wR0 * dH) * inW) + xC0 + wC0 * dW) * chans << 2);
+      let lane: usize = 0;
+      for (; lane < vectorBytes; lane += 16) {
+        let best = negInf;
+        let tap = none;
+        let rowAt = first + lane;
+        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
+          let at = rowAt;
+          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
+            const v = v128.load(at);
+            const wins = f32x4.gt(v, best);
+            best = v128.bitselect(v, best, wins);
+            tap = v128.bitselect(i32x4.splat(wR * fw + wC), tap, wins);
+          }
+        }
+        v128.store(y + o + lane, best);
+        v128.store(argmax + o + lane, tap);
+      }
+      for (; lane < cellBytes; lane += 4) {
+        let best: f32 = -Infinity;
+        let bestBits: u32 = reinterpret<u32>(best);
+        let tap: i32 = -1;
+        let rowAt = first + lane;
+        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
+          let at = rowAt;
+          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
+            const v = load<f32>(at);
+            if (v > best) {
+              best = v;
+              bestBits = load<u32>(at);
+              tap = wR * fw + wC;
+            }
+          }
+        }
+        store<u32>(y + o + lane, bestBits);
+        store<i32>(argmax + o + lane, tap);
+      }
+    }
+  }
+}
+
+/** dx (inH × inW × chans, zeroed here) = the scatter of dy at argmax. */
+export function maxPoolGrad(dy: usize, argmax: usize, dx: usize): void {
+  const cellBytes = <usize>chans << 2;
+  const vectorBytes = cellBytes & ~15;
+  const rowBytes = <usize>inW * cellBytes;
+  const tapRowStep = <usize>dH * rowBytes;
+  const tapColStep = <usize>dW * cellBytes;
+  memory.fill(dx, 0, <usize>inH * rowBytes);
+  let o: usize = 0;
+  for (let yR = 0; yR < outH; yR++) {
+    const xR0 = yR * sH - padTop;
+    const wR0 = firstInside(xR0, dH, fh);
+    const wR1 = max<i32>(wR0, endInside(xR0, dH, fh, inH));
+    for (let yC = 0; yC < outW; yC++, o += cellBytes) {
+      const xC0 = yC * sW - padLeft;
+      const wC0 = firstInside(xC0, dW, fw);
+      const wC1 = max<i32>(wC0, endInside(xC0, dW, fw, inW));
+      const first = dx + <usize>((((xR0 + wR0 * dH) * inW) + xC0 + wC0 * dW) * chans << 2);
+      let lane: usize = 0;
+      for (; lane < vectorBytes; lane += 16) {
+        const g = v128.load(dy + o + lane);
+        const taps = v128.load(argmax + o + lane);
+        let rowAt = first + lane;
+        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
+          let at = rowAt;
+          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
+            const mine = i32x4.eq(taps, i32x4.splat(wR * fw + wC));
+            if (v128.any_true(mine)) v128.store(at, f32x4.add(v128.load(at), v128.and(g, mine)));
+          }
+        }
+      }
+      for (; lane < cellBytes; lane += 4) {
+        const tap = load<i32>(argmax + o + lane);
+        if (tap < 0) continue;
+        const wR = tap / fw;
+        const wC = tap - wR * fw;
+        const at = dx + <usize>((((xR0 + wR * dH) * inW) + xC0 + wC * dW) * chans << 2) + lane;
+        store<f32>(at, load<f32>(at) + load<f32>(dy + o + lane));
+      }
+    }
+  }
+}
