@@ -11,13 +11,22 @@
 //   first maximum wins), then dy is scattered to it.
 // - FusedConv2D's bias and preluActivationWeights may be absent; the handmade kernel takes them
 //   as optional inputs.
+// - tfjs's kernels ignore dimRoundingMode where pad is 'same' or 'valid'; so do the adapters.
+// What the handmade kernels do not compute as tfjs's kernels do goes to the kernel that was
+// registered under tfjs's name before the override (tfjsOnly says which): inputs that are not
+// float32 (tfjs's MaxPool of int32 gives int32; its convolutions keep x's dtype), a fused bias or
+// PReLU weights that broadcast the output to a larger shape (tfjs's output then has the
+// broadcast shape). Everything else runs the handmade kernel, whose checks (kernels/checks.ts)
+// throw where the inputs contradict the attributes (a dy of the wrong shape, for one).
 // Each adapter looks the handmade kernel up on its own backend at call time, so any backend that
 // the kernel table lists (and register.ts registered) works the same way.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type {
-  GradConfig, KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo,
+  GradConfig, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, Tensor,
+  TensorInfo,
 } from '@tensorflow/tfjs-core';
+import {checkConvShapes, fmt, operandFits} from '../kernels/checks';
 import * as names from '../kernels/names';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
 
@@ -47,22 +56,69 @@ function runHandmade(name: string, backendName: string, inputs: NamedTensorInfoM
 
 const release = (backend: {}, t: TensorInfo) => (backend as KernelBackend).disposeData(t.dataId);
 
+/** dimRoundingMode as tfjs's geometry reads it: only with a numeric or explicit pad. */
+const roundingOf = (a: Attrs) => typeof a.pad === 'string' ? undefined :
+    (a.dimRoundingMode as ConvAttrs['dimRoundingMode']) ?? undefined;
+
 function convAttrs(a: Attrs): ConvAttrs {
   return {strides: a.strides as ConvAttrs['strides'], pad: a.pad as ConvAttrs['pad'],
           dataFormat: (a.dataFormat as ConvAttrs['dataFormat']) ?? 'NHWC',
           dilations: (a.dilations as ConvAttrs['dilations']) ?? 1,
-          dimRoundingMode: (a.dimRoundingMode as ConvAttrs['dimRoundingMode']) ?? undefined};
+          dimRoundingMode: roundingOf(a)};
 }
 
 function poolAttrs(a: Attrs): PoolAttrs {
   return {filterSize: a.filterSize as PoolAttrs['filterSize'],
           strides: a.strides as PoolAttrs['strides'], pad: a.pad as PoolAttrs['pad'],
-          dimRoundingMode: (a.dimRoundingMode as PoolAttrs['dimRoundingMode']) ?? undefined,
-          dataFormat: 'NHWC', dilations: 1};
+          dimRoundingMode: roundingOf(a), dataFormat: 'NHWC', dilations: 1};
 }
 
-/** The adapter kernel for tfjs's `name` on `backendName`. */
-export function builtinAdapter(name: BuiltinName, backendName: string): KernelFunc {
+/** Why tfjs's own kernel must answer this call rather than the handmade one, or null. */
+export function tfjsOnly(name: BuiltinName, inputs: NamedTensorInfoMap, attrs: Attrs): string | null {
+  for (const [key, t] of Object.entries(inputs)) {
+    if (t != null && t.dtype !== 'float32') {
+      return `input ${key} has dtype ${t.dtype} (the handmade kernels take float32)`;
+    }
+  }
+  if (name === 'FusedConv2D' && inputs.x != null && inputs.filter != null) {
+    let outShape: number[];
+    let fits: (shape: number[]) => boolean;
+    try {
+      const {geometry} = checkConvShapes(name, inputs.x.shape, inputs.filter.shape, convAttrs(attrs));
+      outShape = geometry.outShape;
+      fits = (shape) => operandFits(shape, geometry);
+    } catch {
+      return null;  // the handmade kernel's check says what is wrong
+    }
+    // tfjs applies the PReLU weights only for activation 'prelu' (the adapter passes them only then).
+    for (const key of attrs.activation === 'prelu' ? ['bias', 'preluActivationWeights'] : ['bias']) {
+      const t = inputs[key];
+      if (t != null && !fits(t.shape)) {
+        return `${key} of shape ${fmt(t.shape)} broadcasts the output ${fmt(outShape)} further`;
+      }
+    }
+  }
+  return null;
+}
+
+/** The adapter kernel for tfjs's `name` on `backendName`; `previous` gives the registration it
+ *  replaced, which answers the calls that tfjsOnly names. */
+export function builtinAdapter(name: BuiltinName, backendName: string,
+                               previous: () => KernelConfig | undefined): KernelFunc {
+  const handmade = handmadeAdapter(name, backendName);
+  return (args) => {
+    const reason = tfjsOnly(name, args.inputs, (args.attrs ?? {}) as Attrs);
+    if (reason == null) return handmade(args);
+    const saved = previous();
+    if (saved == null) {
+      throw new Error(`${name} on '${backendName}': ${reason}, and no kernel of tfjs's was ` +
+                      `registered under this name before installAsBuiltins`);
+    }
+    return saved.kernelFunc(args);
+  };
+}
+
+function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
   const hm = BUILTIN_NAMES[name];
   const run = (inputs: NamedTensorInfoMap, backend: {}, attrs: object) =>
       runHandmade(hm, backendName, inputs, backend, attrs);
@@ -81,7 +137,7 @@ export function builtinAdapter(name: BuiltinName, backendName: string): KernelFu
         const a = attrs as Attrs;
         const operands: NamedTensorInfoMap = {x: inputs.x, filter: inputs.filter};
         if (inputs.bias != null) operands.bias = inputs.bias;
-        if (inputs.preluActivationWeights != null) {
+        if (inputs.preluActivationWeights != null && a.activation === 'prelu') {
           operands.preluActivationWeights = inputs.preluActivationWeights;
         }
         return run(operands, backend, {...convAttrs(a), activation: a.activation ?? 'linear',

@@ -68,7 +68,9 @@ export function installAsBuiltins(options: InstallOptions = {}): void {
       let entry = savedKernels.get(key);
       if (entry != null && current === entry.ours) continue;
       if (entry == null) {
-        entry = {ours: {kernelName, backendName, kernelFunc: builtinAdapter(kernelName, backendName)},
+        const previous = () => savedKernels.get(key)?.previous;
+        entry = {ours: {kernelName, backendName,
+                        kernelFunc: builtinAdapter(kernelName, backendName, previous)},
                  previous: current};
         savedKernels.set(key, entry);
       } else {

@@ -8,7 +8,7 @@ import {
   Activation, DataFormat, HandmadeConv2D, HandmadeFusedConv2D, HandmadeMaxPool, Pair, PadSpec,
   RoundingMode,
 } from '../kernels/names';
-import {asFloatTensor, checkConv, checkOperand, checkPool, checkRank, fail} from './validate';
+import {asFloatTensor, checkConv, checkOperand, checkPool, checkRank, fail, show} from './validate';
 
 type Input<T extends Tensor> = T | TensorLike;
 
@@ -75,10 +75,10 @@ function fusedConv2d_<T extends Tensor3D | Tensor4D>({
   const $filter = asFloatTensor(op, 'filter', filter);
   checkRank(op, 'x', $x, [3, 4]);
   if (!ACTIVATIONS.includes(activation)) {
-    fail(op, `activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`);
+    fail(op, `activation must be one of ${ACTIVATIONS.join(', ')}, got ${show(activation)}`, 'activation');
   }
   if (typeof leakyreluAlpha !== 'number' || !Number.isFinite(leakyreluAlpha)) {
-    fail(op, `leakyreluAlpha must be a finite number, got ${JSON.stringify(leakyreluAlpha)}`);
+    fail(op, `leakyreluAlpha must be a finite number, got ${show(leakyreluAlpha)}`, 'leakyreluAlpha');
   }
   const $bias = bias == null ? null : asFloatTensor(op, 'bias', bias);
   const $prelu = preluActivationWeights == null ? null :

@@ -3,12 +3,13 @@
 // (W one GEMM block) the im2col rows are read in place from a zero-padded copy of each image.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
-import type {Conv2DAttrs} from '../names';
+import {ConvGeometry, sizeOf} from '../geometry';
+import {HandmadeConv2D} from '../names';
 import {copyIntoPadded, filterView, inputToNhwc, outputFromNhwc, paddedSize, positionsView,
         windowsInPlace, zeroedPaddedImage} from './conv_common';
 import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
@@ -141,7 +142,9 @@ export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry
 export const conv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
   const io = backend as unknown as HostBackend;
-  const g = convGeometry(x.shape, filter.shape, attrs as unknown as Conv2DAttrs);
+  const {checked, outputs} = startHostCall(HandmadeConv2D, inputs, attrs, io);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
   return writeTensor(io, g.outShape, 'float32', y);
 };

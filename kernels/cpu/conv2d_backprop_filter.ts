@@ -3,12 +3,13 @@
 // filter the rows of im2col(x)ᵀ are read in place from a zero-padded copy of each image.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
-import type {Conv2DBackpropFilterAttrs} from '../names';
+import {ConvGeometry, sizeOf} from '../geometry';
+import {HandmadeConv2DBackpropFilter} from '../names';
 import {copyIntoPadded, filterView, inputToNhwc, outputToNhwc, paddedSize, positionsView,
         transposed, windowsInPlace, zeroedPaddedImage} from './conv_common';
 import {gemm, gemmTaps, TapsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
@@ -75,8 +76,9 @@ export function conv2dBackpropFilterCpu(x: Float32Array, dy: Float32Array, g: Co
 export const conv2dBackpropFilterCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, dy} = inputs as {x: TensorInfo; dy: TensorInfo};
   const io = backend as unknown as HostBackend;
-  const a = attrs as unknown as Conv2DBackpropFilterAttrs;
-  const g = convGeometry(x.shape, a.filterShape, a);
+  const {checked, outputs} = startHostCall(HandmadeConv2DBackpropFilter, inputs, attrs, io);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   const dW = conv2dBackpropFilterCpu(readFloat32(io, x), readFloat32(io, dy), g);
   return writeTensor(io, g.filterShape, 'float32', dW);
 };

@@ -5,13 +5,14 @@
 // place, where dy · Wᵀ would be a product of inner dimension outC and col2im a second pass.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry, ConvGeometry, inputGradientAsConv, sizeOf} from '../geometry';
-import type {Conv2DBackpropInputAttrs} from '../names';
+import {ConvGeometry, inputGradientAsConv, sizeOf} from '../geometry';
+import {HandmadeConv2DBackpropInput} from '../names';
 import {conv2dWindowsCpu} from './conv2d';
 import {filterView, inputFromNhwc, outputToNhwc, paddedSize, positionsView,
         transposed} from './conv_common';
 import {fitsWholeB, gemm} from './gemm';
 import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {COL_BUFFER_DOUBLES, scratchFloat32} from './scratch';
 
@@ -87,8 +88,9 @@ export function conv2dBackpropInputCpu(dy: Float32Array, filter: Float32Array, g
 export const conv2dBackpropInputCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, filter} = inputs as {dy: TensorInfo; filter: TensorInfo};
   const io = backend as unknown as HostBackend;
-  const a = attrs as unknown as Conv2DBackpropInputAttrs;
-  const g = convGeometry(a.inputShape, filter.shape, a);
+  const {checked, outputs} = startHostCall(HandmadeConv2DBackpropInput, inputs, attrs, io);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   const dx = conv2dBackpropInputCpu(readFloat32(io, dy), readFloat32(io, filter), g);
   return writeTensor(io, g.inShape, 'float32', dx);
 };

@@ -2,9 +2,11 @@
 // pass over the convolution's output.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry, ConvGeometry} from '../geometry';
+import type {ConvGeometry} from '../geometry';
+import {HandmadeFusedConv2D} from '../names';
 import type {Activation, FusedConv2DAttrs} from '../names';
 import {conv2dCpu} from './conv2d';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 
 /** An operand (bias or PReLU weights) laid out to the output's shape: a 1-D operand of outC
@@ -89,7 +91,9 @@ export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
       {x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo};
   const io = backend as unknown as HostBackend;
   const a = attrs as unknown as FusedConv2DAttrs;
-  const g = convGeometry(x.shape, filter.shape, a);
+  const {checked, outputs} = startHostCall(HandmadeFusedConv2D, inputs, attrs, io);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
   const operand = (t?: TensorInfo) =>
       t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);

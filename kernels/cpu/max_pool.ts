@@ -6,8 +6,9 @@
 // The winner's y is copied as bits from x, so it is exactly the float the float scan would keep.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {ConvGeometry, poolGeometry, sizeOf} from '../geometry';
-import type {MaxPoolAttrs} from '../names';
+import {ConvGeometry, sizeOf} from '../geometry';
+import {HandmadeMaxPool} from '../names';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
 
@@ -198,7 +199,9 @@ export function maxPoolCpu(x: Float32Array, g: ConvGeometry):
 export const maxPoolCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as {x: TensorInfo};
   const io = backend as unknown as HostBackend;
-  const g = poolGeometry(x.shape, attrs as unknown as MaxPoolAttrs);
+  const {checked, outputs} = startHostCall(HandmadeMaxPool, inputs, attrs, io);
+  if (outputs != null) return outputs;
+  const g = checked.geometry;
   const {y, argmax} = maxPoolCpu(readFloat32(io, x), g);
   return [writeTensor(io, g.outShape, 'float32', y),
           writeTensor(io, g.outShape, 'int32', argmax)];

@@ -3,8 +3,9 @@
 // reads instead of adds: out[b,yR,yC,d] = v[cell of argmax[b,yR,yC,d]].
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {ConvGeometry, layoutStrides, poolGeometry, sizeOf} from '../geometry';
-import type {MaxPoolGatherAttrs, MaxPoolGradAttrs} from '../names';
+import {ConvGeometry, layoutStrides, sizeOf} from '../geometry';
+import {HandmadeMaxPoolGather, HandmadeMaxPoolGrad} from '../names';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, readInt32, writeTensor} from './io';
 
 /** Calls visit(yi, xi) for every output cell yi with an argmax, xi being the x cell it names. */
@@ -50,8 +51,9 @@ export function maxPoolGatherCpu(v: Float32Array, argmax: Int32Array, g: ConvGeo
 export const maxPoolGradCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, argmax} = inputs as {dy: TensorInfo; argmax: TensorInfo};
   const io = backend as unknown as HostBackend;
-  const a = attrs as unknown as MaxPoolGradAttrs;
-  const g = poolGeometry(a.inputShape, a);
+  const {checked, outputs} = startHostCall(HandmadeMaxPoolGrad, inputs, attrs, io);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   const dx = maxPoolGradCpu(readFloat32(io, dy), readInt32(io, argmax), g);
   return writeTensor(io, g.inShape, 'float32', dx);
 };
@@ -59,7 +61,9 @@ export const maxPoolGradCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
 export const maxPoolGatherCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, argmax} = inputs as {x: TensorInfo; argmax: TensorInfo};
   const io = backend as unknown as HostBackend;
-  const g = poolGeometry(x.shape, attrs as unknown as MaxPoolGatherAttrs);
+  const {checked, outputs} = startHostCall(HandmadeMaxPoolGather, inputs, attrs, io);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   const out = maxPoolGatherCpu(readFloat32(io, x), readInt32(io, argmax), g);
   return writeTensor(io, g.outShape, 'float32', out);
 };

@@ -8,10 +8,10 @@
 // output channels: the unpacked program, one fragment per output element (programs/conv2d_program.ts).
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry} from '../geometry';
 import type {ConvGeometry} from '../geometry';
-import type {Conv2DAttrs} from '../names';
+import {HandmadeConv2D} from '../names';
 import type {WebGLBackend} from './backend';
+import {startWebglCall} from './entry';
 import {ColumnsProgram, columnsLayout} from './programs/columns_program';
 import {ColumnsFilterProgram, Conv2DColumnsProgram} from './programs/conv2d_columns_program';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
@@ -58,8 +58,10 @@ export function conv2dPackedWebgl(gl: WebGLBackend, g: ConvGeometry, x: TensorIn
 
 export const conv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
-  const g = convGeometry(x.shape, filter.shape, attrs as unknown as Conv2DAttrs);
   const gl = backend as WebGLBackend;
+  const {checked, outputs} = startWebglCall(HandmadeConv2D, inputs, attrs, gl);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   return conv2dPackedWebgl(gl, g, x, filter) ??
       gl.runWebGLProgram(new Conv2DProgram(g), [x, filter], 'float32',
                          [...windowUniformValues(g), groupChannelValues(g)]);

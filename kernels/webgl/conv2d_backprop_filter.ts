@@ -5,9 +5,9 @@
 // then the parts summed into dW.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry} from '../geometry';
-import type {Conv2DBackpropFilterAttrs} from '../names';
+import {HandmadeConv2DBackpropFilter} from '../names';
 import type {WebGLBackend} from './backend';
+import {startWebglCall} from './entry';
 import {
   Conv2DBackpropFilterGemmProgram, FilterFromPartialsProgram,
   filterGemmLayout, FilterGradsProgram,
@@ -16,9 +16,10 @@ import {ColumnsProgram} from './programs/columns_program';
 
 export const conv2dBackpropFilterWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, dy} = inputs as {x: TensorInfo; dy: TensorInfo};
-  const a = attrs as unknown as Conv2DBackpropFilterAttrs;
-  const g = convGeometry(x.shape, a.filterShape, a);
   const gl = backend as WebGLBackend;
+  const {checked, outputs} = startWebglCall(HandmadeConv2DBackpropFilter, inputs, attrs, gl);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   const l = filterGemmLayout(g);
   const columns = gl.runWebGLProgram(new ColumnsProgram(g, l), [x], 'float32');
   const grads = l.dyAsIs ? dy : gl.runWebGLProgram(new FilterGradsProgram(g, l), [dy], 'float32');

@@ -12,10 +12,11 @@
 // (programs/conv2d_backprop_input_program.ts).
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry, inputGradientAsConv} from '../geometry';
+import {inputGradientAsConv} from '../geometry';
 import type {ConvGeometry} from '../geometry';
-import type {Conv2DBackpropInputAttrs} from '../names';
+import {HandmadeConv2DBackpropInput} from '../names';
 import type {WebGLBackend} from './backend';
+import {startWebglCall} from './entry';
 import {Col2imProgram} from './programs/col2im_program';
 import {groupChannelValues} from './programs/conv2d_program';
 import {Conv2DBackpropInputProgram} from './programs/conv2d_backprop_input_program';
@@ -55,9 +56,10 @@ export function inputGradientIsCol2im(g: ConvGeometry): boolean {
 
 export const conv2dBackpropInputWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, filter} = inputs as {dy: TensorInfo; filter: TensorInfo};
-  const a = attrs as unknown as Conv2DBackpropInputAttrs;
-  const g = convGeometry(a.inputShape, filter.shape, a);
   const gl = backend as WebGLBackend;
+  const {checked, outputs} = startWebglCall(HandmadeConv2DBackpropInput, inputs, attrs, gl);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   if (inputGradientIsForwardConv(g)) {
     const rotated = gl.runWebGLProgram(new RotatedFilterProgram(g), [filter], 'float32');
     const dx = gl.runWebGLProgram(new Conv2DPackedInputsProgram(inputGradientAsConv(g)),

@@ -6,10 +6,12 @@
 // coordinates times per-axis strides that are 0 along broadcast axes.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {convGeometry, ConvGeometry, sizeOf} from '../geometry';
+import {ConvGeometry, sizeOf} from '../geometry';
+import {HandmadeFusedConv2D} from '../names';
 import type {FusedConv2DAttrs} from '../names';
 import {flatten, WebGLBackend} from './backend';
 import {conv2dPackedWebgl} from './conv2d';
+import {startWebglCall} from './entry';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
 import {windowUniformValues} from './programs/uniforms';
 
@@ -33,10 +35,9 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
       {x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo};
   const gl = backend as WebGLBackend;
   const a = attrs as unknown as FusedConv2DAttrs;
-  if (a.activation === 'prelu' && preluActivationWeights == null) {
-    throw new Error('HandmadeFusedConv2D: prelu needs preluActivationWeights');
-  }
-  const g = convGeometry(x.shape, filter.shape, a);
+  const {checked, outputs} = startWebglCall(HandmadeFusedConv2D, inputs, attrs, gl);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   // An absent operand is a 0 that applies everywhere.
   const zero = gl.makeTensorInfo([1], 'float32', new Float32Array([0]));
   const operand = (t?: TensorInfo) => t == null ? zero : flatten(gl, t);

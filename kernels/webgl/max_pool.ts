@@ -5,9 +5,9 @@
 // unpacked for NCHW.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {poolGeometry} from '../geometry';
-import type {MaxPoolAttrs} from '../names';
+import {HandmadeMaxPool} from '../names';
 import type {WebGLBackend} from './backend';
+import {startWebglCall} from './entry';
 import {MaxPoolArgmaxProgram} from './programs/max_pool_argmax_program';
 import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
 import {MaxPoolArgmaxPackedProgram, MaxPoolGatherPackedProgram} from './programs/max_pool_packed_programs';
@@ -16,7 +16,9 @@ import {windowUniformValues} from './programs/uniforms';
 export const maxPoolWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as {x: TensorInfo};
   const gl = backend as WebGLBackend;
-  const g = poolGeometry(x.shape, attrs as unknown as MaxPoolAttrs);
+  const {checked, outputs} = startWebglCall(HandmadeMaxPool, inputs, attrs, gl);
+  if (outputs != null) return outputs;
+  const g = checked.geometry;
   if (g.dataFormat === 'NHWC') {
     const argmax = gl.runWebGLProgram(new MaxPoolArgmaxPackedProgram(g), [x], 'int32', [[-Infinity]]);
     const y = gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, argmax], 'float32',

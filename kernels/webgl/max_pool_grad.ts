@@ -4,9 +4,9 @@
 // (programs/max_pool_packed_programs.ts), unpacked for NCHW.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {poolGeometry} from '../geometry';
-import type {MaxPoolGatherAttrs, MaxPoolGradAttrs} from '../names';
+import {HandmadeMaxPoolGather, HandmadeMaxPoolGrad} from '../names';
 import type {WebGLBackend} from './backend';
+import {startWebglCall} from './entry';
 import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
 import {MaxPoolGradProgram} from './programs/max_pool_grad_program';
 import {MaxPoolGatherPackedProgram, MaxPoolGradPackedProgram} from './programs/max_pool_packed_programs';
@@ -14,16 +14,20 @@ import {windowUniformValues} from './programs/uniforms';
 
 export const maxPoolGradWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, argmax} = inputs as {dy: TensorInfo; argmax: TensorInfo};
-  const a = attrs as unknown as MaxPoolGradAttrs;
-  const g = poolGeometry(a.inputShape, a);
+  const gl = backend as WebGLBackend;
+  const {checked, outputs} = startWebglCall(HandmadeMaxPoolGrad, inputs, attrs, gl);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   const program = g.dataFormat === 'NHWC' ? new MaxPoolGradPackedProgram(g) : new MaxPoolGradProgram(g);
-  return (backend as WebGLBackend).runWebGLProgram(program, [dy, argmax], 'float32');
+  return gl.runWebGLProgram(program, [dy, argmax], 'float32');
 };
 
 export const maxPoolGatherWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, argmax} = inputs as {x: TensorInfo; argmax: TensorInfo};
-  const g = poolGeometry(x.shape, attrs as unknown as MaxPoolGatherAttrs);
   const gl = backend as WebGLBackend;
+  const {checked, outputs} = startWebglCall(HandmadeMaxPoolGather, inputs, attrs, gl);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
   if (g.dataFormat === 'NHWC') {
     return gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, argmax], 'float32', [[0]]);
   }

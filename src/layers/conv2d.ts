@@ -21,6 +21,7 @@ import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
 import {convGeometry} from '../../kernels/geometry';
 import type {Activation, DataFormat, Pair} from '../../kernels/names';
 import {fused} from '../ops';
+import {show} from '../validate';
 
 export interface HandmadeConv2DLayerArgs extends ConvLayerArgs {
   /** Split the input channels into `groups` groups, each convolved with filters / groups
@@ -62,11 +63,14 @@ export class HandmadeConv2D extends tfl.layers.Layer {
   constructor(args: HandmadeConv2DLayerArgs) {
     super(args);
     const groups = args.groups ?? 1;
-    if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) {
-      throw new Error(`hm.layers.conv2d: groups must be a positive integer, got ` +
-                      JSON.stringify(args.groups));
+    const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+    if (!positiveInt(args.filters)) {
+      throw new Error(`hm.layers.conv2d: filters must be a positive integer, got ${show(args.filters)}`);
     }
-    if (typeof args.filters === 'number' && args.filters % groups !== 0) {
+    if (!positiveInt(groups)) {
+      throw new Error(`hm.layers.conv2d: groups must be a positive integer, got ${show(args.groups)}`);
+    }
+    if (args.filters % groups !== 0) {
       throw new Error(`hm.layers.conv2d: groups (${groups}) must divide filters (${args.filters})`);
     }
     this.groups = groups;
