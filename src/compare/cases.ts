@@ -4,7 +4,10 @@
 //   {"kind": "conv", "name": "resnet", "x": [8,56,56,64], "filter": [3,3,64,64], "strides": 1, "pad": "same"}
 //   {"kind": "pool", "x": [8,56,56,64], "filterSize": 2, "strides": 2, "pad": "valid"}
 
-import type {DataFormat, Pair, PadSpec, RoundingMode} from '../../kernels/names';
+import {ArgumentError, checkConvShapes, checkPoolShapes, show} from '../../kernels/checks';
+import type {
+  ConvAttrs, DataFormat, Pair, PadSpec, PoolAttrs, RoundingMode,
+} from '../../kernels/names';
 
 export interface ConvCompareCase {
   kind: 'conv';
@@ -66,24 +69,49 @@ export function caseName(c: CompareCase): string {
                              `x=${JSON.stringify(c.x)} k=${JSON.stringify(c.filterSize)}`;
 }
 
-/** Checks the shape of a parsed case file; the ops check the geometry when the cases run. */
+/** Checks every case of a parsed case file, its geometry included, before any runs: throws one
+ *  error naming each bad case by its index (and name) and the field at fault. */
 export function parseCases(json: unknown, source: string): CompareCase[] {
-  const bad = (i: number, why: string): never => {
-    throw new Error(`${source}: case ${i}: ${why}`);
-  };
   if (!Array.isArray(json)) throw new Error(`${source}: expected a JSON array of cases`);
+  const problems: string[] = [];
   const isShape = (v: unknown, rank: number) => Array.isArray(v) && v.length === rank &&
       v.every((n) => Number.isInteger(n) && n > 0);
-  return json.map((c, i) => {
-    if (c == null || typeof c !== 'object') bad(i, 'not an object');
-    if (c.kind !== 'conv' && c.kind !== 'pool') bad(i, `kind must be "conv" or "pool", got ${JSON.stringify(c.kind)}`);
-    if (!isShape(c.x, 4)) bad(i, `x must be a 4-D shape, got ${JSON.stringify(c.x)}`);
+  const problem = (c: Record<string, unknown>): string | null => {
+    if (c.kind !== 'conv' && c.kind !== 'pool') return `kind: must be "conv" or "pool", got ${show(c.kind)}`;
+    if (c.name != null && typeof c.name !== 'string') return `name: must be a string, got ${show(c.name)}`;
+    if (!isShape(c.x, 4)) return `x: must be a 4-D shape of positive sizes, got ${show(c.x)}`;
     if (c.kind === 'conv' && !isShape(c.filter, 4)) {
-      bad(i, `filter must be a 4-D shape [fh, fw, inC / groups, outC], got ${JSON.stringify(c.filter)}`);
+      return `filter: must be a 4-D shape [fh, fw, inC / groups, outC] of positive sizes, got ${show(c.filter)}`;
     }
-    if (c.kind === 'pool' && c.filterSize == null) bad(i, 'filterSize is required');
-    if (c.strides == null) bad(i, 'strides is required');
-    if (c.pad == null) bad(i, 'pad is required');
-    return c as CompareCase;
+    if (c.kind === 'pool' && c.filterSize == null) return 'filterSize: is required';
+    if (c.strides == null) return 'strides: is required';
+    if (c.pad == null) return 'pad: is required';
+    const common = {strides: c.strides, pad: c.pad, dataFormat: c.dataFormat ?? 'NHWC',
+                    dilations: c.dilations ?? 1, dimRoundingMode: c.dimRoundingMode};
+    try {
+      if (c.kind === 'conv') {
+        checkConvShapes('', c.x as number[], c.filter as number[], common as ConvAttrs, true);
+      } else {
+        checkPoolShapes('', c.x as number[], {...common, filterSize: c.filterSize} as PoolAttrs, true);
+      }
+    } catch (e) {
+      if (!(e instanceof ArgumentError)) throw e;
+      return `${e.argument}: ${e.message.replace(/^: /, '')}`;
+    }
+    return null;
+  };
+  json.forEach((c, i) => {
+    if (c == null || typeof c !== 'object' || Array.isArray(c)) {
+      problems.push(`case ${i}: not an object`);
+      return;
+    }
+    const why = problem(c as Record<string, unknown>);
+    const name = typeof c.name === 'string' ? ` (${show(c.name)})` : '';
+    if (why != null) problems.push(`case ${i}${name}, field ${why}`);
   });
+  if (problems.length > 0) {
+    throw new Error(`${source}: ${problems.length} of ${json.length} cases are invalid (none was ` +
+                    `run):\n  ${problems.join('\n  ')}`);
+  }
+  return json as CompareCase[];
 }

@@ -9,7 +9,7 @@ import {parseArgs} from 'util';
 import type {CompareCase} from './cases';
 import {parseCases} from './cases';
 import type {CompareRow} from './compare';
-import {formatMarkdown, formatText, summary} from './format';
+import {escapeCell, formatMarkdown, formatText, summary} from './format';
 
 const USAGE = `usage: tfjs-handmade compare [--backends cpu,webgl,wasm] [--cases quick|full|FILE.json]
                              [--json | --markdown] [--repeats N]
@@ -40,24 +40,30 @@ interface Parsed {
   repeats: number;
 }
 
+const OPTIONS = {
+  backends: {type: 'string', default: 'cpu'},
+  cases: {type: 'string', default: 'quick'},
+  json: {type: 'boolean', default: false},
+  markdown: {type: 'boolean', default: false},
+  repeats: {type: 'string', default: '5'},
+  help: {type: 'boolean', short: 'h', default: false},
+} as const;
+
 export function parseCompareArgs(argv: string[]): Parsed {
-  const {values, positionals} = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      backends: {type: 'string', default: 'cpu'},
-      cases: {type: 'string', default: 'quick'},
-      json: {type: 'boolean', default: false},
-      markdown: {type: 'boolean', default: false},
-      repeats: {type: 'string', default: '5'},
-      help: {type: 'boolean', short: 'h', default: false},
-    },
-  });
+  let parsed: ReturnType<typeof parseArgs<{args: string[]; allowPositionals: true; options: typeof OPTIONS}>>;
+  try {
+    parsed = parseArgs({args: argv, allowPositionals: true, options: OPTIONS});
+  } catch (e) {
+    // An unknown option, or an option without its value.
+    throw new UsageError((e as Error).message);
+  }
+  const {values, positionals} = parsed;
   if (values.help) throw new UsageError('');
   if (positionals.length !== 1 || positionals[0] !== 'compare') {
     throw new UsageError(`expected the command 'compare', got ${JSON.stringify(positionals)}`);
   }
-  const backends = values.backends.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const backends = [...new Set(values.backends.split(',').map((b) => b.trim())
+      .filter((b) => b !== ''))];
   const unknown = backends.filter((b) => ![...NODE_BACKENDS, ...BROWSER_BACKENDS].includes(b));
   if (backends.length === 0 || unknown.length > 0) {
     throw new UsageError(`--backends: unknown backend(s) ${JSON.stringify(unknown)}; ` +
@@ -122,7 +128,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const bar = io.isTTY && args.format === 'text' ? await progressBar() : null;
   const onRow = (r: CompareRow, done: number, total: number) =>
-      bar?.update(done, total, `${r.backend} ${r.kernel.replace(/^Handmade/, '')} ${r.case}`);
+      bar?.update(done, total, `${r.backend} ${r.kernel.replace(/^Handmade/, '')} ${escapeCell(r.case)}`);
   const rows: CompareRow[] = [];
   try {
     const inNode = args.backends.filter((b) => NODE_BACKENDS.includes(b));

@@ -8,10 +8,25 @@ const COLUMNS = ['backend', 'kernel', 'case', 'err vs ref', 'err vs built-in', '
 const exp = (v: number | null) => (v == null ? '-' : v.toExponential(1));
 const ms = (v: number | null) => (v == null ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 
+/** A cell's text on one line: backslash, line breaks, tabs and other control characters as
+ *  escapes, and markdown's column separator | as \| (in the text table too, so both read alike). */
+export function escapeCell(text: string): string {
+  return text.replace(/[\\|\n\r\t]|[\u0000-\u001f\u007f]/g, (ch) => {
+    switch (ch) {
+      case '\\': return '\\\\';
+      case '|': return '\\|';
+      case '\n': return '\\n';
+      case '\r': return '\\r';
+      case '\t': return '\\t';
+      default: return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    }
+  });
+}
+
 function cells(r: CompareRow): string[] {
-  return [r.backend, r.kernel.replace(/^Handmade/, ''), r.case, exp(r.refRelErr),
+  return [r.backend, r.kernel.replace(/^Handmade/, ''), escapeCell(r.case), exp(r.refRelErr),
           r.builtin == null ? 'no built-in' : exp(r.builtinRelErr), ms(r.handmadeMs), ms(r.builtinMs),
-          r.ratio == null ? '-' : `${r.ratio.toFixed(1)}x`, r.ok ? 'ok' : 'FAIL', r.note];
+          r.ratio == null ? '-' : `${r.ratio.toFixed(1)}x`, r.ok ? 'ok' : 'FAIL', escapeCell(r.note)];
 }
 
 export function formatText(rows: CompareRow[]): string {

@@ -7,7 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index';
 import {QUICK_CASES} from '../../src/compare/cases';
 import {compare} from '../../src/compare/compare';
-import {main} from '../../src/compare/cli';
+import {main, parseCompareArgs} from '../../src/compare/cli';
+import {escapeCell, formatMarkdown, formatText} from '../../src/compare/format';
+import type {CompareRow} from '../../src/compare/compare';
 
 const capture = () => {
   const io = {outText: '', errText: '', isTTY: false,
@@ -85,9 +87,146 @@ describe('tfjs-handmade compare', () => {
     fs.writeFileSync(file, JSON.stringify([{kind: 'conv', x: [1, 6, 6], filter: [3, 3, 1, 4], strides: 1, pad: 'same'}]));
     try {
       expect(await main(['compare', '--cases', file], io)).toBe(2);
-      expect(io.errText).toMatch(/--cases: .*bad.json: case 0: x must be a 4-D shape, got \[1,6,6\]/);
+      expect(io.errText).toMatch(/--cases: .*bad.json: 1 of 1 cases are invalid \(none was run\):\n  case 0, field x: must be a 4-D shape of positive sizes, got \[1,6,6\]/);
     } finally {
       fs.rmSync(dir, {recursive: true});
     }
+  });
+});
+
+describe('a cases file is checked whole before any case runs', () => {
+  const good = {kind: 'conv', name: 'good', x: [1, 6, 6, 2], filter: [3, 3, 1, 4], strides: 1, pad: 'same'};
+  const goodPool = {kind: 'pool', x: [1, 6, 6, 2], filterSize: 2, strides: 2, pad: 'valid'};
+  // [the bad case, the field named, the message after it]
+  const bad: [string, object, string, RegExp][] = [
+    ['channels against the filter', {kind: 'conv', x: [1, 5, 5, 3], filter: [3, 3, 2, 4], strides: 1, pad: 'same'},
+     'filter', /the input's 3 channels .* must be a multiple of the filter's in-channels 2/],
+    ['groups against out-channels', {kind: 'conv', x: [1, 5, 5, 4], filter: [3, 3, 2, 3], strides: 1, pad: 'same'},
+     'filter', /groups = 2 .* must divide the filter's 3 out-channels/],
+    ['a filter larger than the input', {kind: 'conv', x: [1, 3, 3, 1], filter: [5, 5, 1, 1], strides: 1, pad: 'valid'},
+     'filter', /is larger than the padded input/],
+    ['stride 0', {...good, strides: 0}, 'strides', /must be a positive integer or a pair of them, got 0/],
+    ['strides and dilations', {...good, strides: 2, dilations: 2}, 'dilations', /cannot both be greater than 1/],
+    ['an unknown pad', {...good, pad: 'full'}, 'pad', /pad must be 'same', 'valid'/],
+    ['a rounding mode with pad same', {...good, dimRoundingMode: 'ceil'}, 'pad', /when dimRoundingMode is given/],
+    ['an unknown layout', {...good, dataFormat: 'NWHC'}, 'dataFormat', /dataFormat must be 'NHWC' or 'NCHW', got "NWHC"/],
+    ['a pool window larger than the input', {...goodPool, filterSize: 9}, 'filterSize', /window 9x9 .* larger than the padded input/],
+    ['a pool of window 0', {...goodPool, filterSize: 0}, 'filterSize', /filterSize must be a positive integer/],
+    ['a name that is no string', {...good, name: 3}, 'name', /must be a string, got 3/],
+    ['an unknown kind', {...good, kind: 'deconv'}, 'kind', /must be "conv" or "pool", got "deconv"/],
+  ];
+
+  const withFile = async (cases: unknown[], body: (file: string) => Promise<void>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-cases-'));
+    const file = path.join(dir, 'cases.json');
+    fs.writeFileSync(file, JSON.stringify(cases));
+    try {
+      await body(file);
+    } finally {
+      fs.rmSync(dir, {recursive: true});
+    }
+  };
+
+  test.each(bad)('case 1 of 2 with %s: exit 2, the case named by index and field, nothing run',
+      async (_, badCase, field, message) => {
+        await withFile([good, badCase], async (file) => {
+          const io = capture();
+          const spy = jest.spyOn(tf.engine(), 'runKernel');
+          const code = await main(['compare', '--cases', file, '--repeats', '1'], io);
+          const runs = spy.mock.calls.length;
+          spy.mockRestore();
+          expect(code).toBe(2);
+          expect(runs).toBe(0);
+          expect(io.outText).toBe('');
+          const line = io.errText.split('\n').find((l) => l.includes('case 1'));
+          expect(line).toBeDefined();
+          expect(line).toMatch(new RegExp(`^  case 1(?: \\("[^"]*"\\))?, field ${field}: `));
+          expect(line).toMatch(message);
+          expect(io.errText).not.toMatch(/case 0/);
+          expect(io.errText).toMatch(/usage: tfjs-handmade compare/);
+        });
+      });
+
+  test('every bad case is listed, not only the first', async () => {
+    await withFile([bad[0][1], good, bad[3][1], bad[8][1]], async (file) => {
+      const io = capture();
+      expect(await main(['compare', '--cases', file], io)).toBe(2);
+      expect(io.errText).toMatch(/3 of 4 cases are invalid/);
+      expect(io.errText).toMatch(/case 0, field filter: /);
+      expect(io.errText).toMatch(/case 2 \("good"\), field strides: /);
+      expect(io.errText).toMatch(/case 3, field filterSize: /);
+      expect(io.errText).not.toMatch(/case 1/);
+    });
+  });
+});
+
+describe('the command line\'s flags', () => {
+  test.each([
+    [['compare', '--bogus']],
+    [['compare', '--backends']],
+    [['compare', '-x']],
+    [['compare', '--json=yes']],
+    [['compare', '--cases']],
+  ])('%j prints the usage and exits 2, with no stack trace', async (...argv) => {
+    const io = capture();
+    expect(await main(argv[0] as string[], io)).toBe(2);
+    expect(io.errText).toMatch(/^tfjs-handmade: /);
+    expect(io.errText).toMatch(/usage: tfjs-handmade compare/);
+    expect(io.errText).not.toMatch(/\n\s+at /);
+    expect(io.outText).toBe('');
+  });
+
+  test.each([
+    ['cpu,,cpu', ['cpu']],
+    ['cpu, cpu ,cpu', ['cpu']],
+    ['wasm,cpu,wasm', ['wasm', 'cpu']],
+    [',cpu,', ['cpu']],
+  ])('--backends %s runs each backend once', (flag, expected) => {
+    expect(parseCompareArgs(['compare', '--backends', flag]).backends).toEqual(expected);
+  });
+
+  test('--backends cpu,,cpu gives each row once', async () => {
+    const io = capture();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hm-cases-'));
+    const file = path.join(dir, 'cases.json');
+    fs.writeFileSync(file, JSON.stringify([{kind: 'pool', x: [1, 4, 4, 1], filterSize: 2, strides: 2, pad: 'valid'}]));
+    try {
+      expect(await main(['compare', '--backends', 'cpu,,cpu', '--cases', file, '--json', '--repeats', '1'], io)).toBe(0);
+      expect(JSON.parse(io.outText)).toHaveLength(2);
+    } finally {
+      fs.rmSync(dir, {recursive: true});
+    }
+  });
+});
+
+describe('case names in the tables', () => {
+  const row = (name: string, note = ''): CompareRow => ({
+    backend: 'cpu', kernel: 'HandmadeConv2D', builtin: 'Conv2D', case: name, refMaxAbs: 0, refRelErr: 0,
+    builtinMaxAbs: 0, builtinRelErr: 0, handmadeMs: 1, builtinMs: 2, ratio: 2, refTolerance: 1e-5,
+    builtinTolerance: 1e-4, ok: true, note});
+  const names = ['a\nb', 'a|b', 'a\r\nb', 'tab\there', 'pipe | and\nnewline', 'back\\slash|', 'bell\u0007',
+                 'plain'];
+  const rows = names.map((n) => row(n, n));
+
+  test('the text table keeps one line per row, each name readable', () => {
+    const lines = formatText(rows).split('\n');
+    expect(lines).toHaveLength(rows.length + 1);
+    names.forEach((n, i) => expect(lines[i + 1]).toContain(escapeCell(n)));
+    expect(escapeCell('a\nb')).toBe('a\\nb');
+    expect(escapeCell('a|b')).toBe('a\\|b');
+    expect(escapeCell('bell\u0007')).toBe('bell\\u0007');
+  });
+
+  test('the markdown table keeps one line and ten columns per row', () => {
+    const lines = formatMarkdown(rows).split('\n');
+    expect(lines).toHaveLength(rows.length + 2);
+    // column separators: '|' not preceded by an escaping backslash (an escaped backslash is '\\\\')
+    const separators = (l: string) => l.replace(/\\\\/g, '').replace(/\\\|/g, '').split('|').length - 1;
+    for (const l of lines) expect(separators(l)).toBe(11);
+  });
+
+  test('escaping keeps names apart: different names, different cells', () => {
+    const escaped = ['a|b', 'a\\|b', 'a\nb', 'a\\nb'].map(escapeCell);
+    expect(new Set(escaped).size).toBe(4);
   });
 });
