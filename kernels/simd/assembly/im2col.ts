@@ -54,22 +54,22 @@ export function im2col(x: usize, group: i32, p0: i32, rows: i32, col: usize): vo
     for (let wR = 0; wR < fh; wR++, o += rowBytes) {
       const xR = xR0 + wR * dH;
       if (xR < 0 || xR >= inH) {
-        memory.fill(o, 0, rowBytes);
+        zeroFloats(o, rowBytes);
         continue;
       }
       const head = <usize>wC0 * cellBytes;
       const tail = <usize>wC1 * cellBytes;
-      if (head > 0) memory.fill(o, 0, head);
-      if (tail < rowBytes) memory.fill(o + tail, 0, rowBytes - tail);
+      if (head > 0) zeroFloats(o, head);
+      if (tail < rowBytes) zeroFloats(o + tail, rowBytes - tail);
       // x's offset of tap wC's first channel: rowBase + wC * dW * inC floats
       const rowBase = x + <usize>(((xR * inW + xC0) * inC + group * cg) << 2);
       if (contiguous) {
-        memory.copy(o + head, rowBase + head, tail - head);
+        copyFloats(o + head, rowBase + head, tail - head);
       } else {
         const step = <usize>(dW * inC) << 2;
         let src = rowBase + <usize>wC0 * step;
         for (let d = o + head; d < o + tail; d += cellBytes, src += step) {
-          memory.copy(d, src, cellBytes);
+          copyFloats(d, src, cellBytes);
         }
       }
     }
@@ -127,4 +127,35 @@ function addInto(dst: usize, src: usize, bytes: usize): void {
     v128.store(dst, f32x4.add(v128.load(dst), v128.load(src)));
   }
   for (; dst < end; dst += 4, src += 4) store<f32>(dst, load<f32>(dst) + load<f32>(src));
+}
+
+/** Runs of a window row are short (a 5x5 filter over one channel: 20 bytes): below this many
+ *  bytes a loop of loads beats memory.copy and memory.fill, which V8 calls out of line. */
+const SHORT_RUN: usize = 128;
+
+/** Copies `bytes` bytes of floats from src to dst (not overlapping). */
+// @ts-ignore: decorator
+@inline
+function copyFloats(dst: usize, src: usize, bytes: usize): void {
+  if (bytes > SHORT_RUN) {
+    memory.copy(dst, src, bytes);
+    return;
+  }
+  const end = dst + bytes;
+  for (; dst + 16 <= end; dst += 16, src += 16) v128.store(dst, v128.load(src));
+  for (; dst < end; dst += 4, src += 4) store<f32>(dst, load<f32>(src));
+}
+
+/** Zeroes `bytes` bytes of floats at dst. */
+// @ts-ignore: decorator
+@inline
+function zeroFloats(dst: usize, bytes: usize): void {
+  if (bytes > SHORT_RUN) {
+    memory.fill(dst, 0, bytes);
+    return;
+  }
+  const end = dst + bytes;
+  const zero = i32x4.splat(0);
+  for (; dst + 16 <= end; dst += 16) v128.store(dst, zero);
+  for (; dst < end; dst += 4) store<f32>(dst, 0);
 }

@@ -129,7 +129,7 @@ export function maxPoolGrad(dy: usize, argmax: usize, dx: usize): void {
           let at = rowAt;
           for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
             const mine = i32x4.eq(taps, i32x4.splat(wR * fw + wC));
-            if (v128.any_true(mine)) v128.store(at, f32x4.add(v128.load(at), v128.and(g, mine)));
+            v128.store(at, f32x4.add(v128.load(at), v128.and(g, mine)));
           }
         }
       }
