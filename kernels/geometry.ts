@@ -202,3 +202,73 @@ export function explicitPadding(pad: PadSpec, dataFormat: DataFormat):
 }
 
 export type {RoundingMode};
+
+/** Along one axis, the outputs [start, end) outside which every window lies wholly in the
+ *  padding, and `start` never past the first output whose window starts at or above row 0, so
+ *  that a geometry cropped to them keeps a padding >= 0 at the start. */
+function liveAxis(outSize: number, inSize: number, pad: number, stride: number, dilation: number,
+                  filterSize: number): [number, number] {
+  // Output y reads input rows y*stride - pad + k*dilation, k in [0, filterSize).
+  const live = (y: number) => {
+    const first = y * stride - pad;
+    const k = Math.max(0, Math.ceil(-first / dilation));
+    return k < filterSize && first + k * dilation < inSize;
+  };
+  const span = (filterSize - 1) * dilation + 1;
+  // The outputs whose span [first, first + span) meets [0, inSize); live ones lie among them.
+  let start = Math.max(0, Math.ceil((pad - span + 1) / stride));
+  let end = Math.min(outSize, Math.floor((pad + inSize - 1) / stride) + 1);
+  while (start < end && !live(start)) start++;
+  while (end > start && !live(end - 1)) end--;
+  if (start >= end) return [0, 0];
+  if (pad >= 0) start = Math.min(start, Math.floor(pad / stride));
+  return [start, end];
+}
+
+/** The rectangle of output rows and columns outside which every window lies wholly in the
+ *  padding: there a convolution is 0 (before bias and activation), a max pool -Infinity with no
+ *  argmax, and dy reaches neither dx nor dW. Empty (rowStart = rowEnd) when no window reads x. */
+export interface LiveRegion { rowStart: number; rowEnd: number; colStart: number; colEnd: number; }
+
+export function liveRegion(g: ConvGeometry): LiveRegion {
+  const [rowStart, rowEnd] = liveAxis(g.outHeight, g.inHeight, g.padInfo.top, g.strideHeight,
+                                      g.dilationHeight, g.filterHeight);
+  const [colStart, colEnd] = liveAxis(g.outWidth, g.inWidth, g.padInfo.left, g.strideWidth,
+                                      g.dilationWidth, g.filterWidth);
+  return rowEnd > rowStart && colEnd > colStart ? {rowStart, rowEnd, colStart, colEnd} :
+                                                  {rowStart: 0, rowEnd: 0, colStart: 0, colEnd: 0};
+}
+
+/** Whether the region is the whole output. */
+export function isWholeOutput(g: ConvGeometry, r: LiveRegion): boolean {
+  return r.rowStart === 0 && r.colStart === 0 && r.rowEnd === g.outHeight &&
+      r.colEnd === g.outWidth;
+}
+
+/** g restricted to the outputs of a non-empty region: the same input, filter and steps, the
+ *  output rows [rowStart, rowEnd) and columns [colStart, colEnd) of g, and the padding that puts
+ *  their windows where they were. */
+export function cropToRegion(g: ConvGeometry, r: LiveRegion): ConvGeometry {
+  const outHeight = r.rowEnd - r.rowStart;
+  const outWidth = r.colEnd - r.colStart;
+  const top = g.padInfo.top - r.rowStart * g.strideHeight;
+  const left = g.padInfo.left - r.colStart * g.strideWidth;
+  const bottom = (outHeight - 1) * g.strideHeight + g.effectiveFilterHeight - g.inHeight - top;
+  const right = (outWidth - 1) * g.strideWidth + g.effectiveFilterWidth - g.inWidth - left;
+  return {
+    ...g,
+    outHeight, outWidth,
+    padInfo: {top, left, bottom: Math.max(0, bottom), right: Math.max(0, right), type: 'EXPLICIT'},
+    inShape: [...g.inShape],
+    outShape: shapeOf(g.batchSize, outHeight, outWidth, g.outChannels, g.dataFormat),
+    filterShape: [...g.filterShape],
+  };
+}
+
+/** Whether some window reads the padding (a tap outside x), as the output's padded taps then
+ *  contribute nothing rather than 0 times an operand. */
+export function readsPadding(g: ConvGeometry): boolean {
+  const lastRow = (g.outHeight - 1) * g.strideHeight - g.padInfo.top + g.effectiveFilterHeight;
+  const lastCol = (g.outWidth - 1) * g.strideWidth - g.padInfo.left + g.effectiveFilterWidth;
+  return g.padInfo.top > 0 || g.padInfo.left > 0 || lastRow > g.inHeight || lastCol > g.inWidth;
+}

@@ -10,6 +10,7 @@ import {copyIntoPadded, filterView, inputToNhwc, outputFromNhwc, paddedSize, pos
 import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
 import {startHostCall} from './entry';
+import {conv2dGuards} from './guards';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
@@ -108,6 +109,9 @@ function fullRows(g: ConvGeometry): [number, number] {
 
 /** y = conv2d(x, W) in the layout of g; x and y are float32 in that layout. */
 export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry): Float32Array {
+  // Before any path is chosen: outputs with no window on x, and a non-finite filter (guards.ts).
+  const guarded = conv2dGuards(x, filter, g, conv2dCpu);
+  if (guarded != null) return guarded;
   const xNhwc = inputToNhwc(x, g);
   const y = new Float32Array(sizeOf(g.outShape));  // NHWC [B, outH, outW, outC]
   const positions = g.batchSize * g.outHeight * g.outWidth;

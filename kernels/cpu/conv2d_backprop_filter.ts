@@ -10,6 +10,7 @@ import {copyIntoPadded, filterView, inputToNhwc, outputToNhwc, paddedSize, posit
 import {gemm, gemmTaps, TapsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
 import {startHostCall} from './entry';
+import {conv2dBackpropFilterGuards} from './guards';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
@@ -42,6 +43,9 @@ function conv2dBackpropFilterWindowsCpu(x: Float32Array, dy: Float32Array, g: Co
 
 export function conv2dBackpropFilterCpu(x: Float32Array, dy: Float32Array, g: ConvGeometry):
     Float32Array {
+  // Before any path is chosen: outputs with no window on x, and a non-finite dy (guards.ts).
+  const guarded = conv2dBackpropFilterGuards(x, dy, g, conv2dBackpropFilterCpu);
+  if (guarded != null) return guarded;
   const xNhwc = inputToNhwc(x, g);
   const dyNhwc = outputToNhwc(dy, g);
   const dW = new Float32Array(sizeOf(g.filterShape));  // [fh, fw, Cg, outC]

@@ -13,6 +13,7 @@ import {filterView, inputFromNhwc, outputToNhwc, paddedSize, positionsView,
 import {fitsWholeB, gemm} from './gemm';
 import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
 import {startHostCall} from './entry';
+import {conv2dBackpropInputGuards} from './guards';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {COL_BUFFER_DOUBLES, scratchFloat32} from './scratch';
 
@@ -54,6 +55,9 @@ function rotatedFilter(filter: Float32Array, g: ConvGeometry): Float32Array {
 
 export function conv2dBackpropInputCpu(dy: Float32Array, filter: Float32Array, g: ConvGeometry):
     Float32Array {
+  // Before any path is chosen: outputs with no window on x, and a non-finite filter (guards.ts).
+  const guarded = conv2dBackpropInputGuards(dy, filter, g, conv2dBackpropInputCpu);
+  if (guarded != null) return guarded;
   const dyNhwc = outputToNhwc(dy, g);
   const dx = new Float32Array(sizeOf(g.inShape));  // NHWC [B, inH, inW, inC]
   if (inputGradientIsConv(g)) {

@@ -9,6 +9,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, sizeOf} from '../geometry';
 import {HandmadeMaxPool} from '../names';
 import {startHostCall} from './entry';
+import {maxPoolGuards} from './guards';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
 
@@ -176,6 +177,9 @@ export function isPlain2x2(g: ConvGeometry): boolean {
 
 export function maxPoolCpu(x: Float32Array, g: ConvGeometry):
     {y: Float32Array; argmax: Int32Array} {
+  // Before any path is chosen: outputs whose window lies wholly in the padding (guards.ts).
+  const guarded = maxPoolGuards(x, g, maxPoolCpu);
+  if (guarded != null) return guarded;
   const {inHeight, inWidth, inChannels: channels, outHeight, outWidth} = g;
   const xs = g.dataFormat === 'NHWC' ? x :
       nchwToNhwc(x, g.batchSize, channels, inHeight, inWidth);

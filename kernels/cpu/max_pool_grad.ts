@@ -6,6 +6,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, layoutStrides, sizeOf} from '../geometry';
 import {HandmadeMaxPoolGather, HandmadeMaxPoolGrad} from '../names';
 import {startHostCall} from './entry';
+import {maxPoolGatherGuards, maxPoolGradGuards} from './guards';
 import {HostBackend, readFloat32, readInt32, writeTensor} from './io';
 
 /** Calls visit(yi, xi) for every output cell yi with an argmax, xi being the x cell it names. */
@@ -36,6 +37,8 @@ function forEachArgmaxCell(g: ConvGeometry, argmax: Int32Array,
 
 export function maxPoolGradCpu(dy: Float32Array, argmax: Int32Array, g: ConvGeometry):
     Float32Array {
+  const guarded = maxPoolGradGuards(dy, argmax, g, maxPoolGradCpu);
+  if (guarded != null) return guarded;
   const dx = new Float32Array(sizeOf(g.inShape));
   forEachArgmaxCell(g, argmax, (yi, xi) => { dx[xi] += dy[yi]; });
   return dx;
@@ -43,6 +46,8 @@ export function maxPoolGradCpu(dy: Float32Array, argmax: Int32Array, g: ConvGeom
 
 export function maxPoolGatherCpu(v: Float32Array, argmax: Int32Array, g: ConvGeometry):
     Float32Array {
+  const guarded = maxPoolGatherGuards(v, argmax, g, maxPoolGatherCpu);
+  if (guarded != null) return guarded;
   const out = new Float32Array(sizeOf(g.outShape));
   forEachArgmaxCell(g, argmax, (yi, xi) => { out[yi] = v[xi]; });
   return out;

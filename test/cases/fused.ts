@@ -46,7 +46,7 @@ export function fusedCases(base: ConvCase[]): FusedCase[] {
 }
 
 /** An operand of `shape` expanded to the output's shape (float64), by the fused op's rules. */
-function expand(values: Float32Array, shape: number[], g: ConvGeometry): Float64Array {
+export function expand(values: Float32Array, shape: number[], g: ConvGeometry): Float64Array {
   const out = g.outShape;
   const full = new Float64Array(sizeOf(out));
   const perChannel = shape.length === 1 && shape[0] === g.outChannels && values.length > 1;
@@ -70,7 +70,8 @@ function expand(values: Float32Array, shape: number[], g: ConvGeometry): Float64
   return full;
 }
 
-function activate(v: number, c: FusedCase, prelu: number): number {
+export function activate(v: number, c: Pick<FusedCase, 'activation' | 'leakyreluAlpha'>,
+                         prelu: number): number {
   switch (c.activation) {
     case 'linear': return v;
     case 'relu': return Math.max(v, 0);
