@@ -13,6 +13,8 @@ export type {InstallOptions} from './register';
 export * as layers from './layers';
 export * from '../kernels/names';
 export {scratchStats, releaseScratch, SCRATCH_LIMIT_BYTES} from '../kernels/cpu/scratch';
+export {setHostPath, hostPath, simdSupported, simdStats, SIMD_MEMORY_BYTES} from '../kernels/simd/runtime';
+export type {HostPath} from '../kernels/simd/runtime';
 export {compare, tolerances} from './compare/compare';
 export type {CompareOptions, CompareRow} from './compare/compare';
 export {FULL_CASES, QUICK_CASES} from './compare/cases';

@@ -9,10 +9,12 @@ import {copyIntoPadded, filterView, inputToNhwc, outputFromNhwc, paddedSize, pos
         windowsInPlace, zeroedPaddedImage} from './conv_common';
 import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
-import {startHostCall} from './entry';
 import {conv2dGuards} from './guards';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
+import {conv2dSimd} from '../simd/conv';
+import {simdKernels} from '../simd/runtime';
 
 /** y = conv2d(x, W), NHWC, without an im2col copy: image b is copied into a zero-padded buffer,
  *  where the window of output (yR, yC) is the im2col row read in place at
@@ -114,6 +116,8 @@ export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry
   if (guarded != null) return guarded;
   const xNhwc = inputToNhwc(x, g);
   const y = new Float32Array(sizeOf(g.outShape));  // NHWC [B, outH, outW, outC]
+  const simd = simdKernels();
+  if (simd != null && conv2dSimd(simd, xNhwc, filter, g, y)) return outputFromNhwc(y, g);
   const positions = g.batchSize * g.outHeight * g.outWidth;
   const n = g.outChannelsPerGroup;
   if (im2colIsIdentity(g)) {

@@ -9,10 +9,12 @@ import {copyIntoPadded, filterView, inputToNhwc, outputToNhwc, paddedSize, posit
         transposed, windowsInPlace, zeroedPaddedImage} from './conv_common';
 import {gemm, gemmTaps, TapsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
-import {startHostCall} from './entry';
 import {conv2dBackpropFilterGuards} from './guards';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
+import {conv2dBackpropFilterSimd} from '../simd/conv';
+import {simdKernels} from '../simd/runtime';
 
 /** dW = Σ_b im2col(x_b)ᵀ · dy_b, NHWC, without an im2col copy: row (wR, wC, d1) of im2col(x_b)ᵀ
  *  starts at wR * dlH * paddedWidth * C + wC * dlW * C + d1 in the padded image b, and its
@@ -49,6 +51,8 @@ export function conv2dBackpropFilterCpu(x: Float32Array, dy: Float32Array, g: Co
   const xNhwc = inputToNhwc(x, g);
   const dyNhwc = outputToNhwc(dy, g);
   const dW = new Float32Array(sizeOf(g.filterShape));  // [fh, fw, Cg, outC]
+  const simd = simdKernels();
+  if (simd != null && conv2dBackpropFilterSimd(simd, xNhwc, dyNhwc, g, dW)) return dW;
   const positions = g.batchSize * g.outHeight * g.outWidth;
   const n = g.outChannelsPerGroup;
   if (im2colIsIdentity(g)) {

@@ -12,10 +12,12 @@ import {filterView, inputFromNhwc, outputToNhwc, paddedSize, positionsView,
         transposed} from './conv_common';
 import {fitsWholeB, gemm} from './gemm';
 import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
-import {startHostCall} from './entry';
 import {conv2dBackpropInputGuards} from './guards';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {COL_BUFFER_DOUBLES, scratchFloat32} from './scratch';
+import {conv2dBackpropInputSimd} from '../simd/conv';
+import {simdKernels} from '../simd/runtime';
 
 /** Input channels up to which dx is computed as a forward convolution: then dx has at most four
  *  column tiles of the micro-kernel, the case where the GEMM reads A in place, and dy · Wᵀ has
@@ -60,6 +62,10 @@ export function conv2dBackpropInputCpu(dy: Float32Array, filter: Float32Array, g
   if (guarded != null) return guarded;
   const dyNhwc = outputToNhwc(dy, g);
   const dx = new Float32Array(sizeOf(g.inShape));  // NHWC [B, inH, inW, inC]
+  const simd = simdKernels();
+  if (simd != null && conv2dBackpropInputSimd(simd, dyNhwc, filter, g, dx)) {
+    return inputFromNhwc(dx, g);
+  }
   if (inputGradientIsConv(g)) {
     conv2dWindowsCpu(dyNhwc, rotatedFilter(filter, g), inputGradientAsConv(g), dx);
     return inputFromNhwc(dx, g);

@@ -8,10 +8,12 @@
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, sizeOf} from '../geometry';
 import {HandmadeMaxPool} from '../names';
-import {startHostCall} from './entry';
 import {maxPoolGuards} from './guards';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
+import {maxPoolSimd} from '../simd/max_pool';
+import {simdKernels} from '../simd/runtime';
 
 /** The bits of -Infinity as an int32, and its key. */
 const NEG_INF_BITS = 0xff800000 | 0;
@@ -188,7 +190,10 @@ export function maxPoolCpu(x: Float32Array, g: ConvGeometry):
   const y = new Float32Array(n);  // NHWC [B, outH, outW, C]
   const argmax = new Int32Array(n);
   const yBits = new Int32Array(y.buffer);
-  if (isPlain2x2(g)) {
+  const simd = simdKernels();
+  if (simd != null && maxPoolSimd(simd, xs, g, y, argmax)) {
+    // computed by the SIMD module
+  } else if (isPlain2x2(g)) {
     maxPool2x2(bits, g, yBits, argmax);
   } else {
     maxPoolTaps(bits, g, yBits, argmax);

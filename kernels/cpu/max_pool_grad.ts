@@ -5,9 +5,12 @@
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, layoutStrides, sizeOf} from '../geometry';
 import {HandmadeMaxPoolGather, HandmadeMaxPoolGrad} from '../names';
-import {startHostCall} from './entry';
 import {maxPoolGatherGuards, maxPoolGradGuards} from './guards';
+import {startHostCall} from './entry';
 import {HostBackend, readFloat32, readInt32, writeTensor} from './io';
+import {nchwToNhwc, nhwcToNchw} from './layout';
+import {maxPoolGradSimd} from '../simd/max_pool';
+import {simdKernels} from '../simd/runtime';
 
 /** Calls visit(yi, xi) for every output cell yi with an argmax, xi being the x cell it names. */
 function forEachArgmaxCell(g: ConvGeometry, argmax: Int32Array,
@@ -40,6 +43,16 @@ export function maxPoolGradCpu(dy: Float32Array, argmax: Int32Array, g: ConvGeom
   const guarded = maxPoolGradGuards(dy, argmax, g, maxPoolGradCpu);
   if (guarded != null) return guarded;
   const dx = new Float32Array(sizeOf(g.inShape));
+  const simd = simdKernels();
+  if (simd != null) {
+    const nchw = g.dataFormat === 'NCHW';
+    const {batchSize: b, inHeight, inWidth, outHeight, outWidth, inChannels: c} = g;
+    const dyNhwc = nchw ? nchwToNhwc(dy, b, c, outHeight, outWidth) : dy;
+    const argmaxNhwc = nchw ? nchwToNhwc(argmax, b, c, outHeight, outWidth) : argmax;
+    if (maxPoolGradSimd(simd, dyNhwc, argmaxNhwc, g, dx)) {
+      return nchw ? nhwcToNchw(dx, b, inHeight, inWidth, c) : dx;
+    }
+  }
   forEachArgmaxCell(g, argmax, (yi, xi) => { dx[xi] += dy[yi]; });
   return dx;
 }

@@ -12,7 +12,7 @@
 // regions (runtime.ts); the caller then runs the scalar kernel.
 
 import {ConvGeometry} from '../geometry';
-import {COL_FLOATS, IMAGE_FLOATS, PACK_FLOATS, SimdKernels} from './runtime';
+import {COL_FLOATS, IMAGE_FLOATS, PACK_FLOATS, SimdKernels, countSimdRun} from './runtime';
 
 /** Columns of the im2col matrix, fh * fw * Cg. */
 function colWidth(g: ConvGeometry): number {
@@ -92,6 +92,7 @@ export function conv2dSimd(m: SimdKernels, x: Float32Array, filter: Float32Array
     }
     y.set(f32.subarray(r.out >> 2, (r.out >> 2) + outImage), b * outImage);
   }
+  countSimdRun();
   return true;
 }
 
@@ -134,6 +135,7 @@ export function conv2dBackpropInputSimd(m: SimdKernels, dy: Float32Array, filter
     }
     dx.set(f32.subarray(r.out >> 2, (r.out >> 2) + inImage), b * inImage);
   }
+  countSimdRun();
   return true;
 }
 
@@ -172,5 +174,6 @@ export function conv2dBackpropFilterSimd(m: SimdKernels, x: Float32Array, dy: Fl
     }
   }
   dW.set(f32.subarray(r.acc >> 2, (r.acc >> 2) + k * outC));
+  countSimdRun();
   return true;
 }

@@ -3,7 +3,7 @@
 // when an image does not fit the module's regions; the caller then runs the scalar kernel.
 
 import {ConvGeometry} from '../geometry';
-import {IMAGE_FLOATS, SimdKernels} from './runtime';
+import {IMAGE_FLOATS, SimdKernels, countSimdRun} from './runtime';
 
 function setPool(m: SimdKernels, g: ConvGeometry): void {
   m.exports.setPool(g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth,
@@ -28,6 +28,7 @@ export function maxPoolSimd(m: SimdKernels, x: Float32Array, g: ConvGeometry, y:
     y.set(f32.subarray(r.out >> 2, (r.out >> 2) + outImage), b * outImage);
     argmax.set(i32.subarray(r.aux >> 2, (r.aux >> 2) + outImage), b * outImage);
   }
+  countSimdRun();
   return true;
 }
 
@@ -44,5 +45,6 @@ export function maxPoolGradSimd(m: SimdKernels, dy: Float32Array, argmax: Int32A
     wasm.maxPoolGrad(r.in, r.aux, r.out);
     dx.set(f32.subarray(r.out >> 2, (r.out >> 2) + inImage), b * inImage);
   }
+  countSimdRun();
   return true;
 }

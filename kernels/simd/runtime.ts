@@ -130,6 +130,19 @@ export function hostPath(): HostPath {
   return requested === 'simd' && simdSupported() ? 'simd' : 'scalar';
 }
 
+let runs = 0;
+
+/** Counts a kernel call that the SIMD module computed. */
+export function countSimdRun(): void {
+  runs++;
+}
+
+/** Kernel calls the SIMD module has computed so far, and the bytes of its memory (0 until the
+ *  first call; SIMD_MEMORY_BYTES from then on). */
+export function simdStats(): {runs: number; memoryBytes: number} {
+  return {runs, memoryBytes: instance == null ? 0 : instance.exports.memory.buffer.byteLength};
+}
+
 /** The SIMD module when it is the host path now, instantiated and grown on first use; else null. */
 export function simdKernels(): SimdKernels | null {
   if (hostPath() !== 'simd') return null;

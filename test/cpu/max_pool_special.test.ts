@@ -8,6 +8,7 @@ import {poolGeometry, sizeOf} from '../../kernels/geometry';
 import type {PoolAttrs} from '../../kernels/names';
 import {maxPoolReference} from '../../kernels/reference/max_pool';
 import {rng} from '../helpers/random';
+import {describeHostPaths} from '../helpers/host_paths';
 
 /** Values drawn from a small set, so windows tie, with the special floats among them. */
 function trickyValues(n: number, seed: number): Float32Array {
@@ -63,8 +64,14 @@ const GEOMETRIES: Geometry[] = [
   {xShape: [2, 12, 4, 3], attrs: {filterSize: [9, 1], strides: 2, pad: 'same', dataFormat: NHWC}, plain2x2: false},
   {xShape: [2, 8, 8, 3], attrs: {filterSize: [3, 2], strides: 1, pad: 'valid', dataFormat: NHWC}, plain2x2: false},
   {xShape: [2, 8, 8, 3], attrs: {filterSize: [2, 5], strides: 1, pad: 'valid', dataFormat: NHWC}, plain2x2: false},
+  // Channels in whole vectors of four and with a remainder (the SIMD kernel's lanes and tail).
+  {xShape: [2, 6, 6, 8], attrs: {filterSize: 2, strides: 2, pad: 'valid', dataFormat: NHWC}, plain2x2: true},
+  {xShape: [1, 7, 5, 7], attrs: {filterSize: 3, strides: 2, pad: 'same', dataFormat: NHWC}, plain2x2: false},
+  {xShape: [1, 5, 9, 6], attrs: {filterSize: [2, 3], strides: 1, pad: 1, dataFormat: NHWC, dilations: [2, 1]}, plain2x2: false},
+  {xShape: [1, 4, 6, 5], attrs: {filterSize: 3, strides: 1, pad: 'same', dataFormat: 'NCHW'}, plain2x2: false},
 ];
 
+describeHostPaths('cpu max pool', () => {
 describe('cpu max pool fast paths vs reference, bit for bit', () => {
   test.each(GEOMETRIES.map((c) => [JSON.stringify(c.xShape) + ' ' + JSON.stringify(c.attrs), c] as const))(
       '%s', (_, c) => {
@@ -114,4 +121,5 @@ test('the largest finite float, the smallest denormals and Infinity order as flo
   const {y, argmax} = maxPoolCpu(x, poolGeometry(xShape, attrs));
   expect(Array.from(y)).toEqual([1e-45, Infinity, -3.4028234663852886e38, -1e-45].map(Math.fround));
   expect(Array.from(argmax)).toEqual([2, 1, 1, 1]);
+});
 });

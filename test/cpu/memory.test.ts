@@ -1,16 +1,20 @@
-// The chunked im2col keeps the cpu kernels' temporary memory under a fixed bound whatever the
+// The chunked im2col keeps the host kernels' temporary memory under a fixed bound whatever the
 // input: on the ResNet layer [8,56,56,64] * [3,3,64,64] the whole im2col matrix would be
-// 25088 x 576 floats (57.8 MB); the kernels hold at most SCRATCH_LIMIT_BYTES (12 MiB) of scratch.
-// Results are checked against the float64 reference on sampled elements.
+// 25088 x 576 floats (57.8 MB). The scalar kernels hold at most SCRATCH_LIMIT_BYTES (12 MiB) of
+// scratch; the SIMD kernels none of it, and their module's memory is grown once, on its first
+// call, to SIMD_MEMORY_BYTES and never again. Results are checked against the float64 reference
+// on sampled elements.
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as hm from '../../src/index';
 import {convGeometry, layoutStrides, sizeOf} from '../../kernels/geometry';
 import {COL_BUFFER_FLOATS} from '../../kernels/cpu/scratch';
 import {rng, uniform} from '../helpers/random';
+import {describeHostPaths} from '../helpers/host_paths';
 
 beforeAll(() => tf.setBackend('cpu'));
 
+describeHostPaths('host kernels', (path) => {
 test('[8,56,56,64] * [3,3,64,64] forward, dx and dW stay under the scratch bound', () => {
   const xShape = [8, 56, 56, 64];
   const filterShape = [3, 3, 64, 64];
@@ -23,6 +27,7 @@ test('[8,56,56,64] * [3,3,64,64] forward, dx and dW stay under the scratch bound
   const w = uniform(sizeOf(filterShape), 2);
   const dy = uniform(sizeOf(g.outShape), 3);
   hm.releaseScratch();
+  const simdBefore = hm.simdStats();
   const before = tf.memory().numTensors;
   const [y, dx, dW] = tf.tidy(() => {
     const [xt, wt, dyt] = [tf.tensor(x, xShape), tf.tensor(w, filterShape), tf.tensor(dy, g.outShape)];
@@ -36,8 +41,17 @@ test('[8,56,56,64] * [3,3,64,64] forward, dx and dW stay under the scratch bound
   });
   expect(tf.memory().numTensors).toBe(before);
   const {peakBytes} = hm.scratchStats();
-  expect(peakBytes).toBeGreaterThanOrEqual(COL_BUFFER_FLOATS * 4 * 0.9);  // the chunk was used...
-  expect(peakBytes).toBeLessThanOrEqual(hm.SCRATCH_LIMIT_BYTES);         // ...and nothing more
+  const simdAfter = hm.simdStats();
+  if (path === 'scalar') {
+    expect(simdAfter.runs).toBe(simdBefore.runs);
+    expect(peakBytes).toBeGreaterThanOrEqual(COL_BUFFER_FLOATS * 4 * 0.9);  // the chunk was used...
+    expect(peakBytes).toBeLessThanOrEqual(hm.SCRATCH_LIMIT_BYTES);         // ...and nothing more
+  } else {
+    expect(simdAfter.runs).toBe(simdBefore.runs + 3);
+    expect(peakBytes).toBe(0);
+    expect(simdAfter.memoryBytes).toBe(hm.SIMD_MEMORY_BYTES);
+    expect(hm.SIMD_MEMORY_BYTES).toBeLessThanOrEqual(48 * 1024 * 1024);
+  }
 
   // Sampled elements against the sums of DESIGN §4, in float64.
   const xs = layoutStrides(56, 56, 64, 'NHWC');
@@ -75,4 +89,5 @@ test('[8,56,56,64] * [3,3,64,64] forward, dx and dW stay under the scratch bound
     }
     expect(Math.abs(dW[((wR * 3 + wC) * 64 + d1) * 64 + d2] - sum)).toBeLessThan(2e-3);
   }
+});
 });
