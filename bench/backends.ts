@@ -5,9 +5,21 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
+import type {HostPath} from '../kernels/simd/runtime';
 
-export const ALL_BACKENDS = ['cpu', 'webgl', 'wasm'] as const;
+// cpu-scalar and wasm-scalar are the cpu and wasm backends with the host kernels on their scalar
+// path (hm.setHostPath('scalar')): what the WebAssembly SIMD kernels bring, in the same run.
+export const ALL_BACKENDS = ['cpu', 'cpu-scalar', 'webgl', 'wasm', 'wasm-scalar'] as const;
 export type BenchBackendName = typeof ALL_BACKENDS[number];
+/** Without --backends: all but wasm-scalar. */
+export const DEFAULT_BACKENDS: readonly BenchBackendName[] = ['cpu', 'cpu-scalar', 'webgl', 'wasm'];
+
+/** The tfjs backend under a bench backend's name, and its host path. */
+export function nodeBackendOf(name: BenchBackendName): {tfjs: 'cpu' | 'wasm'; hostPath: HostPath} {
+  const [tfjs, variant] = name.split('-');
+  if (tfjs !== 'cpu' && tfjs !== 'wasm') throw new Error(`'${name}' does not run in node`);
+  return {tfjs, hostPath: variant === 'scalar' ? 'scalar' : 'simd'};
+}
 
 /** Makes a node backend the active one. */
 export async function setupNodeBackend(name: 'cpu' | 'wasm'): Promise<void> {

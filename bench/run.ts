@@ -4,7 +4,8 @@
 // repeated calls, each read back with dataSync (bench/timing.ts, shared with the page). Writes
 // bench/results.md; `--json` prints the rows as one JSON array on stdout, progress on stderr.
 //
-// Flags: --backends=cpu,webgl,wasm (default all three), --only=c1,p2 (case ids),
+// Flags: --backends=cpu,cpu-scalar,webgl,wasm,wasm-scalar (default all but wasm-scalar; the
+// -scalar ones run the host kernels on their scalar path), --only=c1,p2 (case ids),
 // --kernels=HandmadeConv2D,... (handmade kernel names), --quick (3 runs, 1 s cap, skips the cpu
 // built-in Conv2DBackpropFilter where it would take tens of seconds), --runs=N, --cap=SECONDS,
 // --json, --out=PATH.
@@ -21,7 +22,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {registerHandmadeKernels} from '../src/register';
 import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
 import * as names from '../kernels/names';
-import {ALL_BACKENDS, BenchBackendName, setupNodeBackend} from './backends';
+import {setHostPath} from '../kernels/simd/runtime';
+import {ALL_BACKENDS, BenchBackendName, DEFAULT_BACKENDS, nodeBackendOf, setupNodeBackend} from './backends';
 import type {PageBenchInfo} from './page';
 import {benchActiveBackend, fmt, progressLine, Row, TimingOptions} from './timing';
 
@@ -35,7 +37,7 @@ function parseArgs(argv: string[]): Options {
   const value = (flag: string) => argv.find((a) => a.startsWith(`--${flag}=`))?.split('=')[1];
   const list = (flag: string) => value(flag)?.split(',').filter((s) => s !== '') ?? null;
   const quick = argv.includes('--quick');
-  const backends = (list('backends') ?? [...ALL_BACKENDS]) as BenchBackendName[];
+  const backends = [...new Set(list('backends') ?? DEFAULT_BACKENDS)] as BenchBackendName[];
   for (const b of backends) {
     if (!ALL_BACKENDS.includes(b)) throw new Error(`unknown backend '${b}' (${ALL_BACKENDS.join(', ')})`);
   }
@@ -58,19 +60,32 @@ function parseArgs(argv: string[]): Options {
 /** The speed targets (builtinMs / handmadeMs) per backend; wasm has none. */
 const TARGET_RATIO: Record<BenchBackendName, Partial<Record<string, number>>> = {
   cpu: {
-    [names.HandmadeConv2D]: 4,
-    [names.HandmadeConv2DBackpropInput]: 3,
-    [names.HandmadeConv2DBackpropFilter]: 40,
-    [names.HandmadeMaxPool]: 2,
-    [names.HandmadeMaxPoolGrad]: 10,
+    [names.HandmadeConv2D]: 20,
+    [names.HandmadeConv2DBackpropInput]: 12,
+    [names.HandmadeConv2DBackpropFilter]: 250,
+    [names.HandmadeMaxPool]: 8,
+    [names.HandmadeMaxPoolGrad]: 40,
   },
+  'cpu-scalar': {},
   webgl: {
     [names.HandmadeConv2D]: 1,
     [names.HandmadeConv2DBackpropInput]: 1,
     [names.HandmadeConv2DBackpropFilter]: 3,
     [names.HandmadeMaxPoolGrad]: 1.5,
   },
-  wasm: {},
+  wasm: {
+    [names.HandmadeConv2D]: 1,
+    [names.HandmadeConv2DBackpropInput]: 5,
+    [names.HandmadeMaxPool]: 1,
+    [names.HandmadeMaxPoolGrad]: 5,
+  },
+  'wasm-scalar': {},
+};
+
+/** Cases whose target differs from their kernel's: c1 has one input channel, which leaves the
+ *  products little to share. */
+const CASE_TARGET: Partial<Record<BenchBackendName, Record<string, Record<string, number>>>> = {
+  cpu: {c1: {[names.HandmadeConv2D]: 10}},
 };
 
 function bundledCpuBuild(): string {
@@ -84,10 +99,15 @@ function bundledCpuBuild(): string {
 }
 
 const BACKEND_NOTES: Record<BenchBackendName, string> = {
-  cpu: 'in node; the built-ins are tfjs-backend-cpu\'s',
-  wasm: 'in node; the built-ins are tfjs-backend-wasm\'s (XNNPACK); it has no ' +
+  cpu: 'in node; the built-ins are tfjs-backend-cpu\'s; the handmade kernels on their ' +
+      'WebAssembly SIMD path (the default).',
+  'cpu-scalar': 'the cpu backend again, the handmade kernels on their scalar TypeScript path ' +
+      '(hm.setHostPath(\'scalar\')), for comparison with the SIMD rows. No speed targets.',
+  wasm: 'in node; the built-ins are tfjs-backend-wasm\'s (XNNPACK, one thread); it has no ' +
       'Conv2DBackpropFilter, and its MaxPoolGrad routes windows whose maximum is <= 0 wrongly ' +
-      '(DESIGN §8), so that ratio is against a kernel that is not correct. No speed targets.',
+      '(ARCHITECTURE.md), so that ratio is against a kernel that is not correct.',
+  'wasm-scalar': 'the wasm backend again, the handmade kernels on their scalar path. No speed ' +
+      'targets.',
   webgl: 'in headless Chromium, WebGL2 on SwiftShader (software, on the CPU cores); the ' +
       'built-ins are tfjs-backend-webgl\'s; a call counts until dataSync has the values. No ' +
       'target for the forward max pool.',
@@ -110,7 +130,7 @@ function backendTable(backend: BenchBackendName, rows: Row[], opts: Options): st
     const hmSingle = r.handmadeRuns === 1 ? ' (1 run)' : '';
     if (r.handmadeRuns === 1) capped.push(`${r.caseId} ${r.kernel}`);
     if (r.builtinRuns === 1) capped.push(`${r.caseId} ${r.builtinKernel}`);
-    const target = targets[r.kernel];
+    const target = CASE_TARGET[backend]?.[r.caseId]?.[r.kernel] ?? targets[r.kernel];
     const met = r.ratio == null || target == null ? '' : r.ratio >= target ? 'met' : 'NOT met';
     const builtinMs = r.builtinMissing === 'absent' ? 'none' :
         r.builtinMissing === 'skipped' ? 'skipped' : fmt(r.builtinMs, 3) + single;
@@ -197,8 +217,14 @@ async function main(): Promise<void> {
       rows.push(...result.rows);
       pageInfo = result.info;
     } else {
-      await setupNodeBackend(backend);
-      rows.push(...await benchActiveBackend(opts, (r) => { log(progressLine(r)); }));
+      const {tfjs, hostPath} = nodeBackendOf(backend);
+      await setupNodeBackend(tfjs);
+      setHostPath(hostPath);
+      rows.push(...await benchActiveBackend(opts, (r) => {
+        r.backend = backend;
+        log(progressLine(r));
+      }));
+      setHostPath('simd');
     }
   }
   const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
