@@ -36,7 +36,7 @@ describe('cpu kernels with pads far larger than the input vs reference', () => {
 
 describe('the live region', () => {
   test('a 1x1 input with pad 1000 and a 3x3 window: the 3x3 outputs around its center', () => {
-    const g = convGeometry([1, 1, 1, 1], [3, 3, 1, 1], {strides: 1, pad: 1000, dilations: 1});
+    const g = convGeometry([1, 1, 1, 1], [3, 3, 1, 1], {strides: 1, pad: 1000, dataFormat: 'NHWC', dilations: 1});
     expect([g.outHeight, g.outWidth]).toEqual([1999, 1999]);
     expect(liveRegion(g)).toEqual({rowStart: 998, rowEnd: 1001, colStart: 998, colEnd: 1001});
     const sub = cropToRegion(g, liveRegion(g));
@@ -56,7 +56,7 @@ describe('the live region', () => {
   test('dilated windows that straddle the input without reading it lie inside the region, as 0s', () => {
     // 1 row, dilation 4, two taps: output r reads rows r - 4 and r; live are r = 0 and r = 4.
     const g = convGeometry([1, 1, 1, 1], [2, 1, 1, 1],
-                           {strides: 1, pad: [[0, 0], [4, 4], [0, 0], [0, 0]], dilations: [4, 1]});
+                           {strides: 1, pad: [[0, 0], [4, 4], [0, 0], [0, 0]], dataFormat: 'NHWC', dilations: [4, 1]});
     expect(liveRegion(g)).toEqual({rowStart: 0, rowEnd: 5, colStart: 0, colEnd: 1});
   });
 });
