@@ -1,4 +1,4 @@
-// The reference shapes of DESIGN §7 and, for each, the kernel pairs to time: a handmade kernel
+// The reference shapes of ARCHITECTURE.md and, for each, the kernel pairs to time: a handmade kernel
 // and the built-in kernel that does the same job, with the inputs and attributes each expects.
 
 import * as tf from '@tensorflow/tfjs-core';

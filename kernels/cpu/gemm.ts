@@ -1,7 +1,7 @@
 // C (+)= A · B for strided float32 matrices: the one matrix product behind the forward pass, the
 // input gradient and the filter gradient. A matrix is a view (offset, rowStride, colStride) into
 // a flat array, so a transposed operand is the same array with its strides swapped, and the three
-// products of DESIGN §4 (col·W, dy·Wᵀ, colᵀ·dy) need no copies.
+// products of the math in README.md (col·W, dy·Wᵀ, colᵀ·dy) need no copies.
 //
 // The scheme is the classic one for caches: C is cut into blocks; for each slice of the inner
 // dimension (KC wide) a block of B (KC × NC) and then a block of A (MC × KC) are copied ("packed")

@@ -1,5 +1,5 @@
 // Reference convolution, forward and backward, in float64: the specification the fast kernels
-// are held to. Each is the same sum of products, read three ways (DESIGN §4):
+// are held to. Each is the same sum of products, read three ways (the math in README.md):
 //   y[b,yR,yC,d2]   = Σ x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
 //   dx[b,xR,xC,d1]  = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2]   over the (yR,wR), (yC,wC) that read xR, xC
 //   dW[wR,wC,d1,d2] = Σ x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · dy[b,yR,yC,d2]

@@ -53,7 +53,7 @@ test('[8,56,56,64] * [3,3,64,64] forward, dx and dW stay under the scratch bound
     expect(hm.SIMD_MEMORY_BYTES).toBeLessThanOrEqual(48 * 1024 * 1024);
   }
 
-  // Sampled elements against the sums of DESIGN §4, in float64.
+  // Sampled elements against the sums of the math in README.md, in float64.
   const xs = layoutStrides(56, 56, 64, 'NHWC');
   const xAt = (b: number, r: number, c: number, d: number) =>
       r < 0 || r >= 56 || c < 0 || c >= 56 ? 0 : x[b * xs.b + r * xs.r + c * xs.c + d];
