@@ -12,6 +12,7 @@ import type {ConvGeometry} from '../geometry';
 import {HandmadeConv2D} from '../names';
 import type {WebGLBackend} from './backend';
 import {startWebglCall} from './entry';
+import {outputsOnLiveRegion} from './guards';
 import {ColumnsProgram, columnsLayout} from './programs/columns_program';
 import {ColumnsFilterProgram, Conv2DColumnsProgram} from './programs/conv2d_columns_program';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
@@ -61,8 +62,8 @@ export const conv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeConv2D, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  return conv2dPackedWebgl(gl, g, x, filter) ??
-      gl.runWebGLProgram(new Conv2DProgram(g), [x, filter], 'float32',
-                         [...windowUniformValues(g), groupChannelValues(g)]);
+  return outputsOnLiveRegion(gl, checked.geometry, [[0, 'float32']], [], (g) => [
+    conv2dPackedWebgl(gl, g, x, filter) ??
+        gl.runWebGLProgram(new Conv2DProgram(g), [x, filter], 'float32',
+                           [...windowUniformValues(g), groupChannelValues(g)])])[0];
 };

@@ -6,8 +6,10 @@
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {HandmadeConv2DBackpropFilter} from '../names';
+import type {ConvGeometry} from '../geometry';
 import type {WebGLBackend} from './backend';
 import {startWebglCall} from './entry';
+import {gradientOnLiveRegion} from './guards';
 import {
   Conv2DBackpropFilterGemmProgram, FilterFromPartialsProgram,
   filterGemmLayout, FilterGradsProgram,
@@ -19,7 +21,12 @@ export const conv2dBackpropFilterWebglKernel: KernelFunc = ({inputs, backend, at
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeConv2DBackpropFilter, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
-  const g = checked.geometry;
+  return gradientOnLiveRegion(gl, checked.geometry, [dy], checked.geometry.filterShape,
+                              (g, [dyPart]) => filterGradient(gl, g, x, dyPart));
+};
+
+function filterGradient(gl: WebGLBackend, g: ConvGeometry, x: TensorInfo, dy: TensorInfo):
+    TensorInfo {
   const l = filterGemmLayout(g);
   const columns = gl.runWebGLProgram(new ColumnsProgram(g, l), [x], 'float32');
   const grads = l.dyAsIs ? dy : gl.runWebGLProgram(new FilterGradsProgram(g, l), [dy], 'float32');
@@ -30,4 +37,4 @@ export const conv2dBackpropFilterWebglKernel: KernelFunc = ({inputs, backend, at
   if (grads !== dy) gl.disposeIntermediateTensorInfo(grads);
   gl.disposeIntermediateTensorInfo(partials);
   return dW;
-};
+}

@@ -17,6 +17,7 @@ import type {ConvGeometry} from '../geometry';
 import {HandmadeConv2DBackpropInput} from '../names';
 import type {WebGLBackend} from './backend';
 import {startWebglCall} from './entry';
+import {gradientOnLiveRegion} from './guards';
 import {Col2imProgram} from './programs/col2im_program';
 import {groupChannelValues} from './programs/conv2d_program';
 import {Conv2DBackpropInputProgram} from './programs/conv2d_backprop_input_program';
@@ -59,7 +60,12 @@ export const conv2dBackpropInputWebglKernel: KernelFunc = ({inputs, backend, att
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeConv2DBackpropInput, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
-  const g = checked.geometry;
+  return gradientOnLiveRegion(gl, checked.geometry, [dy], checked.geometry.inShape,
+                              (g, [dyPart]) => inputGradient(gl, g, dyPart, filter));
+};
+
+function inputGradient(gl: WebGLBackend, g: ConvGeometry, dy: TensorInfo, filter: TensorInfo):
+    TensorInfo {
   if (inputGradientIsForwardConv(g)) {
     const rotated = gl.runWebGLProgram(new RotatedFilterProgram(g), [filter], 'float32');
     const dx = gl.runWebGLProgram(new Conv2DPackedInputsProgram(inputGradientAsConv(g)),
@@ -80,4 +86,4 @@ export const conv2dBackpropInputWebglKernel: KernelFunc = ({inputs, backend, att
   }
   return gl.runWebGLProgram(new Conv2DBackpropInputProgram(g), [dy, filter], 'float32',
                             [...windowUniformValues(g), groupChannelValues(g)]);
-};
+}

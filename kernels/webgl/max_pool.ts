@@ -6,8 +6,10 @@
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {HandmadeMaxPool} from '../names';
+import type {ConvGeometry} from '../geometry';
 import type {WebGLBackend} from './backend';
 import {startWebglCall} from './entry';
+import {outputsOnLiveRegion} from './guards';
 import {MaxPoolArgmaxProgram} from './programs/max_pool_argmax_program';
 import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
 import {MaxPoolArgmaxPackedProgram, MaxPoolGatherPackedProgram} from './programs/max_pool_packed_programs';
@@ -18,7 +20,11 @@ export const maxPoolWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeMaxPool, inputs, attrs, gl);
   if (outputs != null) return outputs;
-  const g = checked.geometry;
+  return outputsOnLiveRegion(gl, checked.geometry, [[-Infinity, 'float32'], [-1, 'int32']], [],
+                             (g) => maxPoolOn(gl, g, x));
+};
+
+function maxPoolOn(gl: WebGLBackend, g: ConvGeometry, x: TensorInfo): TensorInfo[] {
   if (g.dataFormat === 'NHWC') {
     const argmax = gl.runWebGLProgram(new MaxPoolArgmaxPackedProgram(g), [x], 'int32', [[-Infinity]]);
     const y = gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, argmax], 'float32',
@@ -30,4 +36,4 @@ export const maxPoolWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const y = gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, argmax], 'float32',
                                [...windowUniformValues(g), [-Infinity]]);
   return [y, argmax];
-};
+}

@@ -7,6 +7,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {HandmadeMaxPoolGather, HandmadeMaxPoolGrad} from '../names';
 import type {WebGLBackend} from './backend';
 import {startWebglCall} from './entry';
+import {gradientOnLiveRegion, outputsOnLiveRegion} from './guards';
 import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
 import {MaxPoolGradProgram} from './programs/max_pool_grad_program';
 import {MaxPoolGatherPackedProgram, MaxPoolGradPackedProgram} from './programs/max_pool_packed_programs';
@@ -17,9 +18,11 @@ export const maxPoolGradWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeMaxPoolGrad, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  const program = g.dataFormat === 'NHWC' ? new MaxPoolGradPackedProgram(g) : new MaxPoolGradProgram(g);
-  return gl.runWebGLProgram(program, [dy, argmax], 'float32');
+  return gradientOnLiveRegion(gl, checked.geometry, [dy, argmax], checked.geometry.inShape,
+                              (g, [dyPart, argmaxPart]) => {
+    const program = g.dataFormat === 'NHWC' ? new MaxPoolGradPackedProgram(g) : new MaxPoolGradProgram(g);
+    return gl.runWebGLProgram(program, [dyPart, argmaxPart], 'float32');
+  });
 };
 
 export const maxPoolGatherWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
@@ -27,10 +30,9 @@ export const maxPoolGatherWebglKernel: KernelFunc = ({inputs, backend, attrs}) =
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeMaxPoolGather, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  if (g.dataFormat === 'NHWC') {
-    return gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, argmax], 'float32', [[0]]);
-  }
-  return gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, argmax], 'float32',
-                            [...windowUniformValues(g), [0]]);
+  return outputsOnLiveRegion(gl, checked.geometry, [[0, 'float32']], [argmax], (g, [part]) => [
+    g.dataFormat === 'NHWC' ?
+        gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, part], 'float32', [[0]]) :
+        gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, part], 'float32',
+                           [...windowUniformValues(g), [0]])])[0];
 };

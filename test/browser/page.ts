@@ -6,6 +6,8 @@ import '../../src/index';
 import * as behaviour from '../cases/behaviour';
 import {convCase, poolCase} from '../cases/bodies';
 import {fusedCase} from '../cases/fused';
+import {largePadTimings} from '../cases/large_pads';
+import {specialValuesCase} from '../cases/special_values';
 import {layersTrainCase, overrideCase} from '../cases/override';
 import type {PageApi, PageOptions} from './page_api';
 
@@ -28,6 +30,8 @@ window.hmTest = {
   convCase,
   poolCase,
   fusedCase,
+  specialValuesCase,
+  largePadTimings,
   overrideCase,
   layersTrainCase,
   ...behaviour,

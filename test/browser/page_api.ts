@@ -3,6 +3,8 @@
 import type * as behaviour from '../cases/behaviour';
 import type * as bodies from '../cases/bodies';
 import type * as fused from '../cases/fused';
+import type * as largePads from '../cases/large_pads';
+import type * as specialValues from '../cases/special_values';
 import type * as override from '../cases/override';
 
 export interface PageOptions {
@@ -22,6 +24,8 @@ export interface PageApi {
   convCase: typeof bodies.convCase;
   poolCase: typeof bodies.poolCase;
   fusedCase: typeof fused.fusedCase;
+  specialValuesCase: typeof specialValues.specialValuesCase;
+  largePadTimings: typeof largePads.largePadTimings;
   overrideCase: typeof override.overrideCase;
   layersTrainCase: typeof override.layersTrainCase;
   repeatConvCase: typeof behaviour.repeatConvCase;

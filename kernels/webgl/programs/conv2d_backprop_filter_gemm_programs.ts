@@ -107,6 +107,11 @@ export class FilterGradsProgram implements GPGPUProgram {
 }
 
 const GEMM_MAIN = `
+// ceil(n / d) for d > 0 and any n
+int ceilDiv(int n, int d) {
+  return n > 0 ? (n + d - 1) / d : -((-n) / d);
+}
+
 void main() {
   ivec3 o = getOutputCoords();  // C is [groups * splits, filterRows, outCg]; this texel: (k, k+1) x (n, n+1)
   int g = o.x / splits;
@@ -131,19 +136,43 @@ void main() {
   vec2 aBatchJump = vec2(A_BATCH_JUMP % aWidth, A_BATCH_JUMP / aWidth);
   vec2 gStep = vec2(DY_STEP % gWidth, DY_STEP / gWidth);
   vec2 gRowJump = vec2(DY_ROW_JUMP % gWidth, DY_ROW_JUMP / gWidth);
+  // The output columns [lo, hi) at which lane k (and lane k+1) reads x rather than its padding
+  // or a column past the output: elsewhere the product is selected away, never multiplied by the
+  // columns' 0 (dy may be infinite). Columns (2q, 2q+1) lie inside both ranges for q in
+  // [qLo, qHi); rows of the padding (the same filter row for both lanes) are skipped whole.
+  int u0 = baseOffset[classBase[c]] + 2 * strides.y * classShift[c];
+  int u1 = u0 + (TAP_LANES ? dilations.y : 0);
+  ivec2 lo = max(ivec2(0), ivec2(ceilDiv(-u0, strides.y), ceilDiv(-u1, strides.y)));
+  ivec2 hi = min(ivec2(outSize.y), ivec2(ceilDiv(inSize.y - u0, strides.y),
+                                         ceilDiv(inSize.y - u1, strides.y)));
+  int qLo = (max(lo.x, lo.y) + 1) / 2;
+  int qHi = max(0, min(hi.x, hi.y)) / 2;
+  vec2 aRowSkip = vec2(outColTexels % aWidth, outColTexels / aWidth);
+  vec2 gRowSkip = vec2((outColTexels * DY_STEP) % gWidth, (outColTexels * DY_STEP) / gWidth);
   vec4 sum = vec4(0.0);
   // dW[wR,wC,d1,d2] = Σ_{b,yR,yC} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · dy[b,yR,yC,d2]
   for (int b = 0; b < batchPerSplit; b++) {
     if (b0 + b >= batchSize) break;
     for (int yR = 0; yR < outSize.x; yR++) {
-      for (int q = 0; q < outColTexels; q++) {  // output columns (2q, 2q+1)
-        vec4 a = texture(A, pa / aSize);    // (k,yC) (k,yC+1) (k+1,yC) (k+1,yC+1)
-        // past an odd outW the columns hold x, and 0 * x must not count (x may be Infinity)
-        if (oddOutWidth && q == outColTexels - 1) a = vec4(a.x, 0.0, a.z, 0.0);
-        vec4 t = texture(dy, pg / gSize);   // (yC,n) (yC,n+1) (yC+1,n) (yC+1,n+1)
-        sum += a.xxzz * t.xyxy + a.yyww * t.zwzw;
-        pa = advanceCenter(pa, aColStep, aSize.x);
-        pg = advanceCenter(pg, gStep, gSize.x);
+      int xR = yR * strides.x - pads.x + wR * dilations.x;
+      if (xR < 0 || xR >= inSize.x) {
+        pa = advanceCenter(pa, aRowSkip, aSize.x);
+        pg = advanceCenter(pg, gRowSkip, gSize.x);
+      } else {
+        for (int q = 0; q < outColTexels; q++) {  // output columns (2q, 2q+1)
+          vec4 a = texture(A, pa / aSize);    // (k,yC) (k,yC+1) (k+1,yC) (k+1,yC+1)
+          vec4 t = texture(dy, pg / gSize);   // (yC,n) (yC,n+1) (yC+1,n) (yC+1,n+1)
+          if (q >= qLo && q < qHi) {
+            sum += a.xxzz * t.xyxy + a.yyww * t.zwzw;
+          } else {
+            int yC = 2 * q;
+            bvec4 m = bvec4(yC >= lo.x && yC < hi.x, yC + 1 >= lo.x && yC + 1 < hi.x,
+                            yC >= lo.y && yC < hi.y, yC + 1 >= lo.y && yC + 1 < hi.y);
+            sum += mix(vec4(0.0), a.xxzz * t.xyxy, m.xxzz) + mix(vec4(0.0), a.yyww * t.zwzw, m.yyww);
+          }
+          pa = advanceCenter(pa, aColStep, aSize.x);
+          pg = advanceCenter(pg, gStep, gSize.x);
+        }
       }
       pa = advanceCenter(pa, aRowJump, aSize.x);
       pg = advanceCenter(pg, gRowJump, gSize.x);
@@ -181,7 +210,7 @@ export class Conv2DBackpropFilterGemmProgram implements GPGPUProgram {
         {base: `b0 * ${positionTexels * outTexels} + g * ${groupTexels} + nt`, step: outTexels, rowJump: 0} :
         {base: `((g * batchSize + b0) * outSize.x * ${groupTexels} + nt) * ${colTexels}`, step: 1,
          rowJump: (groupTexels - 1) * colTexels};
-    this.userCode = [layoutConstants(g, l), `const bool oddOutWidth = ${g.outWidth % 2 === 1};`,
+    this.userCode = [layoutConstants(g, l), `#define TAP_LANES ${l.tapLanes}`,
                      `#define A_ROW_JUMP ${aRowJump}`, `#define A_BATCH_JUMP ${aBatchJump}`,
                      `#define DY_BASE (${dy.base})`, `#define DY_STEP ${dy.step}`,
                      `#define DY_ROW_JUMP ${dy.rowJump}`,

@@ -29,9 +29,10 @@ void main() {
       for (int d2 = 0; d2 < outChannels; d2++) {
         // d1+1 (and xC+1) may lie past the edge: those lanes are never stored
         vec2 w = vec2(getW(wR, wC, d1, d2), getW(wR, wC, d1 + 1, d2));
-        float g0 = yC0 >= 0 ? getDy(b, yR, yC0, d2) : 0.0;
-        float g1 = yC1 >= 0 ? getDy(b, yR, yC1, d2) : 0.0;
-        sum += vec4(g0 * w, g1 * w);
+        // a column that no dy reaches adds nothing, not 0 * W (W may be infinite)
+        vec2 p0 = yC0 >= 0 ? getDy(b, yR, yC0, d2) * w : vec2(0.0);
+        vec2 p1 = yC1 >= 0 ? getDy(b, yR, yC1, d2) * w : vec2(0.0);
+        sum += vec4(p0, p1);
       }
     }
   }

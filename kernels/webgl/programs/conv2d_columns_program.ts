@@ -77,12 +77,27 @@ void main() {
     // with tap lanes and fw odd, the last class has no second tap: its lanes hold x, and
     // 0 * x must not count (x may be Infinity)
     bool second = !TAP_LANES || 2 * c + 1 < filterSize.y;
+    // Whether lanes k and k+1 read columns yC and yC+1 inside x: a tap in the padding adds
+    // nothing (its products are selected away, not multiplied by the columns' 0, as W may be
+    // infinite). With channel lanes both lanes are filter column c; with tap lanes, 2c and 2c+1.
+    int u = (TAP_LANES ? 2 * c : c) * dilations.y - pads.y + 2 * q * strides.y;
+    int v = u + (TAP_LANES ? dilations.y : 0);
+    bvec4 columnIn = bvec4(u >= 0 && u < inSize.y, u + strides.y >= 0 && u + strides.y < inSize.y,
+                           second && v >= 0 && v < inSize.y,
+                           second && v + strides.y >= 0 && v + strides.y < inSize.y);
+    bool allIn = all(columnIn);
     for (int wR = 0; wR < filterSize.x; wR++) {
+      int xR = yR * strides.x - pads.x + wR * dilations.x;
+      bool rowIn = xR >= 0 && xR < inSize.x;
       for (int lt = 0; lt < laneTexels; lt++) {
         vec4 a = texture(A, pa / aSize);  // (k,yC) (k,yC+1) (k+1,yC) (k+1,yC+1)
-        if (!second) a.zw = vec2(0.0);
         vec4 w = texture(W, pw / wSize);  // (d2,k) (d2,k+1) (d2+1,k) (d2+1,k+1)
-        sum += a.xxyy * w.xzxz + a.zzww * w.ywyw;
+        if (rowIn && allIn) {
+          sum += a.xxyy * w.xzxz + a.zzww * w.ywyw;
+        } else if (rowIn) {
+          sum += mix(vec4(0.0), a.xxyy * w.xzxz, columnIn.xxyy) +
+                 mix(vec4(0.0), a.zzww * w.ywyw, columnIn.zzww);
+        }
         pa = advanceCenter(pa, laneStep, aSize.x);
         pw = advanceCenter(pw, next, wSize.x);
       }

@@ -50,7 +50,8 @@ void main() {
   int xRCorner = yR * strides.x - pads.x;
   int evenCol = yC * strides.y - pads.y - ${e};  // even; column offsets count from here
   int texelCol = evenCol / 2;`);
-  // A column outside x reads 0: whether each offset's column lies inside, once per fragment.
+  // Whether each offset's column lies inside x, once per fragment: a tap outside adds nothing
+  // (its products are selected away, not multiplied by 0, as W may be infinite).
   for (const u of offsets) lines.push(`  bool in${u} = evenCol + ${u} >= 0 && evenCol + ${u} < inSize.y;`);
   // The texel columns read, clamped into x (a clamped one is read only for columns outside).
   for (const t of texels) lines.push(`  int tc${t} = clamp(texelCol + ${t}, 0, inColTexels - 1);`);
@@ -68,11 +69,12 @@ void main() {
   lines.push(`    for (int k = 0; k < inTexels; k++) {  // input channels (2k, 2k+1)`);
   for (const t of texels) lines.push(`      vec4 x${t} = texture(x, px${t} / xSize);  // columns (${2 * t}, ${2 * t + 1}) from evenCol`);
   for (const wC of taps) {
-    const half = (u: number) => `(in${u} ? x${u >> 1}.${(u & 1) === 0 ? 'xy' : 'zw'} : vec2(0.0))`;
+    const half = (u: number) => `x${u >> 1}.${(u & 1) === 0 ? 'xy' : 'zw'}`;
+    const [u0, u1] = [offset(wC, 0), offset(wC, 1)];
     lines.push(`      {  // tap wC = ${wC}`);
-    lines.push(`        vec4 a = vec4(${half(offset(wC, 0))}, ${half(offset(wC, 1))});  // (yC,d1) (yC,d1+1) (yC+1,d1) (yC+1,d1+1)`);
+    lines.push(`        vec4 a = vec4(${half(u0)}, ${half(u1)});  // (yC,d1) (yC,d1+1) (yC+1,d1) (yC+1,d1+1)`);
     lines.push(`        vec4 w = texture(W, pw${wC} / wSize);  // (d1,d2) (d1,d2+1) (d1+1,d2) (d1+1,d2+1)`);
-    lines.push(`        sum += a.xxzz * w.xyxy + a.yyww * w.zwzw;`);
+    lines.push(`        sum += mix(vec4(0.0), a.xxzz * w.xyxy + a.yyww * w.zwzw, bvec4(in${u0}, in${u0}, in${u1}, in${u1}));`);
     lines.push(`      }`);
   }
   for (const t of texels) lines.push(`      px${t} = advanceCenter(px${t}, xStep, xSize.x);`);
