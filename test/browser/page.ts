@@ -6,6 +6,7 @@ import '../../src/index';
 import * as behaviour from '../cases/behaviour';
 import {convCase, poolCase} from '../cases/bodies';
 import {fusedCase} from '../cases/fused';
+import * as contracts from '../cases/contracts';
 import {largePadTimings} from '../cases/large_pads';
 import {specialValuesCase} from '../cases/special_values';
 import {layersTrainCase, overrideCase} from '../cases/override';
@@ -34,5 +35,9 @@ window.hmTest = {
   largePadTimings,
   overrideCase,
   layersTrainCase,
+  kernelErrorCases: contracts.kernelErrorCases,
+  emptyAxisCases: contracts.emptyAxisCases,
+  overrideErrorCases: contracts.overrideErrorCases,
+  overrideContractCases: contracts.overrideContractCases,
   ...behaviour,
 } satisfies PageApi;

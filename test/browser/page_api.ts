@@ -2,6 +2,7 @@
 
 import type * as behaviour from '../cases/behaviour';
 import type * as bodies from '../cases/bodies';
+import type * as contracts from '../cases/contracts';
 import type * as fused from '../cases/fused';
 import type * as largePads from '../cases/large_pads';
 import type * as specialValues from '../cases/special_values';
@@ -39,6 +40,10 @@ export interface PageApi {
   packedInputsCase: typeof behaviour.packedInputsCase;
   dirtyPaddingCase: typeof behaviour.dirtyPaddingCase;
   dirtyPaddingPoolCase: typeof behaviour.dirtyPaddingPoolCase;
+  kernelErrorCases: typeof contracts.kernelErrorCases;
+  emptyAxisCases: typeof contracts.emptyAxisCases;
+  overrideErrorCases: typeof contracts.overrideErrorCases;
+  overrideContractCases: typeof contracts.overrideContractCases;
 }
 
 declare global {
