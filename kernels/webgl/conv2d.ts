@@ -57,13 +57,20 @@ export function conv2dPackedWebgl(gl: WebGLBackend, g: ConvGeometry, x: TensorIn
   return null;
 }
 
+/** y = conv2d(x, W), computed on g's live region only, 0 elsewhere (guards.ts). HandmadeFusedConv2D
+ *  runs this too where the padding leaves outputs that read no x, then its epilogue on its own. */
+export function conv2dWebgl(gl: WebGLBackend, g: ConvGeometry, x: TensorInfo, filter: TensorInfo):
+    TensorInfo {
+  return outputsOnLiveRegion(gl, g, [[0, 'float32']], [], (sub) => [
+    conv2dPackedWebgl(gl, sub, x, filter) ??
+        gl.runWebGLProgram(new Conv2DProgram(sub), [x, filter], 'float32',
+                           [...windowUniformValues(sub), groupChannelValues(sub)])])[0];
+}
+
 export const conv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeConv2D, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
-  return outputsOnLiveRegion(gl, checked.geometry, [[0, 'float32']], [], (g) => [
-    conv2dPackedWebgl(gl, g, x, filter) ??
-        gl.runWebGLProgram(new Conv2DProgram(g), [x, filter], 'float32',
-                           [...windowUniformValues(g), groupChannelValues(g)])])[0];
+  return conv2dWebgl(gl, checked.geometry, x, filter);
 };

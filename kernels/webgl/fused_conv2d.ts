@@ -1,18 +1,21 @@
 // HandmadeFusedConv2D, webgl. y = act(conv2d(x, W) + bias), bias and activation applied in the
 // convolution's own pass: HandmadeConv2D's packed programs where they apply (conv2d.ts), else the
-// one-element program. Bias and PReLU weights follow the cpu kernel's rules: size 1 applies
-// everywhere, a 1-D operand of outC values is per channel in either layout, anything else
-// broadcasts by numpy's rules against the output. The shader reads them flat, at the output
-// coordinates times per-axis strides that are 0 along broadcast axes.
+// one-element program. Where some outputs' windows read no x (a pad far larger than the input),
+// the convolution runs on the live region alone and the epilogue after it (programs/epilogue.ts).
+// Bias and PReLU weights follow the cpu kernel's rules: size 1 applies everywhere, a 1-D operand
+// of outC values is per channel in either layout, anything else broadcasts by numpy's rules
+// against the output. The shader reads them flat, at the output coordinates times per-axis
+// strides that are 0 along broadcast axes.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {ConvGeometry, sizeOf} from '../geometry';
+import {ConvGeometry, isWholeOutput, liveRegion, sizeOf} from '../geometry';
 import {HandmadeFusedConv2D} from '../names';
 import type {FusedConv2DAttrs} from '../names';
 import {flatten, WebGLBackend} from './backend';
-import {conv2dPackedWebgl} from './conv2d';
+import {conv2dPackedWebgl, conv2dWebgl} from './conv2d';
 import {startWebglCall} from './entry';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
+import {EpilogueProgram} from './programs/epilogue';
 import {windowUniformValues} from './programs/uniforms';
 
 /** Strides, over the output's four axes (in its layout), of an operand broadcast to it. */
@@ -48,11 +51,24 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
     broadcastStrides(a.activation === 'prelu' ? preluActivationWeights!.shape : [1], g),
     [a.leakyreluAlpha ?? 0.2],
   ];
-  const y = conv2dPackedWebgl(gl, g, x, filter, {
-    epilogue: {activation: a.activation}, inputs: [flatBias, flatPrelu], uniforms}) ??
-      gl.runWebGLProgram(new Conv2DProgram(g, {activation: a.activation}),
-                         [x, filter, flatBias, flatPrelu], 'float32',
-                         [...windowUniformValues(g), groupChannelValues(g), ...uniforms]);
+  const epilogue = {activation: a.activation};
+  let y: TensorInfo;
+  if (isWholeOutput(g, liveRegion(g))) {
+    y = conv2dPackedWebgl(gl, g, x, filter, {epilogue, inputs: [flatBias, flatPrelu], uniforms}) ??
+        gl.runWebGLProgram(new Conv2DProgram(g, epilogue), [x, filter, flatBias, flatPrelu],
+                           'float32',
+                           [...windowUniformValues(g), groupChannelValues(g), ...uniforms]);
+  } else {
+    // Outputs whose windows lie wholly in the padding are act(bias + 0): not 0, and not one value
+    // either where the bias or the PReLU weights vary over the output. So the convolution runs
+    // as HandmadeConv2D's does, on the live region into an output of zeros, and the epilogue
+    // follows as a pass of its own over the full output, reading the operands as the fused
+    // programs do.
+    const conv = conv2dWebgl(gl, g, x, filter);
+    y = gl.runWebGLProgram(new EpilogueProgram(g.outShape, epilogue), [conv, flatBias, flatPrelu],
+                           'float32', uniforms);
+    gl.disposeIntermediateTensorInfo(conv);
+  }
   for (const t of new Set([zero, flatBias, flatPrelu])) gl.disposeIntermediateTensorInfo(t);
   return y;
 };

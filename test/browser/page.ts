@@ -7,7 +7,7 @@ import * as behaviour from '../cases/behaviour';
 import {convCase, poolCase} from '../cases/bodies';
 import {fusedCase} from '../cases/fused';
 import * as contracts from '../cases/contracts';
-import {largePadTimings} from '../cases/large_pads';
+import {largePadFusedCase, largePadFusedTimings, largePadTimings} from '../cases/large_pads';
 import {specialValuesCase} from '../cases/special_values';
 import {layersTrainCase, overrideCase} from '../cases/override';
 import type {PageApi, PageOptions} from './page_api';
@@ -33,6 +33,8 @@ window.hmTest = {
   fusedCase,
   specialValuesCase,
   largePadTimings,
+  largePadFusedCase,
+  largePadFusedTimings,
   overrideCase,
   layersTrainCase,
   kernelErrorCases: contracts.kernelErrorCases,

@@ -27,6 +27,8 @@ export interface PageApi {
   fusedCase: typeof fused.fusedCase;
   specialValuesCase: typeof specialValues.specialValuesCase;
   largePadTimings: typeof largePads.largePadTimings;
+  largePadFusedCase: typeof largePads.largePadFusedCase;
+  largePadFusedTimings: typeof largePads.largePadFusedTimings;
   overrideCase: typeof override.overrideCase;
   layersTrainCase: typeof override.layersTrainCase;
   repeatConvCase: typeof behaviour.repeatConvCase;

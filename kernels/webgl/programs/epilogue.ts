@@ -4,6 +4,10 @@
 // coordinates times broadcast strides (0 along a broadcast axis), as in conv2d_program.ts. The
 // programs read packed inputs, so the flat operands come packed too: tfjs packs a 1-D tensor's
 // elements (2t, 2t+1) into lanes x and y of texel t.
+//
+// EpilogueProgram is the same finish() as a pass of its own over a convolution already computed,
+// for HandmadeFusedConv2D where the convolution ran on the live region only (guards.ts): a packed
+// texel of any 4-D tensor holds the same 2x2 block of its last two axes, in either layout.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {Activation} from '../../names';
@@ -52,5 +56,24 @@ export function withEpilogue(program: Pick<GPGPUProgram, 'variableNames' | 'cust
                                       {name: 'preluStrides', type: 'ivec4'},
                                       {name: 'leakyreluAlpha', type: 'float'}];
     program.customUniforms = uniforms;
+  }
+}
+
+const EPILOGUE_MAIN = 'void main() { setOutput(finish(getConvAtOutCoords())); }';
+
+/** act(conv + bias) over the whole of `conv` (of outShape, the output's shape in its layout). */
+export class EpilogueProgram implements GPGPUProgram {
+  variableNames: string[] = [];
+  customUniforms?: GPGPUProgram['customUniforms'];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = true;
+  packedOutput = true;
+  enableShapeUniforms = false;
+
+  constructor(outShape: number[], epilogue: Epilogue) {
+    withEpilogue(this, ['conv'], epilogue);
+    this.outputShape = outShape;
+    this.userCode = [epilogueGlsl(epilogue), EPILOGUE_MAIN].join('\n');
   }
 }
