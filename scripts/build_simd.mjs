@@ -15,8 +15,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'kernels/simd/assembly/index.ts');
 const target = join(root, 'kernels/simd/module.ts');
 
-/** The flags of the one build: SIMD on, optimised, no garbage collector (nothing allocates). */
-export const ASC_FLAGS = ['--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert'];
+/** The flags of the one build: SIMD on, optimised, no garbage collector (nothing allocates), and
+ *  the memory imported (env.memory): the module's own scratch on the cpu backend, tfjs-wasm's
+ *  heap on the wasm backend (kernels/simd/runtime.ts). The sources keep no static data, so the
+ *  module writes nothing into a memory but where it is told. */
+export const ASC_FLAGS = ['--enable', 'simd', '-O3', '--runtime', 'stub', '--noAssert',
+                          '--importMemory', '--initialMemory', '1'];
 
 export function compile() {
   const dir = mkdtempSync(join(tmpdir(), 'hm-simd-'));

@@ -13,6 +13,7 @@ import {conv2dGuards} from './guards';
 import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
+import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
 import {conv2dSimd} from '../simd/conv';
 import {simdKernels} from '../simd/runtime';
 
@@ -153,6 +154,10 @@ export const conv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {checked, outputs} = startHostCall(HandmadeConv2D, inputs, attrs, io);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
+  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
+  const heap = wasmHeap(backend);
+  const onHeap = heap == null ? null : conv2dOnHeap(heap, x, filter, g);
+  if (onHeap != null) return onHeap;
   const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
   return writeTensor(io, g.outShape, 'float32', y);
 };

@@ -2,12 +2,13 @@
 // pass over the convolution's output.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import type {ConvGeometry} from '../geometry';
+import {ConvGeometry, sizeOf} from '../geometry';
 import {HandmadeFusedConv2D} from '../names';
 import type {Activation, FusedConv2DAttrs} from '../names';
 import {conv2dCpu} from './conv2d';
 import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
+import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
 
 /** An operand (bias or PReLU weights) laid out to the output's shape: a 1-D operand of outC
  *  values is per channel in either layout (as tfjs's fused op treats it); any other shape
@@ -94,10 +95,20 @@ export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {checked, outputs} = startHostCall(HandmadeFusedConv2D, inputs, attrs, io);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
-  const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
   const operand = (t?: TensorInfo) =>
       t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
   const prelu = a.activation === 'prelu' ? operand(preluActivationWeights) : null;
-  applyBiasActivation(y, operand(bias), a.activation, a.leakyreluAlpha ?? 0.2, prelu);
+  const biasValues = operand(bias);
+  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts); the epilogue
+  // then runs on the output where it lies.
+  const heap = wasmHeap(backend);
+  const onHeap = heap == null ? null : conv2dOnHeap(heap, x, filter, g);
+  if (onHeap != null) {
+    applyBiasActivation(heap!.f32(heap!.at(onHeap), sizeOf(g.outShape)), biasValues, a.activation,
+                        a.leakyreluAlpha ?? 0.2, prelu);
+    return onHeap;
+  }
+  const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
+  applyBiasActivation(y, biasValues, a.activation, a.leakyreluAlpha ?? 0.2, prelu);
   return writeTensor(io, g.outShape, 'float32', y);
 };

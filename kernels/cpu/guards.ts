@@ -72,6 +72,12 @@ function cropped(g: ConvGeometry): {r: LiveRegion; sub: ConvGeometry | null} | n
   return {r, sub: r.rowEnd > r.rowStart ? cropToRegion(g, r) : null};
 }
 
+/** Whether every output of g has a window that reads x: no guard crops it (kernels that run in
+ *  place on another memory check this, and the finiteness guard, before they start). */
+export function allOutputsLive(g: ConvGeometry): boolean {
+  return cropped(g) == null;
+}
+
 type Conv = (a: Float32Array, b: Float32Array, g: ConvGeometry) => Float32Array;
 
 /** y = conv2d(x, W), in g's layout. */

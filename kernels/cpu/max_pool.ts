@@ -14,6 +14,7 @@ import {HostBackend, readFloat32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
 import {maxPoolSimd} from '../simd/max_pool';
 import {simdKernels} from '../simd/runtime';
+import {maxPoolOnHeap, wasmHeap} from '../simd/wasm_heap';
 
 /** The bits of -Infinity as an int32, and its key. */
 const NEG_INF_BITS = 0xff800000 | 0;
@@ -211,6 +212,10 @@ export const maxPoolCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {checked, outputs} = startHostCall(HandmadeMaxPool, inputs, attrs, io);
   if (outputs != null) return outputs;
   const g = checked.geometry;
+  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
+  const heap = wasmHeap(backend);
+  const onHeap = heap == null ? null : maxPoolOnHeap(heap, x, g);
+  if (onHeap != null) return onHeap;
   const {y, argmax} = maxPoolCpu(readFloat32(io, x), g);
   return [writeTensor(io, g.outShape, 'float32', y),
           writeTensor(io, g.outShape, 'int32', argmax)];

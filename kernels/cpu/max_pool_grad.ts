@@ -11,6 +11,7 @@ import {HostBackend, readFloat32, readInt32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
 import {maxPoolGradSimd} from '../simd/max_pool';
 import {simdKernels} from '../simd/runtime';
+import {maxPoolGradOnHeap, wasmHeap} from '../simd/wasm_heap';
 
 /** Calls visit(yi, xi) for every output cell yi with an argmax, xi being the x cell it names. */
 function forEachArgmaxCell(g: ConvGeometry, argmax: Int32Array,
@@ -72,6 +73,10 @@ export const maxPoolGradCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {checked, outputs} = startHostCall(HandmadeMaxPoolGrad, inputs, attrs, io);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
+  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
+  const heap = wasmHeap(backend);
+  const onHeap = heap == null ? null : maxPoolGradOnHeap(heap, dy, argmax, g);
+  if (onHeap != null) return onHeap;
   const dx = maxPoolGradCpu(readFloat32(io, dy), readInt32(io, argmax), g);
   return writeTensor(io, g.inShape, 'float32', dx);
 };

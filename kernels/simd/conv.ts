@@ -12,7 +12,7 @@
 // regions (runtime.ts); the caller then runs the scalar kernel.
 
 import {ConvGeometry} from '../geometry';
-import {COL_FLOATS, IMAGE_FLOATS, PACK_FLOATS, SimdKernels, countSimdRun} from './runtime';
+import {COL_FLOATS, IMAGE_FLOATS, KernelExports, PACK_FLOATS, SimdKernels, countSimdRun} from './runtime';
 
 /** Columns of the im2col matrix, fh * fw * Cg. */
 function colWidth(g: ConvGeometry): number {
@@ -31,7 +31,7 @@ function isIdentity(g: ConvGeometry): boolean {
       g.outWidth === g.inWidth;
 }
 
-function imageSizes(g: ConvGeometry): [number, number] {
+export function imageSizes(g: ConvGeometry): [number, number] {
   return [g.inHeight * g.inWidth * g.inChannels, g.outHeight * g.outWidth * g.outChannels];
 }
 
@@ -41,8 +41,8 @@ function chunkRows(k: number, maxRows: number): number {
   return Math.max(4, Math.min(maxRows, rows - (rows % 4)));
 }
 
-function setWindows(m: SimdKernels, g: ConvGeometry): void {
-  m.exports.setWindows(g.inHeight, g.inWidth, g.inChannels, g.outWidth, g.filterHeight,
+export function setWindows(wasm: KernelExports, g: ConvGeometry): void {
+  wasm.setWindows(g.inHeight, g.inWidth, g.inChannels, g.outWidth, g.filterHeight,
                        g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight,
                        g.dilationWidth, g.padInfo.top, g.padInfo.left, g.inChannelsPerGroup);
 }
@@ -56,40 +56,116 @@ function fits(g: ConvGeometry): boolean {
       4 * k <= COL_FLOATS && 4 * g.outChannels <= COL_FLOATS;
 }
 
-/** y = conv2d(x, W), x and y NHWC. */
-export function conv2dSimd(m: SimdKernels, x: Float32Array, filter: Float32Array,
-                           g: ConvGeometry, y: Float32Array): boolean {
+/** The forward's plan: the GEMM's sizes, the packed filter's floats per group, the im2col chunk. */
+export interface ForwardPlan {
+  k: number;
+  n: number;
+  groupPack: number;
+  positions: number;
+  identity: boolean;
+  chunk: number;
+  /** Where the forward runs by rows of a padded image (assembly/rows.ts), its sizes: the padded
+   *  image's height and width in cells, and the bytes of one filter row's packed block. */
+  rows: {ph: number; pw: number; blockBytes: number} | null;
+}
+
+/** Input channels below which the forward runs by rows (assembly/rows.ts) rather than on im2col:
+ *  im2col copies each window row as a run of fw * C floats, and below this its copies cost more
+ *  than the products (measured: c1, one channel, 5x5, im2col 0.65 ms of a 0.9 ms forward). */
+export const ROWS_MAX_CHANNELS = 16;
+
+/** The padded-rows plan of g, or null where it does not apply: one group, undilated columns,
+ *  few channels, a padded image that fits the chunk region. */
+function rowsPlan(g: ConvGeometry, identity: boolean): ForwardPlan['rows'] {
+  if (identity || g.groups !== 1 || g.dilationWidth !== 1 || g.inChannels >= ROWS_MAX_CHANNELS) {
+    return null;
+  }
+  const ph = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
+  const pw = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
+  if (ph * pw * g.inChannels > COL_FLOATS) return null;
+  return {ph, pw, blockBytes: 4 * packedSize(g.filterWidth * g.inChannels, g.outChannels)};
+}
+
+/** The plan of the forward of g, or null when its packed filter passes PACK_FLOATS. */
+export function forwardPlan(g: ConvGeometry): ForwardPlan | null {
   const k = colWidth(g);
   const n = g.outChannelsPerGroup;
   const groupPack = packedSize(k, n);
-  if (!fits(g) || g.groups * groupPack > PACK_FLOATS) return false;
-  const {exports: wasm, regions: r, f32} = m;
-  const [inImage, outImage] = imageSizes(g);
-  const outC = g.outChannels;
-  // W's group columns, packed from a raw copy in the output region (free until the first image).
-  f32.set(filter, r.out >> 2);
-  for (let group = 0; group < g.groups; group++) {
-    wasm.packB(r.out + 4 * group * n, 4 * outC, 4, k, n, r.pack + 4 * group * groupPack);
-  }
+  if (!fits(g) || g.groups * groupPack > PACK_FLOATS) return null;
   const positions = g.outHeight * g.outWidth;
   const identity = isIdentity(g);
-  const chunk = chunkRows(k, positions);
-  if (!identity) setWindows(m, g);
+  return {k, n, groupPack, positions, identity, chunk: chunkRows(k, positions),
+          rows: rowsPlan(g, identity)};
+}
+
+/** Floats of the chunk region a forward of plan p uses: the padded image, or an im2col chunk. */
+export function forwardColFloats(g: ConvGeometry, p: ForwardPlan): number {
+  if (p.rows != null) return p.rows.ph * p.rows.pw * g.inChannels;
+  return p.identity ? 0 : p.chunk * p.k;
+}
+
+/** Packs each group's columns of W (HWIO, at filterAt) into pack. */
+export function packForwardFilter(wasm: KernelExports, g: ConvGeometry, p: ForwardPlan,
+                                  filterAt: number, pack: number): void {
+  if (p.rows != null) {
+    // One block per filter row wR: W's rows (wR, wC, c) for every wC and c, fw * C of them.
+    const k = g.filterWidth * g.inChannels;
+    for (let wR = 0; wR < g.filterHeight; wR++) {
+      wasm.packB(filterAt + 4 * wR * k * g.outChannels, 4 * g.outChannels, 4, k, g.outChannels,
+                 pack + wR * p.rows.blockBytes);
+    }
+    return;
+  }
+  for (let group = 0; group < g.groups; group++) {
+    wasm.packB(filterAt + 4 * group * p.n, 4 * g.outChannels, 4, p.k, p.n,
+               pack + 4 * group * p.groupPack);
+  }
+}
+
+/** One image's y (at yAt) from its x (at xAt), NHWC, W packed at pack; col is the im2col chunk
+ *  or the padded image (unused for a 1x1 filter at stride 1, whose im2col is x itself).
+ *  setWindows must have run. */
+export function forwardImage(wasm: KernelExports, g: ConvGeometry, p: ForwardPlan, xAt: number,
+                             pack: number, col: number, yAt: number): void {
+  const outC = g.outChannels;
+  if (p.rows != null) {
+    const {ph, pw, blockBytes} = p.rows;
+    wasm.padImage(xAt, g.inHeight, g.inWidth, g.inChannels, col, ph, pw, g.padInfo.top,
+                  g.padInfo.left);
+    wasm.convRows(col, pw, g.inChannels, g.outHeight, g.outWidth, g.filterHeight,
+                  g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, pack,
+                  blockBytes, outC, yAt);
+    return;
+  }
+  for (let group = 0; group < g.groups; group++) {
+    const pb = pack + 4 * group * p.groupPack;
+    if (p.identity) {
+      wasm.gemm(p.positions, p.n, p.k, xAt + 4 * group * p.k, 4 * g.inChannels, 4, pb,
+                yAt + 4 * group * p.n, outC, 0);
+      continue;
+    }
+    for (let p0 = 0; p0 < p.positions; p0 += p.chunk) {
+      const rows = Math.min(p.chunk, p.positions - p0);
+      wasm.im2col(xAt, group, p0, rows, col);
+      wasm.gemm(rows, p.n, p.k, col, 4 * p.k, 4, pb, yAt + 4 * (p0 * outC + group * p.n), outC, 0);
+    }
+  }
+}
+
+/** y = conv2d(x, W), x and y NHWC. */
+export function conv2dSimd(m: SimdKernels, x: Float32Array, filter: Float32Array,
+                           g: ConvGeometry, y: Float32Array): boolean {
+  const plan = forwardPlan(g);
+  if (plan == null) return false;
+  const {exports: wasm, regions: r, f32} = m;
+  const [inImage, outImage] = imageSizes(g);
+  // W's group columns, packed from a raw copy in the output region (free until the first image).
+  f32.set(filter, r.out >> 2);
+  packForwardFilter(wasm, g, plan, r.out, r.pack);
+  if (!plan.identity) setWindows(wasm, g);
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
-    for (let group = 0; group < g.groups; group++) {
-      const pb = r.pack + 4 * group * groupPack;
-      if (identity) {
-        wasm.gemm(positions, n, k, r.in + 4 * group * k, 4 * g.inChannels, 4, pb,
-                  r.out + 4 * group * n, outC, 0);
-        continue;
-      }
-      for (let p0 = 0; p0 < positions; p0 += chunk) {
-        const rows = Math.min(chunk, positions - p0);
-        wasm.im2col(r.in, group, p0, rows, r.col);
-        wasm.gemm(rows, n, k, r.col, 4 * k, 4, pb, r.out + 4 * (p0 * outC + group * n), outC, 0);
-      }
-    }
+    forwardImage(wasm, g, plan, r.in, r.pack, r.col, r.out);
     y.set(f32.subarray(r.out >> 2, (r.out >> 2) + outImage), b * outImage);
   }
   countSimdRun();
@@ -116,7 +192,7 @@ export function conv2dBackpropInputSimd(m: SimdKernels, dy: Float32Array, filter
   const positions = g.outHeight * g.outWidth;
   const identity = isIdentity(g);
   const chunk = chunkRows(k, positions);
-  if (!identity) setWindows(m, g);
+  if (!identity) setWindows(wasm, g);
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(dy.subarray(b * outImage, (b + 1) * outImage), r.aux >> 2);
     if (!identity) f32.fill(0, r.out >> 2, (r.out >> 2) + inImage);
@@ -154,7 +230,7 @@ export function conv2dBackpropFilterSimd(m: SimdKernels, x: Float32Array, dy: Fl
   // Positions per chunk: the chunk's im2col and its packed dy must fit their regions.
   const chunk = Math.min(chunkRows(k, positions), Math.floor(PACK_FLOATS / packedSize(1, n)));
   f32.fill(0, r.acc >> 2, (r.acc >> 2) + k * outC);
-  if (!identity) setWindows(m, g);
+  if (!identity) setWindows(wasm, g);
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
     f32.set(dy.subarray(b * outImage, (b + 1) * outImage), r.aux >> 2);

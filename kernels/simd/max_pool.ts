@@ -3,10 +3,10 @@
 // when an image does not fit the module's regions; the caller then runs the scalar kernel.
 
 import {ConvGeometry} from '../geometry';
-import {IMAGE_FLOATS, SimdKernels, countSimdRun} from './runtime';
+import {IMAGE_FLOATS, KernelExports, SimdKernels, countSimdRun} from './runtime';
 
-function setPool(m: SimdKernels, g: ConvGeometry): void {
-  m.exports.setPool(g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth,
+export function setPool(wasm: KernelExports, g: ConvGeometry): void {
+  wasm.setPool(g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth,
                     g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth,
                     g.dilationHeight, g.dilationWidth, g.padInfo.top, g.padInfo.left);
 }
@@ -21,7 +21,7 @@ export function maxPoolSimd(m: SimdKernels, x: Float32Array, g: ConvGeometry, y:
   const [inImage, outImage] = imageSizes(g);
   if (inImage > IMAGE_FLOATS || outImage > IMAGE_FLOATS) return false;
   const {exports: wasm, regions: r, f32, i32} = m;
-  setPool(m, g);
+  setPool(wasm, g);
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
     wasm.maxPool(r.in, r.out, r.aux);
@@ -38,7 +38,7 @@ export function maxPoolGradSimd(m: SimdKernels, dy: Float32Array, argmax: Int32A
   const [inImage, outImage] = imageSizes(g);
   if (inImage > IMAGE_FLOATS || outImage > IMAGE_FLOATS) return false;
   const {exports: wasm, regions: r, f32, i32} = m;
-  setPool(m, g);
+  setPool(wasm, g);
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(dy.subarray(b * outImage, (b + 1) * outImage), r.in >> 2);
     i32.set(argmax.subarray(b * outImage, (b + 1) * outImage), r.aux >> 2);

@@ -1,10 +1,15 @@
 // The host kernels' WebAssembly SIMD module at run time: compiled once from the bytes embedded in
 // module.ts, used where the engine validates WebAssembly SIMD, and switchable off.
 //
-// Its memory is the kernels' scratch. It is laid out once into fixed regions and grown once, on
-// the first SIMD call, to SIMD_MEMORY_BYTES; every later call reuses it, so it never grows again
-// and nothing is left in it between calls. A kernel whose operands do not fit the regions (an
-// image past IMAGE_FLOATS, a filter past PACK_FLOATS) runs on the scalar kernels instead.
+// The module imports its memory and keeps no data of its own, so it runs on two kinds of memory:
+// - its own, for the cpu backend (and the wasm backend's calls that do not run in place): laid
+//   out once into fixed regions and made SIMD_MEMORY_BYTES large on the first SIMD call; every
+//   later call reuses it, so it never grows again and nothing is left in it between calls. A
+//   kernel whose operands do not fit the regions (an image past IMAGE_FLOATS, a filter past
+//   PACK_FLOATS) runs on the scalar kernels instead;
+// - tfjs-wasm's heap, where that backend's tensors live (heapKernels): the kernels read their
+//   inputs and write their outputs where tfjs-wasm keeps them, with their scratch malloc'ed there
+//   for the call and freed after it (wasm_heap.ts).
 
 import {KERNELS_WASM_BASE64} from './module';
 
@@ -30,8 +35,11 @@ export interface Regions {
   acc: number;
 }
 
+/** Bytes where the GEMM spills an edge tile (the start of page 0, which no region uses). */
+const EDGE_AT = 0;
+
 function layout(): {regions: Regions; bytes: number} {
-  let at = PAGE;  // page 0 holds the module's own data
+  let at = PAGE;  // page 0 holds the GEMM's edge tile
   const take = (floats: number) => {
     const start = at;
     at += Math.ceil((floats * 4) / PAGE) * PAGE;
@@ -50,6 +58,7 @@ export const SIMD_MEMORY_BYTES = layout().bytes;
 /** The module's exports (kernels/simd/assembly/index.ts); addresses in bytes. */
 export interface KernelExports {
   memory: WebAssembly.Memory;
+  setEdge(at: number): void;
   packB(src: number, rs: number, cs: number, k: number, n: number, dst: number): void;
   gemm(m: number, n: number, k: number, a: number, rs: number, cs: number, pb: number, c: number,
        ldc: number, accumulate: number): void;
@@ -63,6 +72,11 @@ export interface KernelExports {
           outWidth: number, filterHeight: number, filterWidth: number, strideHeight: number,
           strideWidth: number, dilationHeight: number, dilationWidth: number, top: number,
           left: number): void;
+  padImage(x: number, h: number, w: number, c: number, xp: number, ph: number, pw: number,
+           top: number, left: number): void;
+  convRows(xp: number, pw: number, c: number, outH: number, outW: number, fh: number, fw: number,
+           sH: number, sW: number, dH: number, pack: number, blockBytes: number, n: number,
+           y: number): void;
   maxPool(x: number, y: number, argmax: number): void;
   maxPoolGrad(dy: number, argmax: number, dx: number): void;
 }
@@ -143,17 +157,40 @@ export function simdStats(): {runs: number; memoryBytes: number} {
   return {runs, memoryBytes: instance == null ? 0 : instance.exports.memory.buffer.byteLength};
 }
 
-/** The SIMD module when it is the host path now, instantiated and grown on first use; else null. */
+function instantiate(memory: WebAssembly.Memory): KernelExports {
+  return new WebAssembly.Instance(compiledModule()!, {env: {memory}}).exports as unknown as
+      KernelExports;
+}
+
+/** The SIMD module on its own memory when it is the host path now, made on first use; else null. */
 export function simdKernels(): SimdKernels | null {
   if (hostPath() !== 'simd') return null;
   if (instance == null) {
-    const exports = new WebAssembly.Instance(compiledModule()!, {}).exports as unknown as
-        KernelExports;
     const {regions, bytes} = layout();
-    const have = exports.memory.buffer.byteLength;
-    if (have < bytes) exports.memory.grow(Math.ceil((bytes - have) / PAGE));
-    const buffer = exports.memory.buffer;
+    const memory = new WebAssembly.Memory({initial: bytes / PAGE, maximum: bytes / PAGE});
+    const exports = instantiate(memory);
+    exports.setEdge(EDGE_AT);
+    const buffer = memory.buffer;
     instance = {exports, regions, f32: new Float32Array(buffer), i32: new Int32Array(buffer)};
   }
   return instance;
+}
+
+const onHeaps = new WeakMap<WebAssembly.Memory, KernelExports>();
+
+/** The SIMD module on another module's memory (tfjs-wasm's heap) when SIMD is the host path
+ *  now; else null. One instance per memory, made on first use; it owns no bytes of that memory
+ *  (the caller passes every address, the GEMM's edge tile included). A shared memory (tfjs-wasm's
+ *  threaded build) is not taken: the module imports an unshared one. */
+export function heapKernels(memory: WebAssembly.Memory): KernelExports | null {
+  if (hostPath() !== 'simd') return null;
+  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) {
+    return null;
+  }
+  let exports = onHeaps.get(memory);
+  if (exports == null) {
+    exports = instantiate(memory);
+    onHeaps.set(memory, exports);
+  }
+  return exports;
 }

@@ -66,3 +66,65 @@ test('hm.compare on wasm: every quick case passes', async () => {
   expect(rows.filter((r) => r.kernel === hm.HandmadeConv2DBackpropFilter).every((r) => r.builtin == null)).toBe(true);
   expect(rows.find((r) => r.kernel === hm.HandmadeMaxPoolGrad && r.builtin != null)?.note).toMatch(/not an oracle/);
 });
+
+describe('the SIMD kernels in place on tfjs-wasm\'s heap (kernels/simd/wasm_heap.ts)', () => {
+  const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1};
+  const poolAttrs = {filterSize: 3, strides: 2, pad: 'same', dataFormat: 'NHWC', dilations: 1};
+  const calls: [string, () => tf.Tensor[]][] = [
+    ['HandmadeConv2D', () => [tf.engine().runKernel(hm.HandmadeConv2D,
+        {x: tf.tensor(uniform(2 * 9 * 7 * 3, 4), [2, 9, 7, 3]), filter: tf.tensor(uniform(3 * 2 * 3 * 5, 5), [3, 2, 3, 5])},
+        attrs) as tf.Tensor]],
+    ['HandmadeConv2D 1x1', () => [tf.engine().runKernel(hm.HandmadeConv2D,
+        {x: tf.tensor(uniform(2 * 5 * 5 * 6, 6), [2, 5, 5, 6]), filter: tf.tensor(uniform(6 * 9, 7), [1, 1, 6, 9])},
+        attrs) as tf.Tensor]],
+    // The bias is read (5 floats); x, the filter and y stay where they are.
+    ['HandmadeFusedConv2D', () => [tf.engine().runKernel(hm.HandmadeFusedConv2D,
+        {x: tf.tensor(uniform(2 * 9 * 7 * 3, 8), [2, 9, 7, 3]), filter: tf.tensor(uniform(3 * 3 * 3 * 5, 9), [3, 3, 3, 5]),
+         bias: tf.tensor(uniform(5, 10), [5], 'float32')}, {...attrs, activation: 'elu'}) as tf.Tensor]],
+    ['HandmadeMaxPool', () => tf.engine().runKernel(hm.HandmadeMaxPool,
+        {x: tf.tensor(uniform(2 * 9 * 7 * 6, 11), [2, 9, 7, 6])}, poolAttrs) as tf.Tensor[]],
+    ['HandmadeMaxPoolGrad', () => {
+      const x = tf.tensor(uniform(2 * 9 * 7 * 6, 12), [2, 9, 7, 6]);
+      const [y, argmax] = tf.engine().runKernel(hm.HandmadeMaxPool, {x}, poolAttrs) as tf.Tensor[];
+      return [tf.engine().runKernel(hm.HandmadeMaxPoolGrad, {dy: tf.onesLike(y), argmax},
+                                    {...poolAttrs, inputShape: x.shape}) as tf.Tensor];
+    }],
+  ];
+
+  test.each(calls)('%s reads back no tensor but a bias and equals the cpu backend\'s result', async (_, call) => {
+    const backend = tf.backend() as unknown as {readSync(dataId: object): unknown};
+    const readSync = jest.spyOn(backend, 'readSync');
+    const read = () => readSync.mock.results.map((r) => (r.value as ArrayLike<number>).length);
+    const runsBefore = hm.simdStats().runs;
+    let outputs: tf.Tensor[];
+    try {
+      outputs = tf.tidy(() => call());
+      expect(read()).toEqual(_ === 'HandmadeFusedConv2D' ? [5] : []);
+    } finally {
+      readSync.mockRestore();
+    }
+    const onWasm = outputs.map((t) => ({shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync())}));
+    tf.dispose(outputs);
+    expect(hm.simdStats().runs).toBeGreaterThan(runsBefore);
+    await tf.setBackend('cpu');
+    const onCpu = tf.tidy(() => call().map((t) => ({shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync())})));
+    await tf.setBackend('wasm');
+    expect(onWasm.map((o) => [o.shape, o.dtype])).toEqual(onCpu.map((o) => [o.shape, o.dtype]));
+    onWasm.forEach((o, i) => o.values.forEach((v, j) =>
+        expect(Math.abs(v - onCpu[i].values[j])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(onCpu[i].values[j])))));
+  });
+
+  test('a call\'s scratch is freed: repeated calls leave tfjs-wasm\'s heap and its tensors as they were', () => {
+    const memory = (tf.backend() as unknown as {wasm: {asm: {memory: WebAssembly.Memory}}}).wasm.asm.memory;
+    const x = tf.tensor(uniform(4 * 28 * 28 * 8, 13), [4, 28, 28, 8]);
+    const filter = tf.tensor(uniform(5 * 5 * 8 * 16, 14), [5, 5, 8, 16]);
+    const run = () => tf.dispose(tf.engine().runKernel(hm.HandmadeConv2D, {x, filter}, attrs) as tf.Tensor);
+    run();
+    const bytes = memory.buffer.byteLength;
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) run();
+    expect(memory.buffer.byteLength).toBe(bytes);
+    expect(tf.memory().numTensors).toBe(tensors);
+    tf.dispose([x, filter]);
+  });
+});

@@ -24,7 +24,13 @@ const MC: i32 = 64;
 const PANEL_ROW: usize = 32;
 
 /** A 4 × 8 tile's sums, for a tile of C that is cut short by m or n. */
-const EDGE: usize = memory.data(4 * 8 * 4, 16);
+let EDGE: usize = 0;
+
+/** Sets the 128 bytes where tile() spills an edge tile (the module has no static data, so that
+ *  it can run on a memory it imports). */
+export function setEdge(at: usize): void {
+  EDGE = at;
+}
 
 /** Packs B (k × n, element (t, j) at src + t * rs + j * cs, bytes) into ceil(n / 8) panels of
  *  k × 8 floats at dst; columns past n are zero. */

@@ -27,7 +27,8 @@ export function setWindows(inHeight: i32, inWidth: i32, inChannels: i32, outWidt
 // @ts-ignore: decorator
 @inline
 function firstTap(xC0: i32): i32 {
-  return xC0 >= 0 ? 0 : min<i32>(fw, (-xC0 + dW - 1) / dW);
+  if (xC0 >= 0) return 0;
+  return min<i32>(fw, dW == 1 ? -xC0 : (-xC0 + dW - 1) / dW);
 }
 
 /** One past the last tap wC inside x. */
@@ -35,7 +36,8 @@ function firstTap(xC0: i32): i32 {
 @inline
 function endTap(xC0: i32): i32 {
   const room = inW - xC0;
-  return room <= 0 ? 0 : min<i32>(fw, (room + dW - 1) / dW);
+  if (room <= 0) return 0;
+  return min<i32>(fw, dW == 1 ? room : (room + dW - 1) / dW);
 }
 
 /** Fills col (rows × fh * fw * cg floats) with the rows of positions [p0, p0 + rows). */

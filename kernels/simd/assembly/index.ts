@@ -2,6 +2,7 @@
 // kernels/simd/module.ts. Every function works on the module's own memory, at byte addresses
 // that kernels/simd/runtime.ts lays out; nothing here allocates.
 
-export {gemm, packB} from './gemm';
+export {gemm, packB, setEdge} from './gemm';
 export {col2im, im2col, setWindows} from './im2col';
 export {maxPool, maxPoolGrad, setPool} from './max_pool';
+export {convRows, padImage} from './rows';

@@ -4,7 +4,11 @@
 // keeps, per lane, the value and the tap t = wR * fw + wC of the first strict maximum:
 // f32x4.gt is false for a NaN on either side and for equal values, so a NaN never wins, a tie
 // keeps the earlier tap, and a window without a number keeps the start, -Infinity with tap -1.
-// The winner is taken with a bit select, so y holds the winning float's bits exactly.
+// The kept value is f32x4.pmax(best, v), which is exactly `best < v ? v : best` (one maxps on
+// x64), so y holds the winning float's bits. The kept tap needs no select: the lanes keep tap + 1,
+// starting at 0, and the taps are scanned in increasing order, so a winning tap's t + 1 is above
+// what is kept, and max(kept, (t + 1) & wins) is t + 1 where the tap wins and the kept value where
+// it does not; 1 is subtracted as argmax is stored (-1 where nothing won).
 //
 // Gradient: dx[cell of argmax] += dy. Per lane the argmax names a different tap, so each tap of
 // the window adds dy masked to the lanes whose argmax is that tap (the others add +0, which
@@ -31,7 +35,8 @@ export function setPool(inHeight: i32, inWidth: i32, channels: i32, outHeight: i
 // @ts-ignore: decorator
 @inline
 function firstInside(corner: i32, dilation: i32, taps: i32): i32 {
-  return corner >= 0 ? 0 : min<i32>(taps, (-corner + dilation - 1) / dilation);
+  if (corner >= 0) return 0;
+  return min<i32>(taps, dilation == 1 ? -corner : (-corner + dilation - 1) / dilation);
 }
 
 /** One past the last window row (or column) inside [0, size). */
@@ -39,7 +44,8 @@ function firstInside(corner: i32, dilation: i32, taps: i32): i32 {
 @inline
 function endInside(corner: i32, dilation: i32, taps: i32, size: i32): i32 {
   const room = size - corner;
-  return room <= 0 ? 0 : min<i32>(taps, (room + dilation - 1) / dilation);
+  if (room <= 0) return 0;
+  return min<i32>(taps, dilation == 1 ? room : (room + dilation - 1) / dilation);
 }
 
 /** y and argmax (outH × outW × chans each) of the image x. */
@@ -50,7 +56,8 @@ export function maxPool(x: usize, y: usize, argmax: usize): void {
   const tapRowStep = <usize>dH * rowBytes;
   const tapColStep = <usize>dW * cellBytes;
   const negInf = f32x4.splat(-Infinity);
-  const none = i32x4.splat(-1);
+  const zero = i32x4.splat(0);
+  const one = i32x4.splat(1);
   let o: usize = 0;
   for (let yR = 0; yR < outH; yR++) {
     const xR0 = yR * sH - padTop;
@@ -63,21 +70,43 @@ export function maxPool(x: usize, y: usize, argmax: usize): void {
       // The cell of tap (wR0, wC0), channel 0.
       const first = x + <usize>((((xR0 + wR0 * dH) * inW) + xC0 + wC0 * dW) * chans << 2);
       let lane: usize = 0;
+      // Four vectors (16 channels) at a time: four independent chains of compare and select.
+      for (; lane + 64 <= vectorBytes; lane += 64) {
+        let b0 = negInf, b1 = negInf, b2 = negInf, b3 = negInf;
+        let t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+        let rowAt = first + lane;
+        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
+          let at = rowAt;
+          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
+            const t = i32x4.splat(wR * fw + wC + 1);
+            const v0 = v128.load(at), v1 = v128.load(at, 16);
+            const v2 = v128.load(at, 32), v3 = v128.load(at, 48);
+            t0 = i32x4.max_s(t0, v128.and(t, f32x4.gt(v0, b0))); b0 = f32x4.pmax(b0, v0);
+            t1 = i32x4.max_s(t1, v128.and(t, f32x4.gt(v1, b1))); b1 = f32x4.pmax(b1, v1);
+            t2 = i32x4.max_s(t2, v128.and(t, f32x4.gt(v2, b2))); b2 = f32x4.pmax(b2, v2);
+            t3 = i32x4.max_s(t3, v128.and(t, f32x4.gt(v3, b3))); b3 = f32x4.pmax(b3, v3);
+          }
+        }
+        const out = y + o + lane;
+        const arg = argmax + o + lane;
+        v128.store(out, b0); v128.store(out, b1, 16); v128.store(out, b2, 32); v128.store(out, b3, 48);
+        v128.store(arg, i32x4.sub(t0, one)); v128.store(arg, i32x4.sub(t1, one), 16);
+        v128.store(arg, i32x4.sub(t2, one), 32); v128.store(arg, i32x4.sub(t3, one), 48);
+      }
       for (; lane < vectorBytes; lane += 16) {
         let best = negInf;
-        let tap = none;
+        let tap = zero;
         let rowAt = first + lane;
         for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
           let at = rowAt;
           for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
             const v = v128.load(at);
-            const wins = f32x4.gt(v, best);
-            best = v128.bitselect(v, best, wins);
-            tap = v128.bitselect(i32x4.splat(wR * fw + wC), tap, wins);
+            tap = i32x4.max_s(tap, v128.and(i32x4.splat(wR * fw + wC + 1), f32x4.gt(v, best)));
+            best = f32x4.pmax(best, v);
           }
         }
         v128.store(y + o + lane, best);
-        v128.store(argmax + o + lane, tap);
+        v128.store(argmax + o + lane, i32x4.sub(tap, one));
       }
       for (; lane < cellBytes; lane += 4) {
         let best: f32 = -Infinity;

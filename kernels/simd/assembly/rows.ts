@@ -1,0 +1,46 @@
+// The forward convolution without im2col, for a filter of few input channels (one, for a first
+// layer on grey images): im2col would copy each window row as a short run, and the copies, not
+// the products, would bound the kernel. Instead the image is copied once into a zeroed padded
+// image, and every output row is the sum over the filter's rows wR of one GEMM whose A is read
+// from the padded image in place: for output row yR and filter row wR, row yC of A is the
+// fw * C floats at padded cell (yR * sH + wR * dH, yC * sW), which lie next to each other when the
+// window's columns are not dilated. So A has a row stride of sW * C floats and a column stride of
+// one float, and B is the filter's rows of wR, packed.
+
+import {gemm} from './gemm';
+
+/** Zeroes the padded image (ph × pw × c floats at xp) and copies the image (h × w × c at x) into
+ *  it with its first cell at (top, left); cells of x beyond the padded image are not needed. */
+export function padImage(x: usize, h: i32, w: i32, c: i32, xp: usize, ph: i32, pw: i32, top: i32,
+                         left: i32): void {
+  const cellBytes = <usize>c << 2;
+  memory.fill(xp, 0, <usize>ph * <usize>pw * cellBytes);
+  const c0 = max<i32>(0, -left);
+  const c1 = min<i32>(w, pw - left);
+  if (c1 <= c0) return;
+  const runBytes = <usize>(c1 - c0) * cellBytes;
+  for (let r = max<i32>(0, -top); r < h; r++) {
+    const pr = r + top;
+    if (pr >= ph) break;
+    memory.copy(xp + <usize>(pr * pw + c0 + left) * cellBytes,
+                x + <usize>(r * w + c0) * cellBytes, runBytes);
+  }
+}
+
+/** y (outH × outW × n) = the convolution of the padded image (pw cells wide, c channels) with the
+ *  filter packed as fh blocks of blockBytes, block wR holding rows wR of W (fw * c × n). */
+export function convRows(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, fh: i32, fw: i32,
+                         sH: i32, sW: i32, dH: i32, pack: usize, blockBytes: usize, n: i32,
+                         y: usize): void {
+  const k = fw * c;
+  const rowBytes = <usize>(pw * c) << 2;
+  const aRowStride = <usize>(sW * c) << 2;
+  const yRowBytes = <usize>(outW * n) << 2;
+  for (let yR = 0; yR < outH; yR++) {
+    const yRow = y + <usize>yR * yRowBytes;
+    for (let wR = 0; wR < fh; wR++) {
+      gemm(outW, n, k, xp + <usize>(yR * sH + wR * dH) * rowBytes, aRowStride, 4,
+           pack + <usize>wR * blockBytes, yRow, n, wR > 0 ? 1 : 0);
+    }
+  }
+}

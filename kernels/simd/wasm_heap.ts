@@ -1,0 +1,144 @@
+// The SIMD kernels in place on tfjs-wasm's heap. The wasm backend keeps every tensor in its
+// module's memory; the SIMD module imports a memory (runtime.ts), so a second instance of it runs
+// on that one, reading x, the filter, dy and argmax where tfjs-wasm keeps them and writing y, dx
+// and argmax into outputs tfjs-wasm has allocated. A call then copies nothing: no readSync, no
+// copy into the kernels' own memory and back, no copy of the result into the heap.
+//
+// What it uses of tfjs-wasm (4.x): the module's exported memory (backend.wasm.asm.memory), its
+// malloc and free, makeOutput(shape, dtype) and each tensor's memoryOffset in dataIdMap; these are
+// what tfjs-wasm's own kernels use. Where any is missing, or the memory is shared (the threaded
+// build), wasmHeap gives null and the kernels take their copying path.
+//
+// The scratch of a call (the packed filter, an im2col chunk, the GEMM's edge tile) is malloc'ed
+// from tfjs-wasm's heap for the call and freed at its end; its size is bounded as in the kernels'
+// own memory (COL_FLOATS, PACK_FLOATS). Addresses are bytes; a malloc may grow the heap and
+// detach its views, so views are made only after every allocation of a call.
+
+import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
+import {ConvGeometry, readsPadding, sizeOf} from '../geometry';
+import {allFinite, allOutputsLive} from '../cpu/guards';
+import {
+  forwardColFloats, forwardImage, forwardPlan, imageSizes, packForwardFilter, setWindows,
+} from './conv';
+import {setPool} from './max_pool';
+import {KernelExports, countSimdRun, heapKernels} from './runtime';
+
+interface TfjsWasmBackend {
+  wasm: {asm?: {memory?: unknown}; _malloc(bytes: number): number; _free(at: number): void};
+  dataIdMap: {get(dataId: object): {memoryOffset?: number} | undefined};
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+}
+
+/** tfjs-wasm's heap, for the kernels that run in place on it. */
+export class WasmHeap {
+  constructor(readonly exports: KernelExports, private readonly memory: WebAssembly.Memory,
+              private readonly backend: TfjsWasmBackend) {}
+
+  /** The byte address of a tensor's values. */
+  at(t: TensorInfo): number {
+    return this.backend.dataIdMap.get(t.dataId)!.memoryOffset!;
+  }
+
+  /** A new output tensor of tfjs-wasm's, and its address. */
+  output(shape: number[], dtype: DataType): {info: TensorInfo; at: number} {
+    const info = this.backend.makeOutput(shape, dtype);
+    return {info, at: this.at(info)};
+  }
+
+  /** bytes of scratch (16-byte aligned), for this call only. */
+  malloc(bytes: number): number {
+    const at = this.backend.wasm._malloc(bytes + 16);
+    if (at === 0) throw new Error(`tfjs-handmade: tfjs-wasm could not allocate ${bytes} bytes`);
+    return at;
+  }
+
+  free(at: number): void {
+    this.backend.wasm._free(at);
+  }
+
+  /** A float32 view of n values at `at`, valid until the next allocation. */
+  f32(at: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, at, n);
+  }
+}
+
+/** The heap of `backend` when it is tfjs-wasm's (unthreaded) and SIMD is the host path, else null. */
+export function wasmHeap(backend: unknown): WasmHeap | null {
+  const b = backend as Partial<TfjsWasmBackend>;
+  const memory = b.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory) || typeof b.wasm?._malloc !== 'function' ||
+      typeof b.wasm._free !== 'function' || typeof b.makeOutput !== 'function' ||
+      typeof b.dataIdMap?.get !== 'function') {
+    return null;
+  }
+  const exports = heapKernels(memory);
+  return exports == null ? null : new WasmHeap(exports, memory, b as TfjsWasmBackend);
+}
+
+const align16 = (at: number) => (at + 15) & ~15;
+const EDGE_BYTES = 128;
+
+/** y = conv2d(x, W) in place on the heap, NHWC; null (nothing done) where the guards of
+ *  kernels/cpu/guards.ts would step in, or the call does not fit the kernels' bounds. */
+export function conv2dOnHeap(heap: WasmHeap, x: TensorInfo, filter: TensorInfo,
+                             g: ConvGeometry): TensorInfo | null {
+  if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  const plan = forwardPlan(g);
+  if (plan == null) return null;
+  if (readsPadding(g) && !allFinite(heap.f32(heap.at(filter), sizeOf(g.filterShape)))) return null;
+  const {exports: wasm} = heap;
+  const y = heap.output(g.outShape, 'float32');
+  const colFloats = forwardColFloats(g, plan);
+  const scratch = heap.malloc(EDGE_BYTES + 4 * (g.groups * plan.groupPack + colFloats));
+  try {
+    const edge = align16(scratch);
+    const pack = edge + EDGE_BYTES;
+    const col = pack + 4 * g.groups * plan.groupPack;
+    wasm.setEdge(edge);
+    packForwardFilter(wasm, g, plan, heap.at(filter), pack);
+    if (!plan.identity) setWindows(wasm, g);
+    const [inImage, outImage] = imageSizes(g);
+    const xAt = heap.at(x);
+    for (let b = 0; b < g.batchSize; b++) {
+      forwardImage(wasm, g, plan, xAt + 4 * b * inImage, pack, col, y.at + 4 * b * outImage);
+    }
+  } finally {
+    heap.free(scratch);
+  }
+  countSimdRun();
+  return y.info;
+}
+
+/** y and argmax of a max pool in place on the heap, NHWC; null where a guard would step in. */
+export function maxPoolOnHeap(heap: WasmHeap, x: TensorInfo, g: ConvGeometry):
+    [TensorInfo, TensorInfo] | null {
+  if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  const {exports: wasm} = heap;
+  const y = heap.output(g.outShape, 'float32');
+  const argmax = heap.output(g.outShape, 'int32');
+  setPool(wasm, g);
+  const [inImage, outImage] = imageSizes(g);
+  const xAt = heap.at(x);
+  for (let b = 0; b < g.batchSize; b++) {
+    wasm.maxPool(xAt + 4 * b * inImage, y.at + 4 * b * outImage, argmax.at + 4 * b * outImage);
+  }
+  countSimdRun();
+  return [y.info, argmax.info];
+}
+
+/** dx of a max pool in place on the heap, NHWC; null where a guard would step in. */
+export function maxPoolGradOnHeap(heap: WasmHeap, dy: TensorInfo, argmax: TensorInfo,
+                                  g: ConvGeometry): TensorInfo | null {
+  if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  const {exports: wasm} = heap;
+  const dx = heap.output(g.inShape, 'float32');
+  setPool(wasm, g);
+  const [inImage, outImage] = imageSizes(g);
+  const dyAt = heap.at(dy);
+  const argmaxAt = heap.at(argmax);
+  for (let b = 0; b < g.batchSize; b++) {
+    wasm.maxPoolGrad(dyAt + 4 * b * outImage, argmaxAt + 4 * b * outImage, dx.at + 4 * b * inImage);
+  }
+  countSimdRun();
+  return dx.info;
+}
