@@ -105,6 +105,11 @@ function poolPairs(c: PoolCase): KernelPair[] {
   const output = tf.engine().runKernel('MaxPool', {x}, attrs) as Tensor;
   const dy = uniformTensor(output.shape, 5);
   return [
+    // tfjs's MaxPool's job, y alone (what it runs under installAsBuiltins), then the training
+    // forward, which also writes the argmax its gradient reads.
+    {caseId: c.id, shape, kernel: names.HandmadeMaxPoolValues, flops: 0,
+     handmade: {kernelName: names.HandmadeMaxPoolValues, inputs: {x}, attrs},
+     builtin: {kernelName: 'MaxPool', inputs: {x}, attrs}},
     {caseId: c.id, shape, kernel: names.HandmadeMaxPool, flops: 0,
      handmade: {kernelName: names.HandmadeMaxPool, inputs: {x}, attrs},
      builtin: {kernelName: 'MaxPool', inputs: {x}, attrs}},

@@ -63,7 +63,7 @@ const TARGET_RATIO: Record<BenchBackendName, Partial<Record<string, number>>> = 
     [names.HandmadeConv2D]: 20,
     [names.HandmadeConv2DBackpropInput]: 12,
     [names.HandmadeConv2DBackpropFilter]: 250,
-    [names.HandmadeMaxPool]: 8,
+    [names.HandmadeMaxPoolValues]: 8,
     [names.HandmadeMaxPoolGrad]: 40,
   },
   'cpu-scalar': {},
@@ -76,7 +76,7 @@ const TARGET_RATIO: Record<BenchBackendName, Partial<Record<string, number>>> = 
   wasm: {
     [names.HandmadeConv2D]: 1,
     [names.HandmadeConv2DBackpropInput]: 5,
-    [names.HandmadeMaxPool]: 1,
+    [names.HandmadeMaxPoolValues]: 1,
     [names.HandmadeMaxPoolGrad]: 5,
   },
   'wasm-scalar': {},
@@ -98,14 +98,18 @@ function bundledCpuBuild(): string {
   return 'unknown';
 }
 
+const MAX_POOL_ROWS = 'HandmadeMaxPoolValues does the job of tfjs\'s MaxPool (y alone; it is ' +
+    'what MaxPool runs under installAsBuiltins) and carries the max-pool targets; ' +
+    'HandmadeMaxPool, the training forward, also writes the argmax its gradient reads.';
+
 const BACKEND_NOTES: Record<BenchBackendName, string> = {
   cpu: 'in node; the built-ins are tfjs-backend-cpu\'s; the handmade kernels on their ' +
-      'WebAssembly SIMD path (the default).',
+      'WebAssembly SIMD path (the default). ' + MAX_POOL_ROWS,
   'cpu-scalar': 'the cpu backend again, the handmade kernels on their scalar TypeScript path ' +
       '(hm.setHostPath(\'scalar\')), for comparison with the SIMD rows. No speed targets.',
   wasm: 'in node; the built-ins are tfjs-backend-wasm\'s (XNNPACK, one thread); it has no ' +
       'Conv2DBackpropFilter, and its MaxPoolGrad routes windows whose maximum is <= 0 wrongly ' +
-      '(ARCHITECTURE.md), so that ratio is against a kernel that is not correct.',
+      '(ARCHITECTURE.md), so that ratio is against a kernel that is not correct. ' + MAX_POOL_ROWS,
   'wasm-scalar': 'the wasm backend again, the handmade kernels on their scalar path. No speed ' +
       'targets.',
   webgl: 'in headless Chromium, WebGL2 on SwiftShader (software, on the CPU cores); the ' +

@@ -43,11 +43,14 @@ export interface Row {
 }
 
 /** One call, read back: the time from the call to its outputs' values being on the host. */
+/** One call, timed to the readback of its first output: the built-ins' one output, and the
+ *  handmade max pool's y, which on webgl is gathered at the argmax, so both are complete. The
+ *  argmax itself stays on the backend, as in training, where only the gradient reads it. */
 function callOnce(call: KernelCall): number {
   const t0 = performance.now();
   const out = tf.engine().runKernel(call.kernelName, call.inputs, call.attrs) as Tensor | Tensor[];
   const outs = Array.isArray(out) ? out : [out];
-  for (const t of outs) t.dataSync();
+  outs[0].dataSync();
   const ms = performance.now() - t0;
   for (const t of outs) t.dispose();
   return ms;
@@ -70,10 +73,11 @@ export function timePair(handmade: KernelCall, builtin: KernelCall | null, opts:
   const warmUp = (call: KernelCall, extra: number): number | null => {
     const first = callOnce(call);
     if (first > opts.capMs) return compiles ? callOnce(call) : first;
-    // At least `extra` more calls, and more (up to 20, or 300 ms) until 100 ms have run: V8 runs
-    // the first calls of a WebAssembly function on its baseline compiler, several times slower.
+    // At least `extra` more calls, and more (up to 500) until 150 ms have run: V8 runs the first
+    // calls of a WebAssembly function on its baseline compiler, several times slower, until its
+    // optimised code, compiled in the background, takes over.
     let warm = first;
-    for (let i = 0; (i < extra || warm < 100) && i < 20 && warm < 300; i++) warm += callOnce(call);
+    for (let i = 0; (i < extra || warm < 150) && i < 500 && warm < 300; i++) warm += callOnce(call);
     return null;
   };
   const hmSingle = warmUp(handmade, 3);

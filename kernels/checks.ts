@@ -297,6 +297,11 @@ export function checkKernelCall(kernel: KernelName, inputs: Record<string, Input
       const {geometry: g} = checkPoolShapes(op, x.shape, a as unknown as PoolAttrs);
       return checked(g, [g.outShape, g.outShape], [x]);
     }
+    case names.HandmadeMaxPoolValues: {
+      const x = input('x');
+      const {geometry: g} = checkPoolShapes(op, x.shape, a as unknown as PoolAttrs);
+      return checked(g, [g.outShape], [x]);
+    }
     case names.HandmadeMaxPoolGrad: {
       const [dy, argmax] = [input('dy'), input('argmax')];
       const inputShape = checkShape(op, 'inputShape', a.inputShape, [4]);

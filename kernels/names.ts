@@ -16,10 +16,12 @@ export const HandmadeFusedConv2D = 'HandmadeFusedConv2D';
 export const HandmadeMaxPool = 'HandmadeMaxPool';
 export const HandmadeMaxPoolGrad = 'HandmadeMaxPoolGrad';
 export const HandmadeMaxPoolGather = 'HandmadeMaxPoolGather';
+export const HandmadeMaxPoolValues = 'HandmadeMaxPoolValues';
 
 export const KERNEL_NAMES = [
   HandmadeConv2D, HandmadeConv2DBackpropInput, HandmadeConv2DBackpropFilter,
   HandmadeFusedConv2D, HandmadeMaxPool, HandmadeMaxPoolGrad, HandmadeMaxPoolGather,
+  HandmadeMaxPoolValues,
 ] as const;
 export type KernelName = typeof KERNEL_NAMES[number];
 
@@ -56,6 +58,9 @@ export interface PoolAttrs {
 /** inputs {x}; outputs [y, argmax]. argmax (int32, y's shape) holds the window-local index
  *  wR * filterWidth + wC of the first maximum, or -1 where the window holds no number. */
 export type MaxPoolAttrs = PoolAttrs;
+/** inputs {x}; output y alone: HandmadeMaxPool's y, bit for bit, without computing the argmax
+ *  (the job of tfjs's MaxPool, for inference; its gradient finds the argmax again). */
+export type MaxPoolValuesAttrs = PoolAttrs;
 /** inputs {dy, argmax}; output dx of shape inputShape: dy scattered to the argmax cells. */
 export interface MaxPoolGradAttrs extends PoolAttrs { inputShape: number[]; }
 /** inputs {x, argmax}; output of argmax's shape: x gathered at the argmax cells (the transpose

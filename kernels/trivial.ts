@@ -32,6 +32,8 @@ export function trivialOutputs(kernel: KernelName, checked: CheckedCall, attrs: 
     case names.HandmadeMaxPool:
       return [{shape, dtype: 'float32', values: new Float32Array(sizeOf(shape)).fill(-Infinity)},
               {shape, dtype: 'int32', values: new Int32Array(sizeOf(shape)).fill(-1)}];
+    case names.HandmadeMaxPoolValues:
+      return [{shape, dtype: 'float32', values: new Float32Array(sizeOf(shape)).fill(-Infinity)}];
     case names.HandmadeFusedConv2D: {
       const y = zeros();
       if (y.values.length === 0) return [y];

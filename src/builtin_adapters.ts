@@ -5,7 +5,7 @@
 // What the adapters translate:
 // - tfjs's backprop kernels get no `dilations` attribute from tfjs's ops: default 1. The
 //   gradients below pass the forward's dilations (and dimRoundingMode), which tfjs's own drop.
-// - tfjs's MaxPool has one output; HandmadeMaxPool has two [y, argmax]: argmax is released.
+// - tfjs's MaxPool has one output: HandmadeMaxPoolValues, y alone (no argmax is computed).
 // - tfjs's MaxPoolGrad takes {dy, input, output}; HandmadeMaxPoolGrad takes {dy, argmax}: the
 //   argmax is recomputed by the handmade forward on `input` (same tie rule as tfjs's cpu: the
 //   first maximum wins), then dy is scattered to it.
@@ -36,7 +36,7 @@ export const BUILTIN_NAMES = {
   Conv2DBackpropInput: names.HandmadeConv2DBackpropInput,
   Conv2DBackpropFilter: names.HandmadeConv2DBackpropFilter,
   FusedConv2D: names.HandmadeFusedConv2D,
-  MaxPool: names.HandmadeMaxPool,
+  MaxPool: names.HandmadeMaxPoolValues,
   MaxPoolGrad: names.HandmadeMaxPoolGrad,
 } as const;
 export type BuiltinName = keyof typeof BUILTIN_NAMES;
@@ -144,11 +144,7 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
                                        leakyreluAlpha: a.leakyreluAlpha ?? 0.2});
       };
     case 'MaxPool':
-      return ({inputs, backend, attrs}) => {
-        const [y, argmax] = run({x: inputs.x}, backend, poolAttrs(attrs as Attrs)) as TensorInfo[];
-        release(backend, argmax);
-        return y;
-      };
+      return ({inputs, backend, attrs}) => run({x: inputs.x}, backend, poolAttrs(attrs as Attrs));
     case 'MaxPoolGrad':
       return ({inputs, backend, attrs}) => {
         const a = poolAttrs(attrs as Attrs);

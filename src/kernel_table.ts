@@ -9,17 +9,17 @@ import {conv2dCpuKernel} from '../kernels/cpu/conv2d';
 import {conv2dBackpropFilterCpuKernel} from '../kernels/cpu/conv2d_backprop_filter';
 import {conv2dBackpropInputCpuKernel} from '../kernels/cpu/conv2d_backprop_input';
 import {fusedConv2dCpuKernel} from '../kernels/cpu/fused_conv2d';
-import {maxPoolCpuKernel} from '../kernels/cpu/max_pool';
+import {maxPoolCpuKernel, maxPoolValuesCpuKernel} from '../kernels/cpu/max_pool';
 import {maxPoolGatherCpuKernel, maxPoolGradCpuKernel} from '../kernels/cpu/max_pool_grad';
 import {conv2dBackpropFilterGrad, conv2dBackpropInputGrad, conv2dGrad} from '../kernels/gradients/conv2d';
 import {fusedConv2dGrad} from '../kernels/gradients/fused_conv2d';
-import {maxPoolGatherGrad, maxPoolGrad, maxPoolGradGrad} from '../kernels/gradients/max_pool';
+import {maxPoolGatherGrad, maxPoolGrad, maxPoolGradGrad, maxPoolValuesGrad} from '../kernels/gradients/max_pool';
 import * as names from '../kernels/names';
 import {conv2dWebglKernel} from '../kernels/webgl/conv2d';
 import {conv2dBackpropFilterWebglKernel} from '../kernels/webgl/conv2d_backprop_filter';
 import {conv2dBackpropInputWebglKernel} from '../kernels/webgl/conv2d_backprop_input';
 import {fusedConv2dWebglKernel} from '../kernels/webgl/fused_conv2d';
-import {maxPoolWebglKernel} from '../kernels/webgl/max_pool';
+import {maxPoolValuesWebglKernel, maxPoolWebglKernel} from '../kernels/webgl/max_pool';
 import {maxPoolGatherWebglKernel, maxPoolGradWebglKernel} from '../kernels/webgl/max_pool_grad';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgl';
@@ -76,5 +76,11 @@ export const KERNEL_TABLE: readonly KernelRow[] = [
     backends: {cpu: maxPoolGatherCpuKernel, wasm: maxPoolGatherCpuKernel, webgl: maxPoolGatherWebglKernel},
     gradient: maxPoolGatherGrad,
     gradientCalls: [names.HandmadeMaxPoolGrad],
+  },
+  {
+    kernelName: names.HandmadeMaxPoolValues,
+    backends: {cpu: maxPoolValuesCpuKernel, wasm: maxPoolValuesCpuKernel, webgl: maxPoolValuesWebglKernel},
+    gradient: maxPoolValuesGrad,
+    gradientCalls: [names.HandmadeMaxPool, names.HandmadeMaxPoolGrad],
   },
 ];

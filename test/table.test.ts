@@ -47,6 +47,8 @@ const fused = (a: tf.Tensor, b: tf.Tensor) =>
     hm.fused.conv2d({x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 1, pad: 'same',
                      bias: tf.ones([4]), activation: 'relu6'});
 const pool = (a: tf.Tensor) => hm.maxPool(a as tf.Tensor4D, 2, 2, 'valid');
+const poolValues = (a: tf.Tensor) => tf.engine().runKernel(names.HandmadeMaxPoolValues, {x: a},
+    {filterSize: 2, strides: 2, pad: 'valid', dataFormat: 'NHWC', dilations: 1}) as tf.Tensor;
 
 test('every gradient, to second order, runs only the kernels its row names', async () => {
   const allowed = (...rows: string[]) =>
@@ -55,6 +57,7 @@ test('every gradient, to second order, runs only the kernels its row names', asy
     [[names.HandmadeConv2D], () => tf.grads((a: tf.Tensor, b: tf.Tensor) => sq(conv(a, b)))([x(), w()])],
     [[names.HandmadeFusedConv2D], () => tf.grads((a: tf.Tensor, b: tf.Tensor) => sq(fused(a, b)))([x(), w()])],
     [[names.HandmadeMaxPool], () => tf.grad((a: tf.Tensor) => sq(pool(a)))(x())],
+    [[names.HandmadeMaxPoolValues], () => tf.grad((a: tf.Tensor) => sq(poolValues(a)))(x())],
     [[names.HandmadeConv2D, names.HandmadeConv2DBackpropInput, names.HandmadeConv2DBackpropFilter],
      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.add(
          sq(tf.grads((p: tf.Tensor, q: tf.Tensor) => sq(conv(p, q)))([a, b])[0]),
@@ -68,5 +71,27 @@ test('every gradient, to second order, runs only the kernels its row names', asy
     for (const k of ran) expect([k, ok.has(k)]).toEqual([k, true]);
     for (const r of rows) expect([r, ran.has(r)]).toEqual([r, true]);
     expect(ran.size).toBeGreaterThan(1);  // the gradient ran table rows besides the forward
+  }
+});
+
+test('HandmadeMaxPoolValues: y and the gradient of HandmadeMaxPool, ties and padding included', () => {
+  for (const attrs of [
+    {filterSize: 2, strides: 2, pad: 'valid', dataFormat: 'NHWC', dilations: 1},
+    {filterSize: 3, strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1},
+    {filterSize: [3, 2], strides: [2, 1], pad: 1, dataFormat: 'NCHW', dilations: [1, 2]},
+  ]) {
+    tf.tidy(() => {
+      // Rounded to tenths, so that windows hold ties.
+      const x0 = tf.round(tf.mul(tf.randomUniform([2, 5, 6, 3], -1, 1, 'float32', 7), 10));
+      const values = (a: tf.Tensor) => tf.engine().runKernel(names.HandmadeMaxPoolValues, {x: a},
+          attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const full = (a: tf.Tensor) => (tf.engine().runKernel(names.HandmadeMaxPool, {x: a},
+          attrs as unknown as tf.NamedAttrMap) as tf.Tensor[])[0];
+      const dy = tf.randomUniform(values(x0).shape, -1, 1, 'float32', 8);
+      expect(Array.from(values(x0).dataSync())).toEqual(Array.from(full(x0).dataSync()));
+      const g1 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(values(a), dy)))(x0);
+      const g2 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(full(a), dy)))(x0);
+      expect(Array.from(g1.dataSync())).toEqual(Array.from(g2.dataSync()));
+    });
   }
 });

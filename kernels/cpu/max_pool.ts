@@ -7,14 +7,14 @@
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, sizeOf} from '../geometry';
-import {HandmadeMaxPool} from '../names';
-import {maxPoolGuards} from './guards';
+import {HandmadeMaxPool, HandmadeMaxPoolValues} from '../names';
+import {allOutputsLive, maxPoolGuards} from './guards';
 import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
-import {maxPoolSimd} from '../simd/max_pool';
+import {maxPoolSimd, maxPoolValuesSimd} from '../simd/max_pool';
 import {simdKernels} from '../simd/runtime';
-import {maxPoolOnHeap, wasmHeap} from '../simd/wasm_heap';
+import {maxPoolOnHeap, maxPoolValuesOnHeap, wasmHeap} from '../simd/wasm_heap';
 
 /** The bits of -Infinity as an int32, and its key. */
 const NEG_INF_BITS = 0xff800000 | 0;
@@ -219,4 +219,28 @@ export const maxPoolCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {y, argmax} = maxPoolCpu(readFloat32(io, x), g);
   return [writeTensor(io, g.outShape, 'float32', y),
           writeTensor(io, g.outShape, 'int32', argmax)];
+};
+
+/** y of a max pool without its argmax, in g's layout: on the SIMD module where it runs (NHWC,
+ *  every window reading x), else maxPoolCpu's y. */
+export function maxPoolValuesCpu(x: Float32Array, g: ConvGeometry): Float32Array {
+  const simd = simdKernels();
+  if (simd != null && g.dataFormat === 'NHWC' && allOutputsLive(g)) {
+    const y = new Float32Array(sizeOf(g.outShape));
+    if (maxPoolValuesSimd(simd, x, g, y)) return y;
+  }
+  return maxPoolCpu(x, g).y;
+}
+
+export const maxPoolValuesCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x} = inputs as {x: TensorInfo};
+  const io = backend as unknown as HostBackend;
+  const {checked, outputs} = startHostCall(HandmadeMaxPoolValues, inputs, attrs, io);
+  if (outputs != null) return outputs[0];
+  const g = checked.geometry;
+  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
+  const heap = wasmHeap(backend);
+  const onHeap = heap == null ? null : maxPoolValuesOnHeap(heap, x, g);
+  if (onHeap != null) return onHeap;
+  return writeTensor(io, g.outShape, 'float32', maxPoolValuesCpu(readFloat32(io, x), g));
 };

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {GradConfig, NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
 import {
-  HandmadeMaxPool, HandmadeMaxPoolGather, HandmadeMaxPoolGrad, PoolAttrs,
+  HandmadeMaxPool, HandmadeMaxPoolGather, HandmadeMaxPoolGrad, HandmadeMaxPoolValues, PoolAttrs,
 } from '../names';
 import {poolAttrsOf} from './attrs';
 
@@ -28,6 +28,26 @@ export const maxPoolGrad: GradConfig = {
     const [x, argmax] = saved;
     const dy = (dys as Tensor[])[0];
     return {x: () => scatter(dy, argmax, x.shape, attrs as unknown as PoolAttrs)};
+  },
+};
+
+/** The values-only forward kept no argmax: its gradient finds it again with HandmadeMaxPool. */
+export const maxPoolValuesGrad: GradConfig = {
+  kernelName: HandmadeMaxPoolValues,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const a = attrs as unknown as PoolAttrs;
+    return {
+      x: () => {
+        const [y, argmax] = tf.engine().runKernel(HandmadeMaxPool, {x},
+            poolAttrsOf(a) as unknown as NamedAttrMap) as Tensor[];
+        y.dispose();
+        const dx = scatter(dy as Tensor, argmax, x.shape, a);
+        argmax.dispose();
+        return dx;
+      },
+    };
   },
 };
 

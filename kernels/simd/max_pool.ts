@@ -32,6 +32,22 @@ export function maxPoolSimd(m: SimdKernels, x: Float32Array, g: ConvGeometry, y:
   return true;
 }
 
+/** y of a max pool without its argmax, x and y NHWC. */
+export function maxPoolValuesSimd(m: SimdKernels, x: Float32Array, g: ConvGeometry,
+                                  y: Float32Array): boolean {
+  const [inImage, outImage] = imageSizes(g);
+  if (inImage > IMAGE_FLOATS || outImage > IMAGE_FLOATS) return false;
+  const {exports: wasm, regions: r, f32} = m;
+  setPool(wasm, g);
+  for (let b = 0; b < g.batchSize; b++) {
+    f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
+    wasm.maxPoolValues(r.in, r.out);
+    y.set(f32.subarray(r.out >> 2, (r.out >> 2) + outImage), b * outImage);
+  }
+  countSimdRun();
+  return true;
+}
+
 /** dx = the scatter of dy at argmax, all NHWC. */
 export function maxPoolGradSimd(m: SimdKernels, dy: Float32Array, argmax: Int32Array,
                                 g: ConvGeometry, dx: Float32Array): boolean {

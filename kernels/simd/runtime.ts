@@ -78,6 +78,7 @@ export interface KernelExports {
            sH: number, sW: number, dH: number, pack: number, blockBytes: number, n: number,
            y: number): void;
   maxPool(x: number, y: number, argmax: number): void;
+  maxPoolValues(x: number, y: number): void;
   maxPoolGrad(dy: number, argmax: number, dx: number): void;
 }
 

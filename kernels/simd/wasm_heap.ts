@@ -126,6 +126,23 @@ export function maxPoolOnHeap(heap: WasmHeap, x: TensorInfo, g: ConvGeometry):
   return [y.info, argmax.info];
 }
 
+/** y of a max pool without its argmax in place on the heap, NHWC; null where a guard would
+ *  step in. */
+export function maxPoolValuesOnHeap(heap: WasmHeap, x: TensorInfo, g: ConvGeometry):
+    TensorInfo | null {
+  if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  const {exports: wasm} = heap;
+  const y = heap.output(g.outShape, 'float32');
+  setPool(wasm, g);
+  const [inImage, outImage] = imageSizes(g);
+  const xAt = heap.at(x);
+  for (let b = 0; b < g.batchSize; b++) {
+    wasm.maxPoolValues(xAt + 4 * b * inImage, y.at + 4 * b * outImage);
+  }
+  countSimdRun();
+  return y.info;
+}
+
 /** dx of a max pool in place on the heap, NHWC; null where a guard would step in. */
 export function maxPoolGradOnHeap(heap: WasmHeap, dy: TensorInfo, argmax: TensorInfo,
                                   g: ConvGeometry): TensorInfo | null {

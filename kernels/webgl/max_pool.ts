@@ -5,7 +5,7 @@
 // unpacked for NCHW.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {HandmadeMaxPool} from '../names';
+import {HandmadeMaxPool, HandmadeMaxPoolValues} from '../names';
 import type {ConvGeometry} from '../geometry';
 import type {WebGLBackend} from './backend';
 import {startWebglCall} from './entry';
@@ -37,3 +37,16 @@ function maxPoolOn(gl: WebGLBackend, g: ConvGeometry, x: TensorInfo): TensorInfo
                                [...windowUniformValues(g), [-Infinity]]);
   return [y, argmax];
 }
+
+/** HandmadeMaxPoolValues, webgl: y is gathered at the argmax here, so the argmax is computed and
+ *  released once y's program has been queued. */
+export const maxPoolValuesWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x} = inputs as {x: TensorInfo};
+  const gl = backend as WebGLBackend;
+  const {checked, outputs} = startWebglCall(HandmadeMaxPoolValues, inputs, attrs, gl);
+  if (outputs != null) return outputs[0];
+  const [y, argmax] = outputsOnLiveRegion(gl, checked.geometry, [[-Infinity, 'float32'], [-1, 'int32']],
+                                          [], (g) => maxPoolOn(gl, g, x));
+  gl.disposeData(argmax.dataId);
+  return y;
+};

@@ -69,9 +69,16 @@ export async function poolCase(c: PoolCase, rtol: number): Promise<CaseResult> {
   const dxt = run(names.HandmadeMaxPoolGrad, {dy: dyt, argmax: argmaxt},
                   {...c.attrs, inputShape: c.xShape}) as tf.Tensor;
   const gatheredt = run(names.HandmadeMaxPoolGather, {x: vt, argmax: argmaxt}, c.attrs) as tf.Tensor;
-  const [y, argmax, dx, gathered] =
-      await Promise.all([yt, argmaxt, dxt, gatheredt].map((t) => t.data()));
-  tf.dispose([xt, dyt, vt, yt, argmaxt, dxt, gatheredt]);
+  const valuest = run(names.HandmadeMaxPoolValues, {x: xt}, c.attrs) as tf.Tensor;
+  const [y, argmax, dx, gathered, values] =
+      await Promise.all([yt, argmaxt, dxt, gatheredt, valuest].map((t) => t.data()));
+  tf.dispose([xt, dyt, vt, yt, argmaxt, dxt, gatheredt, valuest]);
+  // HandmadeMaxPoolValues computes no argmax; its y is HandmadeMaxPool's, bit for bit.
+  const differs = Array.from(values).findIndex((v, i) => !Object.is(v, y[i]));
+  if (values.length !== y.length || differs >= 0) {
+    throw new Error(`${c.name}: HandmadeMaxPoolValues differs from HandmadeMaxPool's y at ${differs}: ` +
+                    `${values[differs]} against ${y[differs]}`);
+  }
   checkNoLeak(before, c.name);
   const ref = maxPoolReference(x, g);
   return {errors: {

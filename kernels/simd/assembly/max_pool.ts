@@ -131,6 +131,68 @@ export function maxPool(x: usize, y: usize, argmax: usize): void {
   }
 }
 
+/** y (outH × outW × chans) of the image x without the argmax: the same scan keeping only the
+ *  value, f32x4.pmax(best, v), so y is bit for bit maxPool's. */
+export function maxPoolValues(x: usize, y: usize): void {
+  const cellBytes = <usize>chans << 2;
+  const vectorBytes = cellBytes & ~15;
+  const rowBytes = <usize>inW * cellBytes;
+  const tapRowStep = <usize>dH * rowBytes;
+  const tapColStep = <usize>dW * cellBytes;
+  const negInf = f32x4.splat(-Infinity);
+  let o: usize = 0;
+  for (let yR = 0; yR < outH; yR++) {
+    const xR0 = yR * sH - padTop;
+    const wR0 = firstInside(xR0, dH, fh);
+    const wR1 = max<i32>(wR0, endInside(xR0, dH, fh, inH));
+    for (let yC = 0; yC < outW; yC++, o += cellBytes) {
+      const xC0 = yC * sW - padLeft;
+      const wC0 = firstInside(xC0, dW, fw);
+      const wC1 = max<i32>(wC0, endInside(xC0, dW, fw, inW));
+      const first = x + <usize>((((xR0 + wR0 * dH) * inW) + xC0 + wC0 * dW) * chans << 2);
+      let lane: usize = 0;
+      for (; lane + 64 <= vectorBytes; lane += 64) {
+        let b0 = negInf, b1 = negInf, b2 = negInf, b3 = negInf;
+        let rowAt = first + lane;
+        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
+          let at = rowAt;
+          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
+            b0 = f32x4.pmax(b0, v128.load(at)); b1 = f32x4.pmax(b1, v128.load(at, 16));
+            b2 = f32x4.pmax(b2, v128.load(at, 32)); b3 = f32x4.pmax(b3, v128.load(at, 48));
+          }
+        }
+        const out = y + o + lane;
+        v128.store(out, b0); v128.store(out, b1, 16); v128.store(out, b2, 32); v128.store(out, b3, 48);
+      }
+      for (; lane < vectorBytes; lane += 16) {
+        let best = negInf;
+        let rowAt = first + lane;
+        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
+          let at = rowAt;
+          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) best = f32x4.pmax(best, v128.load(at));
+        }
+        v128.store(y + o + lane, best);
+      }
+      for (; lane < cellBytes; lane += 4) {
+        let best: f32 = -Infinity;
+        let bestBits: u32 = reinterpret<u32>(best);
+        let rowAt = first + lane;
+        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
+          let at = rowAt;
+          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
+            const v = load<f32>(at);
+            if (v > best) {
+              best = v;
+              bestBits = load<u32>(at);
+            }
+          }
+        }
+        store<u32>(y + o + lane, bestBits);
+      }
+    }
+  }
+}
+
 /** dx (inH × inW × chans, zeroed here) = the scatter of dy at argmax. */
 export function maxPoolGrad(dy: usize, argmax: usize, dx: usize): void {
   const cellBytes = <usize>chans << 2;
