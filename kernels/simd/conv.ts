@@ -230,6 +230,22 @@ export function conv2dBackpropFilterSimd(m: SimdKernels, x: Float32Array, dy: Fl
   // Positions per chunk: the chunk's im2col and its packed dy must fit their regions.
   const chunk = Math.min(chunkRows(k, positions), Math.floor(PACK_FLOATS / packedSize(1, n)));
   f32.fill(0, r.acc >> 2, (r.acc >> 2) + k * outC);
+  const rows = rowsPlan(g, identity);
+  if (rows != null && packedSize(g.outWidth, n) <= PACK_FLOATS) {
+    // By rows of the padded image (assembly/rows.ts), as the forward: no im2col.
+    for (let b = 0; b < g.batchSize; b++) {
+      f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
+      f32.set(dy.subarray(b * outImage, (b + 1) * outImage), r.aux >> 2);
+      wasm.padImage(r.in, g.inHeight, g.inWidth, g.inChannels, r.col, rows.ph, rows.pw,
+                    g.padInfo.top, g.padInfo.left);
+      wasm.filterGradRows(r.col, rows.pw, g.inChannels, g.outHeight, g.outWidth, g.filterHeight,
+                          g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, r.aux,
+                          n, r.pack, r.acc);
+    }
+    dW.set(f32.subarray(r.acc >> 2, (r.acc >> 2) + k * outC));
+    countSimdRun();
+    return true;
+  }
   if (!identity) setWindows(wasm, g);
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);

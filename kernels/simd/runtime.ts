@@ -77,6 +77,9 @@ export interface KernelExports {
   convRows(xp: number, pw: number, c: number, outH: number, outW: number, fh: number, fw: number,
            sH: number, sW: number, dH: number, pack: number, blockBytes: number, n: number,
            y: number): void;
+  filterGradRows(xp: number, pw: number, c: number, outH: number, outW: number, fh: number,
+                 fw: number, sH: number, sW: number, dH: number, dy: number, n: number,
+                 packDy: number, acc: number): void;
   maxPool(x: number, y: number, argmax: number): void;
   maxPoolValues(x: number, y: number): void;
   maxPoolGrad(dy: number, argmax: number, dx: number): void;

@@ -5,4 +5,4 @@
 export {gemm, packB, setEdge} from './gemm';
 export {col2im, im2col, setWindows} from './im2col';
 export {maxPool, maxPoolGrad, maxPoolValues, setPool} from './max_pool';
-export {convRows, padImage} from './rows';
+export {convRows, filterGradRows, padImage} from './rows';

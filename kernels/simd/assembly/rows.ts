@@ -7,7 +7,7 @@
 // window's columns are not dilated. So A has a row stride of sW * C floats and a column stride of
 // one float, and B is the filter's rows of wR, packed.
 
-import {gemm} from './gemm';
+import {gemm, packB} from './gemm';
 
 /** Zeroes the padded image (ph × pw × c floats at xp) and copies the image (h × w × c at x) into
  *  it with its first cell at (top, left); cells of x beyond the padded image are not needed. */
@@ -41,6 +41,27 @@ export function convRows(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, fh: i
     for (let wR = 0; wR < fh; wR++) {
       gemm(outW, n, k, xp + <usize>(yR * sH + wR * dH) * rowBytes, aRowStride, 4,
            pack + <usize>wR * blockBytes, yRow, n, wR > 0 ? 1 : 0);
+    }
+  }
+}
+
+/** acc (fh × fw × c × n, the filter's layout) += the filter gradient of one image, by rows: for
+ *  output row yR and filter row wR, the block of rows wR of dW gains Aᵀ · dy[yR], where A is the
+ *  forward's A (read transposed: its rows are the taps (wC, c), next to each other in the padded
+ *  image) and dy[yR] (outW × n) is packed once per output row. */
+export function filterGradRows(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, fh: i32, fw: i32,
+                               sH: i32, sW: i32, dH: i32, dy: usize, n: i32, packDy: usize,
+                               acc: usize): void {
+  const k = fw * c;
+  const rowBytes = <usize>(pw * c) << 2;
+  const aColStride = <usize>(sW * c) << 2;
+  const dyRowBytes = <usize>(outW * n) << 2;
+  const blockBytes = <usize>(k * n) << 2;
+  for (let yR = 0; yR < outH; yR++) {
+    packB(dy + <usize>yR * dyRowBytes, <usize>n << 2, 4, outW, n, packDy);
+    for (let wR = 0; wR < fh; wR++) {
+      gemm(k, n, outW, xp + <usize>(yR * sH + wR * dH) * rowBytes, 4, aColStride, packDy,
+           acc + <usize>wR * blockBytes, n, 1);
     }
   }
 }
