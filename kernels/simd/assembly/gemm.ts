@@ -129,10 +129,19 @@ function tile(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, cs: usize, b: 
   v128.store(EDGE, c10, 32); v128.store(EDGE, c11, 48);
   v128.store(EDGE, c20, 64); v128.store(EDGE, c21, 80);
   v128.store(EDGE, c30, 96); v128.store(EDGE, c31, 112);
+  // Row by row (each row's adds done before the next row's loads, so rows of C that overlap in
+  // memory, as the input gradient by rows writes them, keep every sum): four columns at once
+  // where there are four, the rest one by one.
   for (let r = 0; r < rows; r++) {
     const src = EDGE + (<usize>r << 5);
     const dst = c + <usize>r * cRow;
-    for (let j = 0; j < cols; j++) {
+    let j = 0;
+    if (cols >= 4) {
+      const v = v128.load(src);
+      v128.store(dst, add ? f32x4.add(v128.load(dst), v) : v);
+      j = 4;
+    }
+    for (; j < cols; j++) {
       const o = <usize>j << 2;
       const v = load<f32>(src + o);
       store<f32>(dst + o, add ? load<f32>(dst + o) + v : v);
