@@ -1,7 +1,7 @@
 // `npm run bench`: times each handmade kernel against the built-in kernel of the same job, on the
 // same backend, in the same process, through tf.engine().runKernel: cpu and wasm here in node,
 // webgl in a page of headless Chromium (WebGL2 on SwiftShader). Warm-up, then the median of
-// repeated calls, each read back with dataSync (bench/timing.ts, shared with the page). Writes
+// repeated calls, each read back (its first output) with dataSync (bench/timing.ts, shared with the page). Writes
 // bench/results.md; `--json` prints the rows as one JSON array on stdout, progress on stderr.
 //
 // Flags: --backends=cpu,cpu-scalar,webgl,wasm,wasm-scalar (default all but wasm-scalar; the
@@ -174,7 +174,8 @@ function markdown(rows: Row[], opts: Options, command: string, build: string,
   }
   lines.push(
     `- timing: warm-up (on webgl it compiles the shaders), then the median of >= ${opts.runs} ` +
-        'calls of each kernel through tf.engine().runKernel, each read back with dataSync (more ' +
+        'calls of each kernel through tf.engine().runKernel, each read back with dataSync (its first ' +
+        'output: the handmade max pool\'s argmax stays on the backend, as in training; more ' +
         'calls for fast kernels, up to 0.5 s each); handmade and built-in calls alternate so ' +
         `that both see the same machine load; a kernel whose first call is over ${opts.capMs / 1000} s ` +
         'is timed by one call alone (marked *1 run*): on webgl its second, the first having ' +
