@@ -16,7 +16,8 @@ test('npm run bench -- --quick --only=p1 --backends=cpu,wasm --json prints one a
   const rows = JSON.parse(stdout) as Record<string, unknown>[];
   expect(Array.isArray(rows)).toBe(true);
   expect(rows.map((r) => `${r.backend} ${r.kernel}`)).toEqual([
-    'cpu HandmadeMaxPool', 'cpu HandmadeMaxPoolGrad', 'wasm HandmadeMaxPool', 'wasm HandmadeMaxPoolGrad',
+    'cpu HandmadeMaxPoolValues', 'cpu HandmadeMaxPool', 'cpu HandmadeMaxPoolGrad',
+    'wasm HandmadeMaxPoolValues', 'wasm HandmadeMaxPool', 'wasm HandmadeMaxPoolGrad',
   ]);
   for (const r of rows) {
     expect(Object.keys(r).sort()).toEqual(
