@@ -50,6 +50,20 @@ function endInside(corner: i32, dilation: i32, taps: i32, size: i32): i32 {
 
 /** y and argmax (outH × outW × chans each) of the image x. */
 export function maxPool(x: usize, y: usize, argmax: usize): void {
+  scan(x, y, argmax, true);
+}
+
+/** y (outH × outW × chans) of the image x without the argmax: the same scan keeping only the
+ *  value, so y is bit for bit maxPool's. */
+export function maxPoolValues(x: usize, y: usize): void {
+  scan(x, y, 0, false);
+}
+
+/** The scan of both: inlined with keepArgmax a constant, so each export compiles without the
+ *  other's branches (the values-only one has no tap arithmetic at all). */
+// @ts-ignore: decorator
+@inline
+function scan(x: usize, y: usize, argmax: usize, keepArgmax: bool): void {
   const cellBytes = <usize>chans << 2;
   const vectorBytes = cellBytes & ~15;
   const rowBytes = <usize>inW * cellBytes;
@@ -78,20 +92,26 @@ export function maxPool(x: usize, y: usize, argmax: usize): void {
         for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
           let at = rowAt;
           for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
-            const t = i32x4.splat(wR * fw + wC + 1);
             const v0 = v128.load(at), v1 = v128.load(at, 16);
             const v2 = v128.load(at, 32), v3 = v128.load(at, 48);
-            t0 = i32x4.max_s(t0, v128.and(t, f32x4.gt(v0, b0))); b0 = f32x4.pmax(b0, v0);
-            t1 = i32x4.max_s(t1, v128.and(t, f32x4.gt(v1, b1))); b1 = f32x4.pmax(b1, v1);
-            t2 = i32x4.max_s(t2, v128.and(t, f32x4.gt(v2, b2))); b2 = f32x4.pmax(b2, v2);
-            t3 = i32x4.max_s(t3, v128.and(t, f32x4.gt(v3, b3))); b3 = f32x4.pmax(b3, v3);
+            if (keepArgmax) {
+              const t = i32x4.splat(wR * fw + wC + 1);
+              t0 = i32x4.max_s(t0, v128.and(t, f32x4.gt(v0, b0)));
+              t1 = i32x4.max_s(t1, v128.and(t, f32x4.gt(v1, b1)));
+              t2 = i32x4.max_s(t2, v128.and(t, f32x4.gt(v2, b2)));
+              t3 = i32x4.max_s(t3, v128.and(t, f32x4.gt(v3, b3)));
+            }
+            b0 = f32x4.pmax(b0, v0); b1 = f32x4.pmax(b1, v1);
+            b2 = f32x4.pmax(b2, v2); b3 = f32x4.pmax(b3, v3);
           }
         }
         const out = y + o + lane;
-        const arg = argmax + o + lane;
         v128.store(out, b0); v128.store(out, b1, 16); v128.store(out, b2, 32); v128.store(out, b3, 48);
-        v128.store(arg, i32x4.sub(t0, one)); v128.store(arg, i32x4.sub(t1, one), 16);
-        v128.store(arg, i32x4.sub(t2, one), 32); v128.store(arg, i32x4.sub(t3, one), 48);
+        if (keepArgmax) {
+          const arg = argmax + o + lane;
+          v128.store(arg, i32x4.sub(t0, one)); v128.store(arg, i32x4.sub(t1, one), 16);
+          v128.store(arg, i32x4.sub(t2, one), 32); v128.store(arg, i32x4.sub(t3, one), 48);
+        }
       }
       for (; lane < vectorBytes; lane += 16) {
         let best = negInf;
@@ -101,12 +121,14 @@ export function maxPool(x: usize, y: usize, argmax: usize): void {
           let at = rowAt;
           for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
             const v = v128.load(at);
-            tap = i32x4.max_s(tap, v128.and(i32x4.splat(wR * fw + wC + 1), f32x4.gt(v, best)));
+            if (keepArgmax) {
+              tap = i32x4.max_s(tap, v128.and(i32x4.splat(wR * fw + wC + 1), f32x4.gt(v, best)));
+            }
             best = f32x4.pmax(best, v);
           }
         }
         v128.store(y + o + lane, best);
-        v128.store(argmax + o + lane, i32x4.sub(tap, one));
+        if (keepArgmax) v128.store(argmax + o + lane, i32x4.sub(tap, one));
       }
       for (; lane < cellBytes; lane += 4) {
         let best: f32 = -Infinity;
@@ -125,69 +147,7 @@ export function maxPool(x: usize, y: usize, argmax: usize): void {
           }
         }
         store<u32>(y + o + lane, bestBits);
-        store<i32>(argmax + o + lane, tap);
-      }
-    }
-  }
-}
-
-/** y (outH × outW × chans) of the image x without the argmax: the same scan keeping only the
- *  value, f32x4.pmax(best, v), so y is bit for bit maxPool's. */
-export function maxPoolValues(x: usize, y: usize): void {
-  const cellBytes = <usize>chans << 2;
-  const vectorBytes = cellBytes & ~15;
-  const rowBytes = <usize>inW * cellBytes;
-  const tapRowStep = <usize>dH * rowBytes;
-  const tapColStep = <usize>dW * cellBytes;
-  const negInf = f32x4.splat(-Infinity);
-  let o: usize = 0;
-  for (let yR = 0; yR < outH; yR++) {
-    const xR0 = yR * sH - padTop;
-    const wR0 = firstInside(xR0, dH, fh);
-    const wR1 = max<i32>(wR0, endInside(xR0, dH, fh, inH));
-    for (let yC = 0; yC < outW; yC++, o += cellBytes) {
-      const xC0 = yC * sW - padLeft;
-      const wC0 = firstInside(xC0, dW, fw);
-      const wC1 = max<i32>(wC0, endInside(xC0, dW, fw, inW));
-      const first = x + <usize>((((xR0 + wR0 * dH) * inW) + xC0 + wC0 * dW) * chans << 2);
-      let lane: usize = 0;
-      for (; lane + 64 <= vectorBytes; lane += 64) {
-        let b0 = negInf, b1 = negInf, b2 = negInf, b3 = negInf;
-        let rowAt = first + lane;
-        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
-          let at = rowAt;
-          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
-            b0 = f32x4.pmax(b0, v128.load(at)); b1 = f32x4.pmax(b1, v128.load(at, 16));
-            b2 = f32x4.pmax(b2, v128.load(at, 32)); b3 = f32x4.pmax(b3, v128.load(at, 48));
-          }
-        }
-        const out = y + o + lane;
-        v128.store(out, b0); v128.store(out, b1, 16); v128.store(out, b2, 32); v128.store(out, b3, 48);
-      }
-      for (; lane < vectorBytes; lane += 16) {
-        let best = negInf;
-        let rowAt = first + lane;
-        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
-          let at = rowAt;
-          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) best = f32x4.pmax(best, v128.load(at));
-        }
-        v128.store(y + o + lane, best);
-      }
-      for (; lane < cellBytes; lane += 4) {
-        let best: f32 = -Infinity;
-        let bestBits: u32 = reinterpret<u32>(best);
-        let rowAt = first + lane;
-        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
-          let at = rowAt;
-          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
-            const v = load<f32>(at);
-            if (v > best) {
-              best = v;
-              bestBits = load<u32>(at);
-            }
-          }
-        }
-        store<u32>(y + o + lane, bestBits);
+        if (keepArgmax) store<i32>(argmax + o + lane, tap);
       }
     }
   }
