@@ -9,11 +9,12 @@ import {copyIntoPadded, filterView, inputToNhwc, outputToNhwc, paddedSize, posit
         transposed, windowsInPlace, zeroedPaddedImage} from './conv_common';
 import {gemm, gemmTaps, TapsView} from './gemm';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
-import {conv2dBackpropFilterGuards} from './guards';
+import {conv2dBackpropFilterCropGuard, conv2dBackpropFilterFiniteGuard} from './guards';
 import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 import {conv2dBackpropFilterSimd} from '../simd/conv';
+import {conv2dBackpropFilterOnHeap, wasmHeap} from '../simd/wasm_heap';
 import {simdKernels} from '../simd/runtime';
 
 /** dW = Σ_b im2col(x_b)ᵀ · dy_b, NHWC, without an im2col copy: row (wR, wC, d1) of im2col(x_b)ᵀ
@@ -45,14 +46,17 @@ function conv2dBackpropFilterWindowsCpu(x: Float32Array, dy: Float32Array, g: Co
 
 export function conv2dBackpropFilterCpu(x: Float32Array, dy: Float32Array, g: ConvGeometry):
     Float32Array {
-  // Before any path is chosen: outputs with no window on x, and a non-finite dy (guards.ts).
-  const guarded = conv2dBackpropFilterGuards(x, dy, g, conv2dBackpropFilterCpu);
-  if (guarded != null) return guarded;
+  // Before any path is chosen: outputs with no window on x, and a non-finite dy (guards.ts;
+  // the SIMD path checks dy itself, and declines it where the guard has work).
+  const cropped = conv2dBackpropFilterCropGuard(x, dy, g, conv2dBackpropFilterCpu);
+  if (cropped != null) return cropped;
   const xNhwc = inputToNhwc(x, g);
   const dyNhwc = outputToNhwc(dy, g);
   const dW = new Float32Array(sizeOf(g.filterShape));  // [fh, fw, Cg, outC]
   const simd = simdKernels();
   if (simd != null && conv2dBackpropFilterSimd(simd, xNhwc, dyNhwc, g, dW)) return dW;
+  const direct = conv2dBackpropFilterFiniteGuard(x, dy, g);
+  if (direct != null) return direct;
   const positions = g.batchSize * g.outHeight * g.outWidth;
   const n = g.outChannelsPerGroup;
   if (im2colIsIdentity(g)) {
@@ -87,6 +91,10 @@ export const conv2dBackpropFilterCpuKernel: KernelFunc = ({inputs, backend, attr
   const {checked, outputs} = startHostCall(HandmadeConv2DBackpropFilter, inputs, attrs, io);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
+  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
+  const heap = wasmHeap(backend);
+  const onHeap = heap == null ? null : conv2dBackpropFilterOnHeap(heap, x, dy, g);
+  if (onHeap != null) return onHeap;
   const dW = conv2dBackpropFilterCpu(readFloat32(io, x), readFloat32(io, dy), g);
   return writeTensor(io, g.filterShape, 'float32', dW);
 };

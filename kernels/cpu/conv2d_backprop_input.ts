@@ -17,6 +17,7 @@ import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {COL_BUFFER_DOUBLES, scratchFloat32} from './scratch';
 import {conv2dBackpropInputSimd} from '../simd/conv';
+import {conv2dBackpropInputOnHeap, wasmHeap} from '../simd/wasm_heap';
 import {simdKernels} from '../simd/runtime';
 
 /** Input channels up to which dx is computed as a forward convolution: then dx has at most four
@@ -101,6 +102,10 @@ export const conv2dBackpropInputCpuKernel: KernelFunc = ({inputs, backend, attrs
   const {checked, outputs} = startHostCall(HandmadeConv2DBackpropInput, inputs, attrs, io);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
+  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
+  const heap = wasmHeap(backend);
+  const onHeap = heap == null ? null : conv2dBackpropInputOnHeap(heap, dy, filter, g);
+  if (onHeap != null) return onHeap;
   const dx = conv2dBackpropInputCpu(readFloat32(io, dy), readFloat32(io, filter), g);
   return writeTensor(io, g.inShape, 'float32', dx);
 };

@@ -110,14 +110,21 @@ export function conv2dBackpropInputGuards(dy: Float32Array, filter: Float32Array
   return inputFromNhwc(dx, g);
 }
 
-/** dW of conv2d, [fh, fw, inC / groups, outC]. */
-export function conv2dBackpropFilterGuards(x: Float32Array, dy: Float32Array, g: ConvGeometry,
-                                           compute: Conv): Float32Array | null {
+/** dW of conv2d, [fh, fw, inC / groups, outC], where some outputs have no window on x (the
+ *  first guard). The second guard, on dy's finiteness, is conv2dBackpropFilterFiniteGuard: it is
+ *  apart because the SIMD path checks dy on its own copy of it, in wasm, and takes it only where
+ *  that check fails. */
+export function conv2dBackpropFilterCropGuard(x: Float32Array, dy: Float32Array, g: ConvGeometry,
+                                              compute: Conv): Float32Array | null {
   const c = cropped(g);
-  if (c != null) {
-    if (c.sub == null) return new Float32Array(sizeOf(g.filterShape));
-    return compute(x, regionOf(dy, g, c.r, c.sub), c.sub);
-  }
+  if (c == null) return null;
+  if (c.sub == null) return new Float32Array(sizeOf(g.filterShape));
+  return compute(x, regionOf(dy, g, c.r, c.sub), c.sub);
+}
+
+/** dW of conv2d by the direct sums where the windows read the padding and dy is not finite. */
+export function conv2dBackpropFilterFiniteGuard(x: Float32Array, dy: Float32Array,
+                                                g: ConvGeometry): Float32Array | null {
   if (!readsPadding(g) || allFinite(dy)) return null;
   const dW = new Float32Array(sizeOf(g.filterShape));
   conv2dBackpropFilterDirect(inputToNhwc(x, g), outputToNhwc(dy, g), g, dW);

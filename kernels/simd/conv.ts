@@ -11,7 +11,7 @@
 // Each function returns false, having done nothing, when the call does not fit the module's
 // regions (runtime.ts); the caller then runs the scalar kernel.
 
-import {ConvGeometry} from '../geometry';
+import {ConvGeometry, readsPadding} from '../geometry';
 import {COL_FLOATS, IMAGE_FLOATS, KernelExports, PACK_FLOATS, SimdKernels, countSimdRun} from './runtime';
 
 /** Columns of the im2col matrix, fh * fw * Cg. */
@@ -64,19 +64,33 @@ export interface ForwardPlan {
   positions: number;
   identity: boolean;
   chunk: number;
-  /** Where the forward runs by rows of a padded image (assembly/rows.ts), its sizes: the padded
-   *  image's height and width in cells, and the bytes of one filter row's packed block. */
-  rows: {ph: number; pw: number; blockBytes: number} | null;
+  /** Where the forward reads the padded image by a table of tap offsets (assembly/taps.ts), the
+   *  padded image's height and width in cells; the table follows the packed filter. */
+  taps: {ph: number; pw: number} | null;
+  /** Floats of the pack region: every group's packed filter, and the table of taps. */
+  packFloats: number;
 }
 
-/** Input channels below which the forward runs by rows (assembly/rows.ts) rather than on im2col:
- *  im2col copies each window row as a run of fw * C floats, and below this its copies cost more
- *  than the products (measured: c1, one channel, 5x5, im2col 0.65 ms of a 0.9 ms forward). */
+/** Input channels below which the forward reads a padded image in place (assembly/taps.ts) and
+ *  the filter gradient runs by rows (assembly/rows.ts) rather than on im2col: im2col copies each
+ *  window row as a run of fw * C floats, and below this its copies cost more than the products
+ *  (measured: c1, one channel, 5x5, im2col 0.65 ms of a 0.9 ms forward). */
 export const ROWS_MAX_CHANNELS = 16;
 
-/** The padded-rows plan of g, or null where it does not apply: one group, undilated columns,
- *  few channels, a padded image that fits the chunk region. */
-function rowsPlan(g: ConvGeometry, identity: boolean): ForwardPlan['rows'] {
+/** The forward's plan by taps, or null where it does not apply: one group, few channels, not
+ *  im2col's identity, a padded image that fits the chunk region. */
+function tapsPlan(g: ConvGeometry, identity: boolean): ForwardPlan['taps'] {
+  if (identity || g.groups !== 1 || g.inChannels >= ROWS_MAX_CHANNELS) return null;
+  const ph = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
+  const pw = (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1;
+  if (ph * pw * g.inChannels > COL_FLOATS) return null;
+  return {ph, pw};
+}
+
+/** The filter gradient's padded-rows plan of g, or null where it does not apply: one group,
+ *  undilated columns, few channels, a padded image that fits the chunk region. */
+function rowsPlan(g: ConvGeometry, identity: boolean):
+    {ph: number; pw: number; blockBytes: number} | null {
   if (identity || g.groups !== 1 || g.dilationWidth !== 1 || g.inChannels >= ROWS_MAX_CHANNELS) {
     return null;
   }
@@ -91,30 +105,27 @@ export function forwardPlan(g: ConvGeometry): ForwardPlan | null {
   const k = colWidth(g);
   const n = g.outChannelsPerGroup;
   const groupPack = packedSize(k, n);
-  if (!fits(g) || g.groups * groupPack > PACK_FLOATS) return null;
-  const positions = g.outHeight * g.outWidth;
   const identity = isIdentity(g);
-  return {k, n, groupPack, positions, identity, chunk: chunkRows(k, positions),
-          rows: rowsPlan(g, identity)};
+  const taps = tapsPlan(g, identity);
+  const packFloats = g.groups * groupPack + (taps != null ? k : 0);
+  if (!fits(g) || packFloats > PACK_FLOATS) return null;
+  const positions = g.outHeight * g.outWidth;
+  return {k, n, groupPack, positions, identity, chunk: chunkRows(k, positions), taps, packFloats};
 }
 
 /** Floats of the chunk region a forward of plan p uses: the padded image, or an im2col chunk. */
 export function forwardColFloats(g: ConvGeometry, p: ForwardPlan): number {
-  if (p.rows != null) return p.rows.ph * p.rows.pw * g.inChannels;
+  if (p.taps != null) return p.taps.ph * p.taps.pw * g.inChannels;
   return p.identity ? 0 : p.chunk * p.k;
 }
 
-/** Packs each group's columns of W (HWIO, at filterAt) into pack. */
+/** Packs each group's columns of W (HWIO, at filterAt) into pack (p.packFloats), and writes
+ *  the table of taps after them where the forward runs by taps. */
 export function packForwardFilter(wasm: KernelExports, g: ConvGeometry, p: ForwardPlan,
                                   filterAt: number, pack: number): void {
-  if (p.rows != null) {
-    // One block per filter row wR: W's rows (wR, wC, c) for every wC and c, fw * C of them.
-    const k = g.filterWidth * g.inChannels;
-    for (let wR = 0; wR < g.filterHeight; wR++) {
-      wasm.packB(filterAt + 4 * wR * k * g.outChannels, 4 * g.outChannels, 4, k, g.outChannels,
-                 pack + wR * p.rows.blockBytes);
-    }
-    return;
+  if (p.taps != null) {
+    wasm.setTaps(pack + 4 * p.groupPack, g.filterHeight, g.filterWidth, g.inChannels, p.taps.pw,
+                 g.dilationHeight, g.dilationWidth);
   }
   for (let group = 0; group < g.groups; group++) {
     wasm.packB(filterAt + 4 * group * p.n, 4 * g.outChannels, 4, p.k, p.n,
@@ -128,13 +139,15 @@ export function packForwardFilter(wasm: KernelExports, g: ConvGeometry, p: Forwa
 export function forwardImage(wasm: KernelExports, g: ConvGeometry, p: ForwardPlan, xAt: number,
                              pack: number, col: number, yAt: number): void {
   const outC = g.outChannels;
-  if (p.rows != null) {
-    const {ph, pw, blockBytes} = p.rows;
+  if (p.taps != null) {
+    const {ph, pw} = p.taps;
     wasm.padImage(xAt, g.inHeight, g.inWidth, g.inChannels, col, ph, pw, g.padInfo.top,
                   g.padInfo.left);
-    wasm.convRows(col, pw, g.inChannels, g.outHeight, g.outWidth, g.filterHeight,
-                  g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, pack,
-                  blockBytes, outC, yAt);
+    // Undilated columns: each filter row's taps are one run, read without the table.
+    const run = g.dilationWidth === 1 ? g.filterWidth * g.inChannels : 0;
+    wasm.convTaps(col, pw, g.inChannels, g.outHeight, g.outWidth, g.strideHeight,
+                  g.strideWidth, pack + 4 * p.groupPack, p.k, pack, outC, yAt, g.filterHeight,
+                  run, 4 * g.dilationHeight * pw * g.inChannels);
     return;
   }
   for (let group = 0; group < g.groups; group++) {
@@ -172,100 +185,277 @@ export function conv2dSimd(m: SimdKernels, x: Float32Array, filter: Float32Array
   return true;
 }
 
+/** Input channels up to which the two gradients run as sums over the filter's taps
+ *  (assembly/few.ts) rather than on the GEMM, whose operands are thin there (see that file). */
+export const FEW_MAX_CHANNELS = 4;
+
+/** Blocks of four output channels. */
+function channelBlocks(g: ConvGeometry): number {
+  return Math.ceil(g.outChannels / 4);
+}
+
+/** The input gradient's plan by taps (assembly/few.ts inputGradFew), or null where it does not
+ *  apply: one group of at most FEW_MAX_CHANNELS input channels, stride 1, pads within the
+ *  dilated filter (so that every dx cell's window lies in dy padded by (f - 1) * d - pad), and
+ *  operands within the regions. The blocked dy is hq × nb × wq v128 with dy's cell (0, 0) at
+ *  (top, left); wq covers whole runs of eight dx cells. */
+export function inputGradFewPlan(g: ConvGeometry):
+    {hq: number; wq: number; top: number; left: number} | null {
+  const spanH = (g.filterHeight - 1) * g.dilationHeight;
+  const spanW = (g.filterWidth - 1) * g.dilationWidth;
+  const {top, left} = g.padInfo;
+  if (g.groups !== 1 || g.inChannels > FEW_MAX_CHANNELS || g.strideHeight !== 1 ||
+      g.strideWidth !== 1 || top < 0 || top > spanH || left < 0 || left > spanW || !fits(g)) {
+    return null;
+  }
+  const hq = g.inHeight + spanH;
+  const wq = Math.ceil(g.inWidth / 8) * 8 + spanW;
+  if (hq * wq * 4 * channelBlocks(g) > COL_FLOATS) return null;
+  return {hq, wq, top: spanH - top, left: spanW - left};
+}
+
+/** The filter gradient's plan by taps (assembly/few.ts filterGradFew), or null where it does not
+ *  apply: one group of at most FEW_MAX_CHANNELS input channels, a padded image (ph × pw cells)
+ *  that fits the chunk region and a blocked dy that fits the pack region. */
+export function filterGradFewPlan(g: ConvGeometry): {ph: number; pw: number} | null {
+  if (g.groups !== 1 || g.inChannels > FEW_MAX_CHANNELS || !fits(g)) return null;
+  const ph = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
+  const pw = (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1;
+  if (ph * pw * g.inChannels > COL_FLOATS ||
+      g.outHeight * g.outWidth * 4 * channelBlocks(g) > PACK_FLOATS) {
+    return null;
+  }
+  return {ph, pw};
+}
+
+/** How the input gradient runs: by taps, or as col2im(dy · Wᵀ) per group on the GEMM. */
+export type InputGradPlan =
+    {kind: 'taps'; hq: number; wq: number; top: number; left: number; nb: number} |
+    {kind: 'gemm'; k: number; n: number; groupPack: number; positions: number; identity: boolean;
+     chunk: number};
+
+/** The input gradient's plan, or null when its operands pass the regions' bounds. */
+export function inputGradPlan(g: ConvGeometry): InputGradPlan | null {
+  const few = inputGradFewPlan(g);
+  if (few != null) return {kind: 'taps', ...few, nb: channelBlocks(g)};
+  const k = colWidth(g);
+  const n = g.outChannelsPerGroup;
+  const groupPack = packedSize(n, k);
+  if (!fits(g) || g.groups * groupPack > PACK_FLOATS) return null;
+  const positions = g.outHeight * g.outWidth;
+  return {kind: 'gemm', k, n, groupPack, positions, identity: isIdentity(g),
+          chunk: chunkRows(k, positions)};
+}
+
+/** Floats of scratch a plan uses: the packed filter, and the chunk (blocked dy, or dy · Wᵀ). */
+export function inputGradScratch(g: ConvGeometry, p: InputGradPlan): {pack: number; col: number} {
+  if (p.kind === 'taps') {
+    return {pack: colWidth(g) * p.nb * 4, col: p.hq * p.nb * p.wq * 4};
+  }
+  return {pack: g.groups * p.groupPack, col: p.identity ? 0 : p.chunk * p.k};
+}
+
+/** Lays out the filter (HWIO, at filterAt) at pack: in channel blocks (one row of fh * fw * C
+ *  cells), or as each group's Wᵀ packed for the GEMM. */
+export function packInputGradFilter(wasm: KernelExports, g: ConvGeometry, p: InputGradPlan,
+                                    filterAt: number, pack: number): void {
+  if (p.kind === 'taps') {
+    const cells = colWidth(g);
+    wasm.blockChannels(filterAt, 1, cells, g.outChannels, pack, 1, cells, 0, 0);
+    return;
+  }
+  // Wᵀ of each group (n × k): element (d2, tap row j) is W[j, group * n + d2].
+  for (let group = 0; group < g.groups; group++) {
+    wasm.packB(filterAt + 4 * group * p.n, 4, 4 * g.outChannels, p.n, p.k,
+               pack + 4 * group * p.groupPack);
+  }
+}
+
+/** One image's dx (at dxAt) from its dy (at dyAt), NHWC, the filter laid out at pack; f32 views
+ *  the memory (the GEMM path zeroes dx before col2im adds into it). setWindows must have run for
+ *  the GEMM path's im2col geometry. */
+export function inputGradImage(wasm: KernelExports, g: ConvGeometry, p: InputGradPlan,
+                               dyAt: number, pack: number, col: number, dxAt: number,
+                               f32: Float32Array): void {
+  if (p.kind === 'taps') {
+    wasm.blockChannels(dyAt, g.outHeight, g.outWidth, g.outChannels, col, p.hq, p.wq, p.top,
+                       p.left);
+    wasm.inputGradFew(col, p.nb, p.wq, g.inHeight, g.inWidth, g.inChannels, g.filterHeight,
+                      g.filterWidth, g.dilationHeight, g.dilationWidth, pack, dxAt);
+    return;
+  }
+  const outC = g.outChannels;
+  const cg = g.inChannelsPerGroup;
+  if (!p.identity) f32.fill(0, dxAt >> 2, (dxAt >> 2) + imageSizes(g)[0]);
+  for (let group = 0; group < g.groups; group++) {
+    const pb = pack + 4 * group * p.groupPack;
+    if (p.identity) {
+      wasm.gemm(p.positions, cg, p.n, dyAt + 4 * group * p.n, 4 * outC, 4, pb,
+                dxAt + 4 * group * cg, g.inChannels, 0);
+      continue;
+    }
+    for (let p0 = 0; p0 < p.positions; p0 += p.chunk) {
+      const rows = Math.min(p.chunk, p.positions - p0);
+      wasm.gemm(rows, p.k, p.n, dyAt + 4 * (p0 * outC + group * p.n), 4 * outC, 4, pb, col, p.k,
+                0);
+      wasm.col2im(col, group, p0, rows, dxAt);
+    }
+  }
+}
+
 /** dx = the input gradient of conv2d for dy, dy and dx NHWC. */
 export function conv2dBackpropInputSimd(m: SimdKernels, dy: Float32Array, filter: Float32Array,
                                         g: ConvGeometry, dx: Float32Array): boolean {
-  const k = colWidth(g);
-  const n = g.outChannelsPerGroup;
-  const cg = g.inChannelsPerGroup;
-  const groupPack = packedSize(n, k);
-  if (!fits(g) || g.groups * groupPack > PACK_FLOATS) return false;
+  const plan = inputGradPlan(g);
+  if (plan == null) return false;
   const {exports: wasm, regions: r, f32} = m;
   const [inImage, outImage] = imageSizes(g);
-  const outC = g.outChannels;
-  // Wᵀ of each group (n × k): element (d2, tap row j) is W[j, group * n + d2]. The raw filter
-  // waits in the input region, free until the first image.
+  // The raw filter waits in the input region, free until the first image.
   f32.set(filter, r.in >> 2);
-  for (let group = 0; group < g.groups; group++) {
-    wasm.packB(r.in + 4 * group * n, 4, 4 * outC, n, k, r.pack + 4 * group * groupPack);
-  }
-  const positions = g.outHeight * g.outWidth;
-  const identity = isIdentity(g);
-  const chunk = chunkRows(k, positions);
-  if (!identity) setWindows(wasm, g);
+  packInputGradFilter(wasm, g, plan, r.in, r.pack);
+  if (plan.kind === 'gemm' && !plan.identity) setWindows(wasm, g);
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(dy.subarray(b * outImage, (b + 1) * outImage), r.aux >> 2);
-    if (!identity) f32.fill(0, r.out >> 2, (r.out >> 2) + inImage);
-    for (let group = 0; group < g.groups; group++) {
-      const pb = r.pack + 4 * group * groupPack;
-      if (identity) {
-        wasm.gemm(positions, cg, n, r.aux + 4 * group * n, 4 * outC, 4, pb,
-                  r.out + 4 * group * cg, g.inChannels, 0);
-        continue;
-      }
-      for (let p0 = 0; p0 < positions; p0 += chunk) {
-        const rows = Math.min(chunk, positions - p0);
-        wasm.gemm(rows, k, n, r.aux + 4 * (p0 * outC + group * n), 4 * outC, 4, pb, r.col, k, 0);
-        wasm.col2im(r.col, group, p0, rows, r.out);
-      }
-    }
+    inputGradImage(wasm, g, plan, r.aux, r.pack, r.col, r.out, f32);
     dx.set(f32.subarray(r.out >> 2, (r.out >> 2) + inImage), b * inImage);
   }
   countSimdRun();
   return true;
 }
 
-/** dW = the filter gradient of conv2d, x and dy NHWC, dW HWIO. */
-export function conv2dBackpropFilterSimd(m: SimdKernels, x: Float32Array, dy: Float32Array,
-                                         g: ConvGeometry, dW: Float32Array): boolean {
+/** How the filter gradient runs: by taps (dy read as it lies where its channels are whole blocks
+ *  of four, else laid out in blocks), by rows of the padded image (assembly/rows.ts), or on
+ *  im2col chunks. */
+export type FilterGradPlan =
+    {kind: 'taps'; ph: number; pw: number; nb: number; dyInPlace: boolean} |
+    {kind: 'rows'; ph: number; pw: number} |
+    {kind: 'gemm'; k: number; n: number; positions: number; identity: boolean; chunk: number};
+
+/** The filter gradient's plan, or null when its operands pass the regions' bounds. */
+export function filterGradPlan(g: ConvGeometry): FilterGradPlan | null {
+  const few = filterGradFewPlan(g);
+  if (few != null) {
+    return {kind: 'taps', ...few, nb: channelBlocks(g), dyInPlace: g.outChannels % 4 === 0};
+  }
   const k = colWidth(g);
   const n = g.outChannelsPerGroup;
-  const cg = g.inChannelsPerGroup;
-  const outC = g.outChannels;
-  if (!fits(g) || k * outC > PACK_FLOATS) return false;
-  const {exports: wasm, regions: r, f32} = m;
-  const [inImage, outImage] = imageSizes(g);
+  if (!fits(g) || k * g.outChannels > PACK_FLOATS) return null;
   const positions = g.outHeight * g.outWidth;
   const identity = isIdentity(g);
-  // Positions per chunk: the chunk's im2col and its packed dy must fit their regions.
-  const chunk = Math.min(chunkRows(k, positions), Math.floor(PACK_FLOATS / packedSize(1, n)));
-  f32.fill(0, r.acc >> 2, (r.acc >> 2) + k * outC);
   const rows = rowsPlan(g, identity);
   if (rows != null && packedSize(g.outWidth, n) <= PACK_FLOATS) {
-    // By rows of the padded image (assembly/rows.ts), as the forward: no im2col.
-    for (let b = 0; b < g.batchSize; b++) {
-      f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
-      f32.set(dy.subarray(b * outImage, (b + 1) * outImage), r.aux >> 2);
-      wasm.padImage(r.in, g.inHeight, g.inWidth, g.inChannels, r.col, rows.ph, rows.pw,
-                    g.padInfo.top, g.padInfo.left);
-      wasm.filterGradRows(r.col, rows.pw, g.inChannels, g.outHeight, g.outWidth, g.filterHeight,
-                          g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, r.aux,
-                          n, r.pack, r.acc);
+    return {kind: 'rows', ph: rows.ph, pw: rows.pw};
+  }
+  // Positions per chunk: the chunk's im2col and its packed dy must fit their regions.
+  const chunk = Math.min(chunkRows(k, positions), Math.floor(PACK_FLOATS / packedSize(1, n)));
+  return {kind: 'gemm', k, n, positions, identity, chunk};
+}
+
+/** Floats of scratch a plan uses: the chunk (padded image or im2col), the pack (blocked or
+ *  packed dy) and the accumulator of dW. */
+export function filterGradScratch(g: ConvGeometry, p: FilterGradPlan):
+    {col: number; pack: number; acc: number} {
+  const k = colWidth(g);
+  switch (p.kind) {
+    case 'taps':
+      return {col: p.ph * p.pw * g.inChannels,
+              pack: p.dyInPlace ? 0 : g.outHeight * g.outWidth * p.nb * 4, acc: k * p.nb * 4};
+    case 'rows':
+      return {col: p.ph * p.pw * g.inChannels, pack: packedSize(g.outWidth, g.outChannels),
+              acc: k * g.outChannels};
+    case 'gemm':
+      return {col: p.identity ? 0 : p.chunk * p.k, pack: packedSize(p.chunk, p.n),
+              acc: k * g.outChannels};
+  }
+}
+
+/** Adds one image's filter gradient (x at xAt, dy at dyAt, NHWC) into acc (zeroed before the
+ *  first image). Where finiteDy is set (the windows read the padding, kernels/cpu/guards.ts),
+ *  dy is checked first: false, and nothing added, when it is not finite. setWindows must have
+ *  run for the GEMM path. */
+export function filterGradImage(wasm: KernelExports, g: ConvGeometry, p: FilterGradPlan,
+                                xAt: number, dyAt: number, col: number, pack: number,
+                                acc: number, finiteDy: boolean): boolean {
+  const outC = g.outChannels;
+  if (finiteDy && wasm.allFinite(dyAt, g.outHeight * g.outWidth * outC) === 0) return false;
+  if (p.kind === 'taps') {
+    wasm.padImage(xAt, g.inHeight, g.inWidth, g.inChannels, col, p.ph, p.pw, g.padInfo.top,
+                  g.padInfo.left);
+    let dyb = dyAt;
+    let [rowBytes, cellBytes, blockBytes] = [4 * g.outWidth * outC, 4 * outC, 16];
+    if (!p.dyInPlace) {
+      dyb = pack;
+      wasm.blockChannels(dyAt, g.outHeight, g.outWidth, outC, pack, g.outHeight, g.outWidth, 0, 0);
+      [rowBytes, cellBytes, blockBytes] = [16 * p.nb * g.outWidth, 16, 16 * g.outWidth];
     }
-    dW.set(f32.subarray(r.acc >> 2, (r.acc >> 2) + k * outC));
-    countSimdRun();
+    wasm.filterGradFew(col, p.pw, g.inChannels, g.outHeight, g.outWidth, g.filterHeight,
+                       g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight,
+                       g.dilationWidth, dyb, p.nb, rowBytes, cellBytes, blockBytes, acc);
     return true;
   }
-  if (!identity) setWindows(wasm, g);
+  if (p.kind === 'rows') {
+    // By rows of the padded image (assembly/rows.ts), as the forward: no im2col.
+    wasm.padImage(xAt, g.inHeight, g.inWidth, g.inChannels, col, p.ph, p.pw, g.padInfo.top,
+                  g.padInfo.left);
+    wasm.filterGradRows(col, p.pw, g.inChannels, g.outHeight, g.outWidth, g.filterHeight,
+                        g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, dyAt,
+                        outC, pack, acc);
+    return true;
+  }
+  const cg = g.inChannelsPerGroup;
+  for (let p0 = 0; p0 < p.positions; p0 += p.chunk) {
+    const rows = Math.min(p.chunk, p.positions - p0);
+    for (let group = 0; group < g.groups; group++) {
+      wasm.packB(dyAt + 4 * (p0 * outC + group * p.n), 4 * outC, 4, rows, p.n, pack);
+      if (p.identity) {
+        // A = xᵀ: row d1 (a channel of the group), column p at (p * inC + d1) floats.
+        wasm.gemm(cg, p.n, rows, xAt + 4 * (p0 * g.inChannels + group * cg), 4,
+                  4 * g.inChannels, pack, acc + 4 * group * p.n, outC, 1);
+        continue;
+      }
+      wasm.im2col(xAt, group, p0, rows, col);
+      wasm.gemm(p.k, p.n, rows, col, 4, 4 * p.k, pack, acc + 4 * group * p.n, outC, 1);
+    }
+  }
+  return true;
+}
+
+/** Writes dW (HWIO) from the accumulator (acc, floats of f32 from accAt): the taps path keeps
+ *  each tap's sums in whole blocks of four channels, the others in dW's own layout. */
+export function filterGradResult(g: ConvGeometry, p: FilterGradPlan, f32: Float32Array,
+                                 accAt: number, dW: Float32Array): void {
+  const k = colWidth(g);
+  const at = accAt >> 2;
+  if (p.kind !== 'taps') {
+    dW.set(f32.subarray(at, at + k * g.outChannels));
+    return;
+  }
+  const row = p.nb * 4;
+  for (let t = 0; t < k; t++) {
+    dW.set(f32.subarray(at + t * row, at + t * row + g.outChannels), t * g.outChannels);
+  }
+}
+
+/** dW = the filter gradient of conv2d, x and dy NHWC, dW HWIO. Where the windows read the
+ *  padding, dy must be finite (kernels/cpu/guards.ts): each image's copy of it is checked in the
+ *  module, and a non-finite one makes the call return false, dW unfinished, for the guard. */
+export function conv2dBackpropFilterSimd(m: SimdKernels, x: Float32Array, dy: Float32Array,
+                                         g: ConvGeometry, dW: Float32Array): boolean {
+  const plan = filterGradPlan(g);
+  if (plan == null) return false;
+  const {exports: wasm, regions: r, f32} = m;
+  const [inImage, outImage] = imageSizes(g);
+  const finiteDy = readsPadding(g);
+  f32.fill(0, r.acc >> 2, (r.acc >> 2) + filterGradScratch(g, plan).acc);
+  if (plan.kind === 'gemm' && !plan.identity) setWindows(wasm, g);
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
     f32.set(dy.subarray(b * outImage, (b + 1) * outImage), r.aux >> 2);
-    for (let p0 = 0; p0 < positions; p0 += chunk) {
-      const rows = Math.min(chunk, positions - p0);
-      for (let group = 0; group < g.groups; group++) {
-        wasm.packB(r.aux + 4 * (p0 * outC + group * n), 4 * outC, 4, rows, n, r.pack);
-        if (identity) {
-          // A = xᵀ: row d1 (a channel of the group), column p at (p * inC + d1) floats.
-          wasm.gemm(cg, n, rows, r.in + 4 * (p0 * g.inChannels + group * cg), 4,
-                    4 * g.inChannels, r.pack, r.acc + 4 * group * n, outC, 1);
-          continue;
-        }
-        wasm.im2col(r.in, group, p0, rows, r.col);
-        wasm.gemm(k, n, rows, r.col, 4, 4 * k, r.pack, r.acc + 4 * group * n, outC, 1);
-      }
+    if (!filterGradImage(wasm, g, plan, r.in, r.aux, r.col, r.pack, r.acc, finiteDy)) {
+      return false;
     }
   }
-  dW.set(f32.subarray(r.acc >> 2, (r.acc >> 2) + k * outC));
+  filterGradResult(g, plan, f32, r.acc, dW);
   countSimdRun();
   return true;
 }

@@ -74,12 +74,23 @@ export interface KernelExports {
           left: number): void;
   padImage(x: number, h: number, w: number, c: number, xp: number, ph: number, pw: number,
            top: number, left: number): void;
-  convRows(xp: number, pw: number, c: number, outH: number, outW: number, fh: number, fw: number,
-           sH: number, sW: number, dH: number, pack: number, blockBytes: number, n: number,
-           y: number): void;
   filterGradRows(xp: number, pw: number, c: number, outH: number, outW: number, fh: number,
                  fw: number, sH: number, sW: number, dH: number, dy: number, n: number,
                  packDy: number, acc: number): void;
+  allFinite(p: number, n: number): number;
+  blockChannels(src: number, h: number, w: number, n: number, dst: number, hq: number,
+                wq: number, top: number, left: number): void;
+  inputGradFew(dyb: number, nb: number, wq: number, h: number, w: number, c: number, fh: number,
+               fw: number, dH: number, dW: number, filt: number, dx: number): void;
+  filterGradFew(xp: number, pw: number, c: number, outH: number, outW: number, fh: number,
+                fw: number, sH: number, sW: number, dH: number, dW: number, dy: number,
+                nb: number, dyRowBytes: number, cellBytes: number, blockBytes: number,
+                acc: number): void;
+  setTaps(offs: number, fh: number, fw: number, c: number, pw: number, dH: number,
+          dW: number): void;
+  convTaps(xp: number, pw: number, c: number, outH: number, outW: number, sH: number, sW: number,
+           offs: number, k: number, pack: number, n: number, y: number, fh: number, run: number,
+           runStep: number): void;
   maxPool(x: number, y: number, argmax: number): void;
   maxPoolValues(x: number, y: number): void;
   maxPoolGrad(dy: number, argmax: number, dx: number): void;

@@ -18,7 +18,9 @@ import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, readsPadding, sizeOf} from '../geometry';
 import {allFinite, allOutputsLive} from '../cpu/guards';
 import {
-  forwardColFloats, forwardImage, forwardPlan, imageSizes, packForwardFilter, setWindows,
+  filterGradImage, filterGradPlan, filterGradResult, filterGradScratch, forwardColFloats,
+  forwardImage, forwardPlan, imageSizes, inputGradImage, inputGradPlan, inputGradScratch,
+  packForwardFilter, packInputGradFilter, setWindows,
 } from './conv';
 import {setPool} from './max_pool';
 import {KernelExports, countSimdRun, heapKernels} from './runtime';
@@ -60,6 +62,11 @@ export class WasmHeap {
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, n);
   }
+
+  /** A float32 view of the whole heap, valid until the next allocation. */
+  view(): Float32Array {
+    return new Float32Array(this.memory.buffer);
+  }
 }
 
 /** The heap of `backend` when it is tfjs-wasm's (unthreaded) and SIMD is the host path, else null. */
@@ -89,11 +96,11 @@ export function conv2dOnHeap(heap: WasmHeap, x: TensorInfo, filter: TensorInfo,
   const {exports: wasm} = heap;
   const y = heap.output(g.outShape, 'float32');
   const colFloats = forwardColFloats(g, plan);
-  const scratch = heap.malloc(EDGE_BYTES + 4 * (g.groups * plan.groupPack + colFloats));
+  const scratch = heap.malloc(EDGE_BYTES + 4 * (plan.packFloats + colFloats));
   try {
     const edge = align16(scratch);
     const pack = edge + EDGE_BYTES;
-    const col = pack + 4 * g.groups * plan.groupPack;
+    const col = pack + 4 * plan.packFloats;
     wasm.setEdge(edge);
     packForwardFilter(wasm, g, plan, heap.at(filter), pack);
     if (!plan.identity) setWindows(wasm, g);
@@ -158,4 +165,76 @@ export function maxPoolGradOnHeap(heap: WasmHeap, dy: TensorInfo, argmax: Tensor
   }
   countSimdRun();
   return dx.info;
+}
+
+/** dx of conv2d in place on the heap, NHWC; null where a guard of kernels/cpu/guards.ts would
+ *  step in (some outputs without a window on x, a non-finite filter) or the call does not fit
+ *  the kernels' bounds. */
+export function conv2dBackpropInputOnHeap(heap: WasmHeap, dy: TensorInfo, filter: TensorInfo,
+                                          g: ConvGeometry): TensorInfo | null {
+  if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  const plan = inputGradPlan(g);
+  if (plan == null) return null;
+  if (!allFinite(heap.f32(heap.at(filter), sizeOf(g.filterShape)))) return null;
+  const {exports: wasm} = heap;
+  const dx = heap.output(g.inShape, 'float32');
+  const floats = inputGradScratch(g, plan);
+  const scratch = heap.malloc(EDGE_BYTES + 4 * (floats.pack + floats.col));
+  try {
+    const edge = align16(scratch);
+    const pack = edge + EDGE_BYTES;
+    const col = pack + 4 * floats.pack;
+    wasm.setEdge(edge);
+    packInputGradFilter(wasm, g, plan, heap.at(filter), pack);
+    if (plan.kind === 'gemm' && !plan.identity) setWindows(wasm, g);
+    const [inImage, outImage] = imageSizes(g);
+    const dyAt = heap.at(dy);
+    const f32 = heap.view();
+    for (let b = 0; b < g.batchSize; b++) {
+      inputGradImage(wasm, g, plan, dyAt + 4 * b * outImage, pack, col, dx.at + 4 * b * inImage,
+                     f32);
+    }
+  } finally {
+    heap.free(scratch);
+  }
+  countSimdRun();
+  return dx.info;
+}
+
+/** dW of conv2d in place on the heap, x and dy NHWC; null where a guard would step in (some
+ *  outputs without a window on x, a non-finite dy where the windows read the padding: checked
+ *  image by image in the module, before dW is made) or the call does not fit the bounds. */
+export function conv2dBackpropFilterOnHeap(heap: WasmHeap, x: TensorInfo, dy: TensorInfo,
+                                           g: ConvGeometry): TensorInfo | null {
+  if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  const plan = filterGradPlan(g);
+  if (plan == null) return null;
+  const {exports: wasm} = heap;
+  const floats = filterGradScratch(g, plan);
+  const scratch = heap.malloc(EDGE_BYTES + 4 * (floats.col + floats.pack + floats.acc));
+  let done = true;
+  try {
+    const edge = align16(scratch);
+    const col = edge + EDGE_BYTES;
+    const pack = col + 4 * floats.col;
+    const acc = pack + 4 * floats.pack;
+    wasm.setEdge(edge);
+    heap.view().fill(0, acc >> 2, (acc >> 2) + floats.acc);
+    if (plan.kind === 'gemm' && !plan.identity) setWindows(wasm, g);
+    const [inImage, outImage] = imageSizes(g);
+    const [xAt, dyAt] = [heap.at(x), heap.at(dy)];
+    const finiteDy = readsPadding(g);
+    for (let b = 0; b < g.batchSize && done; b++) {
+      done = filterGradImage(wasm, g, plan, xAt + 4 * b * inImage, dyAt + 4 * b * outImage, col,
+                             pack, acc, finiteDy);
+    }
+    if (!done) return null;
+    const dW = heap.output(g.filterShape, 'float32');
+    // The output's allocation may have grown the heap: views are made after it.
+    filterGradResult(g, plan, heap.view(), acc, heap.f32(dW.at, sizeOf(g.filterShape)));
+    countSimdRun();
+    return dW.info;
+  } finally {
+    heap.free(scratch);
+  }
 }

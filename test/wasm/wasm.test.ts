@@ -81,6 +81,27 @@ describe('the SIMD kernels in place on tfjs-wasm\'s heap (kernels/simd/wasm_heap
     ['HandmadeFusedConv2D', () => [tf.engine().runKernel(hm.HandmadeFusedConv2D,
         {x: tf.tensor(uniform(2 * 9 * 7 * 3, 8), [2, 9, 7, 3]), filter: tf.tensor(uniform(3 * 3 * 3 * 5, 9), [3, 3, 3, 5]),
          bias: tf.tensor(uniform(5, 10), [5], 'float32')}, {...attrs, activation: 'elu'}) as tf.Tensor]],
+    // The input gradient by taps (one input channel) and on the GEMM (col2im), and the filter
+    // gradient by taps with dy read in place (8 channels), laid out in blocks (6), by rows of the
+    // padded image (5 input channels) and on im2col chunks (dilated columns).
+    ['HandmadeConv2DBackpropInput taps', () => [tf.engine().runKernel(hm.HandmadeConv2DBackpropInput,
+        {dy: tf.tensor(uniform(2 * 9 * 11 * 8, 15), [2, 9, 11, 8]), filter: tf.tensor(uniform(5 * 5 * 8, 16), [5, 5, 1, 8])},
+        {...attrs, inputShape: [2, 9, 11, 1]}) as tf.Tensor]],
+    ['HandmadeConv2DBackpropInput gemm', () => [tf.engine().runKernel(hm.HandmadeConv2DBackpropInput,
+        {dy: tf.tensor(uniform(2 * 5 * 4 * 7, 17), [2, 5, 4, 7]), filter: tf.tensor(uniform(3 * 3 * 6 * 7, 18), [3, 3, 6, 7])},
+        {...attrs, strides: 2, inputShape: [2, 9, 7, 6]}) as tf.Tensor]],
+    ['HandmadeConv2DBackpropFilter taps', () => [tf.engine().runKernel(hm.HandmadeConv2DBackpropFilter,
+        {x: tf.tensor(uniform(2 * 9 * 11 * 2, 19), [2, 9, 11, 2]), dy: tf.tensor(uniform(2 * 9 * 11 * 8, 20), [2, 9, 11, 8])},
+        {...attrs, filterShape: [3, 3, 2, 8]}) as tf.Tensor]],
+    ['HandmadeConv2DBackpropFilter taps blocked', () => [tf.engine().runKernel(hm.HandmadeConv2DBackpropFilter,
+        {x: tf.tensor(uniform(2 * 9 * 11 * 1, 21), [2, 9, 11, 1]), dy: tf.tensor(uniform(2 * 9 * 11 * 6, 22), [2, 9, 11, 6])},
+        {...attrs, filterShape: [5, 5, 1, 6]}) as tf.Tensor]],
+    ['HandmadeConv2DBackpropFilter rows', () => [tf.engine().runKernel(hm.HandmadeConv2DBackpropFilter,
+        {x: tf.tensor(uniform(2 * 9 * 7 * 5, 23), [2, 9, 7, 5]), dy: tf.tensor(uniform(2 * 9 * 7 * 4, 24), [2, 9, 7, 4])},
+        {...attrs, filterShape: [3, 3, 5, 4]}) as tf.Tensor]],
+    ['HandmadeConv2DBackpropFilter gemm', () => [tf.engine().runKernel(hm.HandmadeConv2DBackpropFilter,
+        {x: tf.tensor(uniform(2 * 9 * 7 * 6, 25), [2, 9, 7, 6]), dy: tf.tensor(uniform(2 * 9 * 7 * 4, 26), [2, 9, 7, 4])},
+        {...attrs, dilations: [1, 2], filterShape: [3, 3, 6, 4]}) as tf.Tensor]],
     ['HandmadeMaxPool', () => tf.engine().runKernel(hm.HandmadeMaxPool,
         {x: tf.tensor(uniform(2 * 9 * 7 * 6, 11), [2, 9, 7, 6])}, poolAttrs) as tf.Tensor[]],
     ['HandmadeMaxPoolGrad', () => {
@@ -118,13 +139,18 @@ describe('the SIMD kernels in place on tfjs-wasm\'s heap (kernels/simd/wasm_heap
     const memory = (tf.backend() as unknown as {wasm: {asm: {memory: WebAssembly.Memory}}}).wasm.asm.memory;
     const x = tf.tensor(uniform(4 * 28 * 28 * 8, 13), [4, 28, 28, 8]);
     const filter = tf.tensor(uniform(5 * 5 * 8 * 16, 14), [5, 5, 8, 16]);
-    const run = () => tf.dispose(tf.engine().runKernel(hm.HandmadeConv2D, {x, filter}, attrs) as tf.Tensor);
+    const dy = tf.tensor(uniform(4 * 28 * 28 * 16, 15), [4, 28, 28, 16]);
+    const run = () => tf.dispose([
+      tf.engine().runKernel(hm.HandmadeConv2D, {x, filter}, attrs) as tf.Tensor,
+      tf.engine().runKernel(hm.HandmadeConv2DBackpropInput, {dy, filter}, {...attrs, inputShape: x.shape}) as tf.Tensor,
+      tf.engine().runKernel(hm.HandmadeConv2DBackpropFilter, {x, dy}, {...attrs, filterShape: filter.shape}) as tf.Tensor,
+    ]);
     run();
     const bytes = memory.buffer.byteLength;
     const tensors = tf.memory().numTensors;
     for (let i = 0; i < 50; i++) run();
     expect(memory.buffer.byteLength).toBe(bytes);
     expect(tf.memory().numTensors).toBe(tensors);
-    tf.dispose([x, filter]);
+    tf.dispose([x, filter, dy]);
   });
 });

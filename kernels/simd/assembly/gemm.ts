@@ -16,15 +16,16 @@
 // block of A (MC × KC) is swept against every panel while that panel's slice (KC × 8) stays in L1.
 
 /** Rows of a slice of A and B (the inner dimension). */
-const KC: i32 = 256;
+export const KC: i32 = 256;
 /** Rows of A in one block. */
 const MC: i32 = 64;
 
 /** Bytes of one panel row: 8 floats. */
-const PANEL_ROW: usize = 32;
+export const PANEL_ROW: usize = 32;
 
-/** A 4 × 8 tile's sums, for a tile of C that is cut short by m or n. */
-let EDGE: usize = 0;
+/** A 4 × 8 tile's sums, for a tile of C that is cut short by m or n (and few.ts's four taps by
+ *  eight channels). */
+export let EDGE: usize = 0;
 
 /** Sets the 128 bytes where tile() spills an edge tile (the module has no static data, so that
  *  it can run on a memory it imports). */
@@ -118,6 +119,16 @@ function tile(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, cs: usize, b: 
     a += cs;
     b += PANEL_ROW;
   }
+  storeTile(c, cRow, rows, cols, add, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+/** Stores (or adds) a 4 × 8 tile's sums into C: whole tiles directly, a tile cut short by m or n
+ *  through the edge tile. */
+// @ts-ignore: decorator
+@inline
+export function storeTile(c: usize, cRow: usize, rows: i32, cols: i32, add: bool, c00: v128,
+                          c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128,
+                          c31: v128): void {
   if (rows == 4 && cols == 8) {
     storeRow(c, c00, c01, add);
     storeRow(c + cRow, c10, c11, add);

@@ -1,11 +1,10 @@
-// The forward convolution without im2col, for a filter of few input channels (one, for a first
-// layer on grey images): im2col would copy each window row as a short run, and the copies, not
-// the products, would bound the kernel. Instead the image is copied once into a zeroed padded
-// image, and every output row is the sum over the filter's rows wR of one GEMM whose A is read
-// from the padded image in place: for output row yR and filter row wR, row yC of A is the
-// fw * C floats at padded cell (yR * sH + wR * dH, yC * sW), which lie next to each other when the
-// window's columns are not dilated. So A has a row stride of sW * C floats and a column stride of
-// one float, and B is the filter's rows of wR, packed.
+// The filter gradient without im2col, for a filter of few input channels (below
+// ROWS_MAX_CHANNELS of kernels/simd/conv.ts, above few.ts's FEW_MAX_CHANNELS): im2col would copy
+// each window row as a short run, and the copies, not the products, would bound the kernel.
+// Instead the image is copied once into a zeroed padded image (padImage, which the forward by
+// taps of taps.ts and few.ts's filter gradient also use), and for output row yR and filter row wR
+// the forward's A, whose row yC is the fw * C floats at padded cell (yR * sH + wR * dH, yC * sW)
+// (next to each other when the window's columns are not dilated), is read in place, transposed.
 
 import {gemm, packB} from './gemm';
 
@@ -24,24 +23,6 @@ export function padImage(x: usize, h: i32, w: i32, c: i32, xp: usize, ph: i32, p
     if (pr >= ph) break;
     memory.copy(xp + <usize>(pr * pw + c0 + left) * cellBytes,
                 x + <usize>(r * w + c0) * cellBytes, runBytes);
-  }
-}
-
-/** y (outH × outW × n) = the convolution of the padded image (pw cells wide, c channels) with the
- *  filter packed as fh blocks of blockBytes, block wR holding rows wR of W (fw * c × n). */
-export function convRows(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, fh: i32, fw: i32,
-                         sH: i32, sW: i32, dH: i32, pack: usize, blockBytes: usize, n: i32,
-                         y: usize): void {
-  const k = fw * c;
-  const rowBytes = <usize>(pw * c) << 2;
-  const aRowStride = <usize>(sW * c) << 2;
-  const yRowBytes = <usize>(outW * n) << 2;
-  for (let yR = 0; yR < outH; yR++) {
-    const yRow = y + <usize>yR * yRowBytes;
-    for (let wR = 0; wR < fh; wR++) {
-      gemm(outW, n, k, xp + <usize>(yR * sH + wR * dH) * rowBytes, aRowStride, 4,
-           pack + <usize>wR * blockBytes, yRow, n, wR > 0 ? 1 : 0);
-    }
   }
 }
 

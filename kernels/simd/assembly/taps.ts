@@ -1,0 +1,122 @@
+// The forward convolution of few input channels without im2col. im2col would copy each window
+// row as a short run (fw * C floats), and below ROWS_MAX_CHANNELS (kernels/simd/conv.ts) those
+// copies, not the products, bound the kernel. Here the image is copied once into a zeroed padded
+// image and the GEMM's A is read from it in place: element (cell, tap) of im2col(x) is the float
+// at the cell's window origin plus the tap's offset, from a table of the fh * fw * C offsets.
+// So one product per output row runs over every tap (k = fh * fw * C), with the micro-kernel of
+// gemm.ts but for that table: a 4 × 8 tile, four cells of the row by eight output channels.
+
+import {KC, PANEL_ROW, storeTile} from './gemm';
+
+/** Writes, at offs, the byte offsets (i32) of the taps (fy, fx, ch) of a window, in the filter's
+ *  row order, from the window's origin in a padded image pw cells of c floats wide. */
+export function setTaps(offs: usize, fh: i32, fw: i32, c: i32, pw: i32, dH: i32, dW: i32): void {
+  let at = offs;
+  for (let fy = 0; fy < fh; fy++) {
+    for (let fx = 0; fx < fw; fx++) {
+      const cell = (fy * dH * pw + fx * dW) * c;
+      for (let ch = 0; ch < c; ch++, at += 4) store<i32>(at, (cell + ch) << 2);
+    }
+  }
+}
+
+/** y (outH × outW × n, NHWC) = the convolution of the padded image xp (pw cells of c floats a
+ *  row; output cell (yR, yC)'s window origin at padded cell (yR * sH, yC * sW)) with the filter
+ *  packed as the GEMM's B (k = fh * fw * c rows, in panels of 8 columns; packB), the taps'
+ *  offsets at offs (setTaps). */
+export function convTaps(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW: i32,
+                         offs: usize, k: i32, pack: usize, n: i32, y: usize, fh: i32, run: i32,
+                         runStep: usize): void {
+  const cellStep = <usize>(sW * c) << 2;
+  const rowBytes = <usize>(sH * pw * c) << 2;
+  const panels = (n + 7) >> 3;
+  const panelBytes = <usize>k * PANEL_ROW;
+  const cRow = <usize>n << 2;
+  for (let yR = 0; yR < outH; yR++) {
+    const rowAt = xp + <usize>yR * rowBytes;
+    for (let x0 = 0; x0 < outW; x0 += 4) {
+      // A short tile repeats its first cell; those sums are dropped.
+      const rows = min<i32>(4, outW - x0);
+      const a = rowAt + <usize>x0 * cellStep;
+      const r1: usize = rows > 1 ? cellStep : 0;
+      const r2: usize = rows > 2 ? cellStep << 1 : 0;
+      const r3: usize = rows > 3 ? cellStep * 3 : 0;
+      const c0 = y + (<usize>(yR * outW + x0) * cRow);
+      for (let p = 0; p < panels; p++) {
+        const cols = min<i32>(8, n - (p << 3));
+        if (run > 0) {
+          tileRuns(fh, run, runStep, a, r1, r2, r3, pack + <usize>p * panelBytes,
+                   c0 + (<usize>(p << 3) << 2), cRow, rows, cols);
+          continue;
+        }
+        for (let k0 = 0; k0 < k; k0 += KC) {
+          tileTaps(min<i32>(KC, k - k0), a, r1, r2, r3, offs + (<usize>k0 << 2),
+                   pack + <usize>p * panelBytes + <usize>k0 * PANEL_ROW,
+                   c0 + (<usize>(p << 3) << 2), cRow, rows, cols, k0 > 0);
+        }
+      }
+    }
+  }
+}
+
+/** gemm.ts's tile with A's column t at a + offs[t] (cells at a, a + r1, a + r2, a + r3). Kept
+ *  apart from that tile, whose plain column stride is its speed. */
+export function tileTaps(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, offs: usize, b: usize,
+                  c: usize, cRow: usize, rows: i32, cols: i32, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let t = 0; t < kc; t++) {
+    const at = a + <usize>load<i32>(offs);
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(at);
+    c00 = f32x4.add(c00, f32x4.mul(s, b0));
+    c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    s = v128.load32_splat(at + r1);
+    c10 = f32x4.add(c10, f32x4.mul(s, b0));
+    c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    s = v128.load32_splat(at + r2);
+    c20 = f32x4.add(c20, f32x4.mul(s, b0));
+    c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    s = v128.load32_splat(at + r3);
+    c30 = f32x4.add(c30, f32x4.mul(s, b0));
+    c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    offs += 4;
+    b += PANEL_ROW;
+  }
+  storeTile(c, cRow, rows, cols, add, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+/** tileTaps where the taps of each filter row lie next to each other (undilated columns): fh
+ *  runs of `run` floats, runStep bytes apart, read without a table. */
+export function tileRuns(fh: i32, run: i32, runStep: usize, a: usize, r1: usize, r2: usize,
+                         r3: usize, b: usize, c: usize, cRow: usize, rows: i32, cols: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let wR = 0; wR < fh; wR++) {
+    let at = a + <usize>wR * runStep;
+    for (let t = 0; t < run; t++) {
+      const b0 = v128.load(b);
+      const b1 = v128.load(b, 16);
+      let s = v128.load32_splat(at);
+      c00 = f32x4.add(c00, f32x4.mul(s, b0));
+      c01 = f32x4.add(c01, f32x4.mul(s, b1));
+      s = v128.load32_splat(at + r1);
+      c10 = f32x4.add(c10, f32x4.mul(s, b0));
+      c11 = f32x4.add(c11, f32x4.mul(s, b1));
+      s = v128.load32_splat(at + r2);
+      c20 = f32x4.add(c20, f32x4.mul(s, b0));
+      c21 = f32x4.add(c21, f32x4.mul(s, b1));
+      s = v128.load32_splat(at + r3);
+      c30 = f32x4.add(c30, f32x4.mul(s, b0));
+      c31 = f32x4.add(c31, f32x4.mul(s, b1));
+      at += 4;
+      b += PANEL_ROW;
+    }
+  }
+  storeTile(c, cRow, rows, cols, false, c00, c01, c10, c11, c20, c21, c30, c31);
+}
