@@ -113,6 +113,30 @@ function scan(x: usize, y: usize, argmax: usize, keepArgmax: bool): void {
           v128.store(arg, i32x4.sub(t2, one), 32); v128.store(arg, i32x4.sub(t3, one), 48);
         }
       }
+      // Two vectors (8 channels, as many as a small layer has): one walk of the window for both.
+      for (; lane + 32 <= vectorBytes; lane += 32) {
+        let b0 = negInf, b1 = negInf;
+        let t0 = zero, t1 = zero;
+        let rowAt = first + lane;
+        for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
+          let at = rowAt;
+          for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
+            const v0 = v128.load(at), v1 = v128.load(at, 16);
+            if (keepArgmax) {
+              const t = i32x4.splat(wR * fw + wC + 1);
+              t0 = i32x4.max_s(t0, v128.and(t, f32x4.gt(v0, b0)));
+              t1 = i32x4.max_s(t1, v128.and(t, f32x4.gt(v1, b1)));
+            }
+            b0 = f32x4.pmax(b0, v0); b1 = f32x4.pmax(b1, v1);
+          }
+        }
+        const out = y + o + lane;
+        v128.store(out, b0); v128.store(out, b1, 16);
+        if (keepArgmax) {
+          const arg = argmax + o + lane;
+          v128.store(arg, i32x4.sub(t0, one)); v128.store(arg, i32x4.sub(t1, one), 16);
+        }
+      }
       for (; lane < vectorBytes; lane += 16) {
         let best = negInf;
         let tap = zero;
