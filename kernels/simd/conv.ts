@@ -47,12 +47,29 @@ export function setWindows(wasm: KernelExports, g: ConvGeometry): void {
                        g.dilationWidth, g.padInfo.top, g.padInfo.left, g.inChannelsPerGroup);
 }
 
-/** Whether the operands of g fit the regions: both images, the filter, and the chunk. */
-function fits(g: ConvGeometry): boolean {
+/** The sizes, in floats, that a plan keeps within: the module's own regions (runtime.ts), where
+ *  images, the raw filter, padded images and packed operands each have a fixed region, or no
+ *  bound on tfjs-wasm's heap, where the operands lie in place and each call's scratch is
+ *  malloc'ed for it (wasm_heap.ts). The im2col chunk keeps its size (COL_FLOATS) on both: it is
+ *  sized for the cache. */
+export interface Bounds {
+  /** An image of x, y, dx or dy, and the raw filter. */
+  image: number;
+  /** A padded image or a blocked dy. */
+  padded: number;
+  /** A packed operand, and the filter gradient's accumulator. */
+  pack: number;
+}
+
+export const OWN_MEMORY: Bounds = {image: IMAGE_FLOATS, padded: COL_FLOATS, pack: PACK_FLOATS};
+export const ON_HEAP: Bounds = {image: Infinity, padded: Infinity, pack: Infinity};
+
+/** Whether the operands of g fit the bounds: both images, the filter, and the chunk. */
+function fits(g: ConvGeometry, b: Bounds): boolean {
   const [inImage, outImage] = imageSizes(g);
   const k = colWidth(g);
   const filterSize = k * g.outChannels;
-  return inImage <= IMAGE_FLOATS && outImage <= IMAGE_FLOATS && filterSize <= IMAGE_FLOATS &&
+  return inImage <= b.image && outImage <= b.image && filterSize <= b.image &&
       4 * k <= COL_FLOATS && 4 * g.outChannels <= COL_FLOATS;
 }
 
@@ -71,44 +88,48 @@ export interface ForwardPlan {
   packFloats: number;
 }
 
-/** Input channels below which the forward reads a padded image in place (assembly/taps.ts) and
- *  the filter gradient runs by rows (assembly/rows.ts) rather than on im2col: im2col copies each
- *  window row as a run of fw * C floats, and below this its copies cost more than the products
- *  (measured: c1, one channel, 5x5, im2col 0.65 ms of a 0.9 ms forward). */
+/** Input channels below which the filter gradient runs by rows (assembly/rows.ts) rather than
+ *  on im2col: im2col copies each window row as a run of fw * C floats, and below this its copies
+ *  cost more than the products (measured: c1, one channel, 5x5, im2col 0.65 ms of a 0.9 ms
+ *  forward). */
 export const ROWS_MAX_CHANNELS = 16;
 
-/** The forward's plan by taps, or null where it does not apply: one group, few channels, not
- *  im2col's identity, a padded image that fits the chunk region. */
-function tapsPlan(g: ConvGeometry, identity: boolean): ForwardPlan['taps'] {
-  if (identity || g.groups !== 1 || g.inChannels >= ROWS_MAX_CHANNELS) return null;
+/** Input channels below which the forward reads a padded image in place (assembly/taps.ts)
+ *  rather than on im2col chunks. */
+export const TAPS_MAX_CHANNELS = 100000;
+
+/** The forward's plan by taps, or null where it does not apply: one group, not im2col's
+ *  identity, a padded image that fits the chunk region. */
+function tapsPlan(g: ConvGeometry, identity: boolean, b: Bounds): ForwardPlan['taps'] {
+  if (identity || g.groups !== 1 || g.inChannels >= TAPS_MAX_CHANNELS) return null;
   const ph = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
   const pw = (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1;
-  if (ph * pw * g.inChannels > COL_FLOATS) return null;
+  if (ph * pw * g.inChannels > b.padded) return null;
   return {ph, pw};
 }
 
 /** The filter gradient's padded-rows plan of g, or null where it does not apply: one group,
  *  undilated columns, few channels, a padded image that fits the chunk region. */
-function rowsPlan(g: ConvGeometry, identity: boolean):
+function rowsPlan(g: ConvGeometry, identity: boolean, b: Bounds):
     {ph: number; pw: number; blockBytes: number} | null {
   if (identity || g.groups !== 1 || g.dilationWidth !== 1 || g.inChannels >= ROWS_MAX_CHANNELS) {
     return null;
   }
   const ph = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
   const pw = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
-  if (ph * pw * g.inChannels > COL_FLOATS) return null;
+  if (ph * pw * g.inChannels > b.padded) return null;
   return {ph, pw, blockBytes: 4 * packedSize(g.filterWidth * g.inChannels, g.outChannels)};
 }
 
-/** The plan of the forward of g, or null when its packed filter passes PACK_FLOATS. */
-export function forwardPlan(g: ConvGeometry): ForwardPlan | null {
+/** The plan of the forward of g, or null when its operands pass the bounds. */
+export function forwardPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): ForwardPlan | null {
   const k = colWidth(g);
   const n = g.outChannelsPerGroup;
   const groupPack = packedSize(k, n);
   const identity = isIdentity(g);
-  const taps = tapsPlan(g, identity);
+  const taps = tapsPlan(g, identity, b);
   const packFloats = g.groups * groupPack + (taps != null ? k : 0);
-  if (!fits(g) || packFloats > PACK_FLOATS) return null;
+  if (!fits(g, b) || packFloats > b.pack) return null;
   const positions = g.outHeight * g.outWidth;
   return {k, n, groupPack, positions, identity, chunk: chunkRows(k, positions), taps, packFloats};
 }
@@ -199,30 +220,31 @@ function channelBlocks(g: ConvGeometry): number {
  *  dilated filter (so that every dx cell's window lies in dy padded by (f - 1) * d - pad), and
  *  operands within the regions. The blocked dy is hq × nb × wq v128 with dy's cell (0, 0) at
  *  (top, left); wq covers whole runs of eight dx cells. */
-export function inputGradFewPlan(g: ConvGeometry):
+export function inputGradFewPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY):
     {hq: number; wq: number; top: number; left: number} | null {
   const spanH = (g.filterHeight - 1) * g.dilationHeight;
   const spanW = (g.filterWidth - 1) * g.dilationWidth;
   const {top, left} = g.padInfo;
   if (g.groups !== 1 || g.inChannels > FEW_MAX_CHANNELS || g.strideHeight !== 1 ||
-      g.strideWidth !== 1 || top < 0 || top > spanH || left < 0 || left > spanW || !fits(g)) {
+      g.strideWidth !== 1 || top < 0 || top > spanH || left < 0 || left > spanW || !fits(g, b)) {
     return null;
   }
   const hq = g.inHeight + spanH;
   const wq = Math.ceil(g.inWidth / 8) * 8 + spanW;
-  if (hq * wq * 4 * channelBlocks(g) > COL_FLOATS) return null;
+  if (hq * wq * 4 * channelBlocks(g) > b.padded) return null;
   return {hq, wq, top: spanH - top, left: spanW - left};
 }
 
 /** The filter gradient's plan by taps (assembly/few.ts filterGradFew), or null where it does not
  *  apply: one group of at most FEW_MAX_CHANNELS input channels, a padded image (ph × pw cells)
  *  that fits the chunk region and a blocked dy that fits the pack region. */
-export function filterGradFewPlan(g: ConvGeometry): {ph: number; pw: number} | null {
-  if (g.groups !== 1 || g.inChannels > FEW_MAX_CHANNELS || !fits(g)) return null;
+export function filterGradFewPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY):
+    {ph: number; pw: number} | null {
+  if (g.groups !== 1 || g.inChannels > FEW_MAX_CHANNELS || !fits(g, b)) return null;
   const ph = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
   const pw = (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1;
-  if (ph * pw * g.inChannels > COL_FLOATS ||
-      g.outHeight * g.outWidth * 4 * channelBlocks(g) > PACK_FLOATS) {
+  if (ph * pw * g.inChannels > b.padded ||
+      g.outHeight * g.outWidth * 4 * channelBlocks(g) > b.pack) {
     return null;
   }
   return {ph, pw};
@@ -235,13 +257,13 @@ export type InputGradPlan =
      chunk: number};
 
 /** The input gradient's plan, or null when its operands pass the regions' bounds. */
-export function inputGradPlan(g: ConvGeometry): InputGradPlan | null {
-  const few = inputGradFewPlan(g);
+export function inputGradPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): InputGradPlan | null {
+  const few = inputGradFewPlan(g, b);
   if (few != null) return {kind: 'taps', ...few, nb: channelBlocks(g)};
   const k = colWidth(g);
   const n = g.outChannelsPerGroup;
   const groupPack = packedSize(n, k);
-  if (!fits(g) || g.groups * groupPack > PACK_FLOATS) return null;
+  if (!fits(g, b) || g.groups * groupPack > b.pack) return null;
   const positions = g.outHeight * g.outWidth;
   return {kind: 'gemm', k, n, groupPack, positions, identity: isIdentity(g),
           chunk: chunkRows(k, positions)};
@@ -332,22 +354,22 @@ export type FilterGradPlan =
     {kind: 'gemm'; k: number; n: number; positions: number; identity: boolean; chunk: number};
 
 /** The filter gradient's plan, or null when its operands pass the regions' bounds. */
-export function filterGradPlan(g: ConvGeometry): FilterGradPlan | null {
-  const few = filterGradFewPlan(g);
+export function filterGradPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): FilterGradPlan | null {
+  const few = filterGradFewPlan(g, b);
   if (few != null) {
     return {kind: 'taps', ...few, nb: channelBlocks(g), dyInPlace: g.outChannels % 4 === 0};
   }
   const k = colWidth(g);
   const n = g.outChannelsPerGroup;
-  if (!fits(g) || k * g.outChannels > PACK_FLOATS) return null;
+  if (!fits(g, b) || k * g.outChannels > b.pack) return null;
   const positions = g.outHeight * g.outWidth;
   const identity = isIdentity(g);
-  const rows = rowsPlan(g, identity);
-  if (rows != null && packedSize(g.outWidth, n) <= PACK_FLOATS) {
+  const rows = rowsPlan(g, identity, b);
+  if (rows != null && packedSize(g.outWidth, n) <= b.pack) {
     return {kind: 'rows', ph: rows.ph, pw: rows.pw};
   }
   // Positions per chunk: the chunk's im2col and its packed dy must fit their regions.
-  const chunk = Math.min(chunkRows(k, positions), Math.floor(PACK_FLOATS / packedSize(1, n)));
+  const chunk = Math.min(chunkRows(k, positions), Math.floor(b.pack / packedSize(1, n)));
   return {kind: 'gemm', k, n, positions, identity, chunk};
 }
 

@@ -9,16 +9,18 @@
 // what tfjs-wasm's own kernels use. Where any is missing, or the memory is shared (the threaded
 // build), wasmHeap gives null and the kernels take their copying path.
 //
-// The scratch of a call (the packed filter, an im2col chunk, the GEMM's edge tile) is malloc'ed
-// from tfjs-wasm's heap for the call and freed at its end; its size is bounded as in the kernels'
-// own memory (COL_FLOATS, PACK_FLOATS). Addresses are bytes; a malloc may grow the heap and
+// The scratch of a call (the packed filter, an im2col chunk or a padded image, the GEMM's edge
+// tile) is malloc'ed from tfjs-wasm's heap for the call and freed at its end; it is as large as
+// the call's operands need (conv.ts, ON_HEAP), with the im2col chunk of COL_FLOATS, so that a
+// filter or an image past the module's own regions still runs here (a 3x3 filter of 512 by 512
+// channels is 2.4 Mi floats). Addresses are bytes; a malloc may grow the heap and
 // detach its views, so views are made only after every allocation of a call.
 
 import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, readsPadding, sizeOf} from '../geometry';
 import {allFinite, allOutputsLive} from '../cpu/guards';
 import {
-  filterGradImage, filterGradPlan, filterGradResult, filterGradScratch, forwardColFloats,
+  ON_HEAP, filterGradImage, filterGradPlan, filterGradResult, filterGradScratch, forwardColFloats,
   forwardImage, forwardPlan, imageSizes, inputGradImage, inputGradPlan, inputGradScratch,
   packForwardFilter, packInputGradFilter, setWindows,
 } from './conv';
@@ -90,7 +92,7 @@ const EDGE_BYTES = 128;
 export function conv2dOnHeap(heap: WasmHeap, x: TensorInfo, filter: TensorInfo,
                              g: ConvGeometry): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
-  const plan = forwardPlan(g);
+  const plan = forwardPlan(g, ON_HEAP);
   if (plan == null) return null;
   if (readsPadding(g) && !allFinite(heap.f32(heap.at(filter), sizeOf(g.filterShape)))) return null;
   const {exports: wasm} = heap;
@@ -173,7 +175,7 @@ export function maxPoolGradOnHeap(heap: WasmHeap, dy: TensorInfo, argmax: Tensor
 export function conv2dBackpropInputOnHeap(heap: WasmHeap, dy: TensorInfo, filter: TensorInfo,
                                           g: ConvGeometry): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
-  const plan = inputGradPlan(g);
+  const plan = inputGradPlan(g, ON_HEAP);
   if (plan == null) return null;
   if (!allFinite(heap.f32(heap.at(filter), sizeOf(g.filterShape)))) return null;
   const {exports: wasm} = heap;
@@ -207,7 +209,7 @@ export function conv2dBackpropInputOnHeap(heap: WasmHeap, dy: TensorInfo, filter
 export function conv2dBackpropFilterOnHeap(heap: WasmHeap, x: TensorInfo, dy: TensorInfo,
                                            g: ConvGeometry): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
-  const plan = filterGradPlan(g);
+  const plan = filterGradPlan(g, ON_HEAP);
   if (plan == null) return null;
   const {exports: wasm} = heap;
   const floats = filterGradScratch(g, plan);

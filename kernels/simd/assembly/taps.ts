@@ -22,37 +22,84 @@ export function setTaps(offs: usize, fh: i32, fw: i32, c: i32, pw: i32, dH: i32,
 
 /** y (outH × outW × n, NHWC) = the convolution of the padded image xp (pw cells of c floats a
  *  row; output cell (yR, yC)'s window origin at padded cell (yR * sH, yC * sW)) with the filter
- *  packed as the GEMM's B (k = fh * fw * c rows, in panels of 8 columns; packB), the taps'
- *  offsets at offs (setTaps). */
+ *  packed as the GEMM's B (k = fh * fw * c rows, in panels of 8 columns; packB), in slices of k
+ *  as the GEMM cuts it, so that a slice of a panel stays in L1 while the tiles of an output row
+ *  sweep it.
+ *
+ *  Where run > 0 (undilated columns), the fh filter rows' taps are runs of `run` floats, runStep
+ *  bytes apart, read without a table: a slice is whole runs (as many as KC holds) or a piece of
+ *  one run. Otherwise (dilated columns) a slice is KC taps of the table at offs (setTaps). */
 export function convTaps(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW: i32,
                          offs: usize, k: i32, pack: usize, n: i32, y: usize, fh: i32, run: i32,
                          runStep: usize): void {
+  if (run > 0) {
+    if (run <= KC) {
+      const rowsPerSlice = KC / run;
+      for (let wR = 0; wR < fh; wR += rowsPerSlice) {
+        convSlice(xp, pw, c, outH, outW, sH, sW, 0, min<i32>(rowsPerSlice, fh - wR), run,
+                  runStep, <usize>wR * runStep, wR * run, k, pack, n, y, wR > 0);
+      }
+      return;
+    }
+    for (let wR = 0; wR < fh; wR++) {
+      for (let t0 = 0; t0 < run; t0 += KC) {
+        convSlice(xp, pw, c, outH, outW, sH, sW, 0, 1, min<i32>(KC, run - t0), runStep,
+                  <usize>wR * runStep + (<usize>t0 << 2), wR * run + t0, k, pack, n, y,
+                  wR > 0 || t0 > 0);
+      }
+    }
+    return;
+  }
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    convSlice(xp, pw, c, outH, outW, sH, sW, offs + (<usize>k0 << 2), 0, min<i32>(KC, k - k0), 0,
+              0, k0, k, pack, n, y, k0 > 0);
+  }
+}
+
+/** Output cells per block of tiles: the block's cells' slice of A stays in cache while every
+ *  panel sweeps it, and each panel's slice of B stays in L1 across the block's 16 tiles. */
+const BLOCK_CELLS: i32 = 64;
+
+/** One slice of convTaps: taps k0 .. k0 + the slice's count of B's rows, from A's cells at
+ *  aSkip bytes past each window origin, either `runs` runs of `len` floats runStep apart, or
+ *  (runs = 0) len taps of the table at offs. The output cells are taken four at a time in their
+ *  NHWC order, across the ends of output rows (a tile's four cells need not share a row: each
+ *  is an offset from the first), so that only the image's last tile can be short. */
+function convSlice(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW: i32,
+                   offs: usize, runs: i32, len: i32, runStep: usize, aSkip: usize, k0: i32, k: i32,
+                   pack: usize, n: i32, y: usize, add: bool): void {
   const cellStep = <usize>(sW * c) << 2;
   const rowBytes = <usize>(sH * pw * c) << 2;
   const panels = (n + 7) >> 3;
   const panelBytes = <usize>k * PANEL_ROW;
   const cRow = <usize>n << 2;
-  for (let yR = 0; yR < outH; yR++) {
-    const rowAt = xp + <usize>yR * rowBytes;
-    for (let x0 = 0; x0 < outW; x0 += 4) {
-      // A short tile repeats its first cell; those sums are dropped.
-      const rows = min<i32>(4, outW - x0);
-      const a = rowAt + <usize>x0 * cellStep;
-      const r1: usize = rows > 1 ? cellStep : 0;
-      const r2: usize = rows > 2 ? cellStep << 1 : 0;
-      const r3: usize = rows > 3 ? cellStep * 3 : 0;
-      const c0 = y + (<usize>(yR * outW + x0) * cRow);
-      for (let p = 0; p < panels; p++) {
-        const cols = min<i32>(8, n - (p << 3));
-        if (run > 0) {
-          tileRuns(fh, run, runStep, a, r1, r2, r3, pack + <usize>p * panelBytes,
-                   c0 + (<usize>(p << 3) << 2), cRow, rows, cols);
-          continue;
-        }
-        for (let k0 = 0; k0 < k; k0 += KC) {
-          tileTaps(min<i32>(KC, k - k0), a, r1, r2, r3, offs + (<usize>k0 << 2),
-                   pack + <usize>p * panelBytes + <usize>k0 * PANEL_ROW,
-                   c0 + (<usize>(p << 3) << 2), cRow, rows, cols, k0 > 0);
+  const cells = outH * outW;
+  const origin = xp + aSkip;
+  for (let i0 = 0; i0 < cells; i0 += BLOCK_CELLS) {
+    const i1 = min<i32>(cells, i0 + BLOCK_CELLS);
+    for (let p = 0; p < panels; p++) {
+      const cols = min<i32>(8, n - (p << 3));
+      const b = pack + <usize>p * panelBytes + <usize>k0 * PANEL_ROW;
+      let yR = i0 / outW;
+      let yC = i0 - yR * outW;
+      for (let i = i0; i < i1; i += 4) {
+        const rows = min<i32>(4, i1 - i);
+        // The four cells' window origins, the first's and the others' offsets from it (a short
+        // tile repeats its first cell; those sums are dropped).
+        const a = origin + <usize>yR * rowBytes + <usize>yC * cellStep;
+        let r1: usize = 0, r2: usize = 0, r3: usize = 0;
+        if (++yC == outW) { yC = 0; yR++; }
+        if (rows > 1) r1 = origin + <usize>yR * rowBytes + <usize>yC * cellStep - a;
+        if (++yC == outW) { yC = 0; yR++; }
+        if (rows > 2) r2 = origin + <usize>yR * rowBytes + <usize>yC * cellStep - a;
+        if (++yC == outW) { yC = 0; yR++; }
+        if (rows > 3) r3 = origin + <usize>yR * rowBytes + <usize>yC * cellStep - a;
+        if (++yC == outW) { yC = 0; yR++; }
+        const c0 = y + <usize>i * cRow + (<usize>(p << 3) << 2);
+        if (runs > 0) {
+          tileRuns(runs, len, runStep, a, r1, r2, r3, b, c0, cRow, rows, cols, add);
+        } else {
+          tileTaps(len, a, r1, r2, r3, offs, b, c0, cRow, rows, cols, add);
         }
       }
     }
@@ -89,10 +136,11 @@ export function tileTaps(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, off
   storeTile(c, cRow, rows, cols, add, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
-/** tileTaps where the taps of each filter row lie next to each other (undilated columns): fh
- *  runs of `run` floats, runStep bytes apart, read without a table. */
+/** tileTaps where the taps lie next to each other (undilated columns): fh runs of `run` floats,
+ *  runStep bytes apart, read without a table. */
 export function tileRuns(fh: i32, run: i32, runStep: usize, a: usize, r1: usize, r2: usize,
-                         r3: usize, b: usize, c: usize, cRow: usize, rows: i32, cols: i32): void {
+                         r3: usize, b: usize, c: usize, cRow: usize, rows: i32, cols: i32,
+                         add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -118,5 +166,5 @@ export function tileRuns(fh: i32, run: i32, runStep: usize, a: usize, r1: usize,
       b += PANEL_ROW;
     }
   }
-  storeTile(c, cRow, rows, cols, false, c00, c01, c10, c11, c20, c21, c30, c31);
+  storeTile(c, cRow, rows, cols, add, c00, c01, c10, c11, c20, c21, c30, c31);
 }
