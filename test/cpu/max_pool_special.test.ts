@@ -4,9 +4,10 @@
 // -Infinity or NaN only, and padding. Geometries sit on both sides of each dispatch condition.
 
 import {maxPoolCpu, isPlain2x2} from '../../kernels/cpu/max_pool';
+import {maxPoolGradCpu} from '../../kernels/cpu/max_pool_grad';
 import {poolGeometry, sizeOf} from '../../kernels/geometry';
 import type {PoolAttrs} from '../../kernels/names';
-import {maxPoolReference} from '../../kernels/reference/max_pool';
+import {maxPoolGradReference, maxPoolReference} from '../../kernels/reference/max_pool';
 import {rng} from '../helpers/random';
 import {describeHostPaths} from '../helpers/host_paths';
 
@@ -107,6 +108,25 @@ test('-0 before +0 keeps -0 (the first of equal maxima), +0 before -0 keeps +0',
   expect(Object.is(y[0], -0)).toBe(true);
   expect(Object.is(y[1], 0)).toBe(true);
   expect(Array.from(argmax)).toEqual([0, 0]);
+});
+
+test('the gradient bit for bit, -0 and NaN in dy, windows that tile x exactly and windows that do not', () => {
+  // 2x2/2 on 4x6 tiles x (the kernel stores each cell once), 2x2/2 on 5x7 and 3x3/2 do not (it
+  // adds into zeroed cells): dx must be the scatter's sums, +0 + -0 = +0 included. 5 channels:
+  // one vector and a lane past it.
+  for (const [xShape, filterSize] of [[[2, 4, 6, 5], 2], [[2, 5, 7, 5], 2], [[1, 7, 7, 5], 3]] as
+       [number[], number][]) {
+    const attrs: PoolAttrs = {filterSize, strides: 2, pad: 'valid', dataFormat: NHWC};
+    const g = poolGeometry(xShape, attrs);
+    const {argmax} = maxPoolCpu(trickyValues(sizeOf(xShape), 7), g);
+    const dy = trickyValues(sizeOf(g.outShape), 8);
+    dy.forEach((v, i) => { if (i % 3 === 0) dy[i] = -0; });
+    const dx = maxPoolGradCpu(dy, argmax, g);
+    const ref = maxPoolGradReference(dy, argmax, g);
+    ref.forEach((v, i) => {
+      if (!Object.is(dx[i], Math.fround(v))) throw new Error(`${xShape}: dx[${i}] ${dx[i]}, reference ${v}`);
+    });
+  }
 });
 
 test('the largest finite float, the smallest denormals and Infinity order as floats', () => {

@@ -184,7 +184,13 @@ export function maxPoolGrad(dy: usize, argmax: usize, dx: usize): void {
   const rowBytes = <usize>inW * cellBytes;
   const tapRowStep = <usize>dH * rowBytes;
   const tapColStep = <usize>dW * cellBytes;
-  memory.fill(dx, 0, <usize>inH * rowBytes);
+  // Windows that tile x exactly (stride = window, undilated, unpadded, no cell left over, as a
+  // 2x2/2 pool of an even image) write every cell of dx once: no zeroing and no read of dx, each
+  // cell stored as +0 + (dy or +0), the sum the scatter would make, -0 included.
+  const tiles = sH == fh && sW == fw && dH == 1 && dW == 1 && padTop == 0 && padLeft == 0 &&
+      outH * sH == inH && outW * sW == inW;
+  if (!tiles) memory.fill(dx, 0, <usize>inH * rowBytes);
+  const zero = f32x4.splat(0);
   let o: usize = 0;
   for (let yR = 0; yR < outH; yR++) {
     const xR0 = yR * sH - padTop;
@@ -203,12 +209,20 @@ export function maxPoolGrad(dy: usize, argmax: usize, dx: usize): void {
         for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
           let at = rowAt;
           for (let wC = wC0; wC < wC1; wC++, at += tapColStep) {
-            const mine = i32x4.eq(taps, i32x4.splat(wR * fw + wC));
-            v128.store(at, f32x4.add(v128.load(at), v128.and(g, mine)));
+            const mine = v128.and(g, i32x4.eq(taps, i32x4.splat(wR * fw + wC)));
+            v128.store(at, f32x4.add(tiles ? zero : v128.load(at), mine));
           }
         }
       }
       for (; lane < cellBytes; lane += 4) {
+        if (tiles) {
+          // Zero this lane of the window's cells first: nothing else writes them.
+          let rowAt = first + lane;
+          for (let wR = wR0; wR < wR1; wR++, rowAt += tapRowStep) {
+            let at = rowAt;
+            for (let wC = wC0; wC < wC1; wC++, at += tapColStep) store<f32>(at, 0);
+          }
+        }
         const tap = load<i32>(argmax + o + lane);
         if (tap < 0) continue;
         const wR = tap / fw;
