@@ -226,8 +226,8 @@ export const maxPoolCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
 export function maxPoolValuesCpu(x: Float32Array, g: ConvGeometry): Float32Array {
   const simd = simdKernels();
   if (simd != null && g.dataFormat === 'NHWC' && allOutputsLive(g)) {
-    const y = new Float32Array(sizeOf(g.outShape));
-    if (maxPoolValuesSimd(simd, x, g, y)) return y;
+    const y = maxPoolValuesSimd(simd, x, g);
+    if (y != null) return y;
   }
   return maxPoolCpu(x, g).y;
 }

@@ -43,17 +43,16 @@ export function maxPoolGradCpu(dy: Float32Array, argmax: Int32Array, g: ConvGeom
     Float32Array {
   const guarded = maxPoolGradGuards(dy, argmax, g, maxPoolGradCpu);
   if (guarded != null) return guarded;
-  const dx = new Float32Array(sizeOf(g.inShape));
   const simd = simdKernels();
   if (simd != null) {
     const nchw = g.dataFormat === 'NCHW';
     const {batchSize: b, inHeight, inWidth, outHeight, outWidth, inChannels: c} = g;
     const dyNhwc = nchw ? nchwToNhwc(dy, b, c, outHeight, outWidth) : dy;
     const argmaxNhwc = nchw ? nchwToNhwc(argmax, b, c, outHeight, outWidth) : argmax;
-    if (maxPoolGradSimd(simd, dyNhwc, argmaxNhwc, g, dx)) {
-      return nchw ? nhwcToNchw(dx, b, inHeight, inWidth, c) : dx;
-    }
+    const dxNhwc = maxPoolGradSimd(simd, dyNhwc, argmaxNhwc, g);
+    if (dxNhwc != null) return nchw ? nhwcToNchw(dxNhwc, b, inHeight, inWidth, c) : dxNhwc;
   }
+  const dx = new Float32Array(sizeOf(g.inShape));
   forEachArgmaxCell(g, argmax, (yi, xi) => { dx[xi] += dy[yi]; });
   return dx;
 }
