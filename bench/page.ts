@@ -1,15 +1,17 @@
-// The bench's page in headless Chromium: tfjs, the plugin and the shared timing code
-// (bench/timing.ts) in one bundle, exposed as window.hmBench. Rows stream back through
-// window.hmBenchRow (set by bench/run.ts) as they are measured.
+// The bench's page in headless Chromium: tfjs, the plugin and the harness (src/compare) in one
+// bundle, exposed as window.hmBench. Rows stream back through window.hmBenchRow (set by
+// bench/run.ts) as they are measured.
 
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/index';
-import {benchActiveBackend, Row, TimingOptions} from './timing';
+import {REFERENCE_CASES} from '../src/compare/cases';
+import {compareActiveBackend, CompareRow} from '../src/compare/compare';
+import {BenchSelection, benchOptions, selectedCases} from './selection';
 
 declare global {
   interface Window {
-    hmBench: {run(options: TimingOptions): Promise<{rows: Row[]; info: PageBenchInfo}>};
-    hmBenchRow?: (row: Row) => Promise<void>;
+    hmBench: {run(selection: BenchSelection): Promise<{rows: CompareRow[]; info: PageBenchInfo}>};
+    hmBenchRow?: (row: CompareRow) => Promise<void>;
   }
 }
 
@@ -27,12 +29,13 @@ function rendererName(): string {
 }
 
 window.hmBench = {
-  async run(options) {
+  async run(selection) {
     if (!(await tf.setBackend('webgl'))) throw new Error('tf.setBackend(\'webgl\') failed');
     await tf.ready();
     const info = {userAgent: navigator.userAgent, renderer: rendererName(),
                   renderFloat32: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')};
-    const rows = await benchActiveBackend(options, async (row) => {
+    const rows = await compareActiveBackend(selectedCases(REFERENCE_CASES, selection),
+                                            benchOptions(selection), async (row) => {
       await window.hmBenchRow?.(row);
     });
     return {rows, info};

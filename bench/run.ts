@@ -1,8 +1,9 @@
-// `npm run bench`: times each handmade kernel against the built-in kernel of the same job, on the
-// same backend, in the same process, through tf.engine().runKernel: cpu and wasm here in node,
-// webgl in a page of headless Chromium (WebGL2 on SwiftShader). Warm-up, then the median of
-// repeated calls, each read back (its first output) with dataSync (bench/timing.ts, shared with the page). Writes
-// bench/results.md; `--json` prints the rows as one JSON array on stdout, progress on stderr.
+// `npm run bench`: the harness of src/compare (hm.compare's) on the reference shapes: each
+// handmade kernel checked against the float64 reference and the built-in kernel of the same job,
+// then timed against that built-in on the same backend, in the same process: cpu and wasm here in
+// node, webgl in a page of headless Chromium (WebGL2 on SwiftShader). What is the bench's own is
+// the report: it writes bench/results.md; `--json` prints the rows as one JSON array on stdout,
+// progress on stderr.
 //
 // Flags: --backends=cpu,cpu-scalar,webgl,wasm,wasm-scalar (default all but wasm-scalar; the
 // -scalar ones run the host kernels on their scalar path), --only=c1,p2 (case ids),
@@ -23,11 +24,15 @@ import {registerHandmadeKernels} from '../src/register';
 import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
 import * as names from '../kernels/names';
 import {setHostPath} from '../kernels/simd/runtime';
+import {REFERENCE_CASES} from '../src/compare/cases';
+import {compareActiveBackend, CompareRow} from '../src/compare/compare';
 import {ALL_BACKENDS, BenchBackendName, DEFAULT_BACKENDS, nodeBackendOf, setupNodeBackend} from './backends';
 import type {PageBenchInfo} from './page';
-import {benchActiveBackend, fmt, progressLine, Row, TimingOptions} from './timing';
+import {BenchSelection, benchOptions, selectedCases} from './selection';
 
-interface Options extends TimingOptions {
+type Row = CompareRow;
+
+interface Options extends BenchSelection {
   json: boolean;
   backends: BenchBackendName[];
   out: string;
@@ -57,36 +62,18 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-/** The speed targets (builtinMs / handmadeMs) per backend; wasm has none. */
-const TARGET_RATIO: Record<BenchBackendName, Partial<Record<string, number>>> = {
-  cpu: {
-    [names.HandmadeConv2D]: 20,
-    [names.HandmadeConv2DBackpropInput]: 12,
-    [names.HandmadeConv2DBackpropFilter]: 250,
-    [names.HandmadeMaxPoolValues]: 8,
-    [names.HandmadeMaxPoolGrad]: 40,
-  },
-  'cpu-scalar': {},
-  webgl: {
-    [names.HandmadeConv2D]: 1,
-    [names.HandmadeConv2DBackpropInput]: 1,
-    [names.HandmadeConv2DBackpropFilter]: 3,
-    [names.HandmadeMaxPoolGrad]: 1.5,
-  },
-  wasm: {
-    [names.HandmadeConv2D]: 1,
-    [names.HandmadeConv2DBackpropInput]: 5,
-    [names.HandmadeMaxPoolValues]: 1,
-    [names.HandmadeMaxPoolGrad]: 5,
-  },
-  'wasm-scalar': {},
-};
+export function fmt(x: number | null, digits = 2): string {
+  if (x == null) return '-';
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(digits);
+}
 
-/** Cases whose target differs from their kernel's: c1 has one input channel, which leaves the
- *  products little to share. */
-const CASE_TARGET: Partial<Record<BenchBackendName, Record<string, Record<string, number>>>> = {
-  cpu: {c1: {[names.HandmadeConv2D]: 10}},
-};
+function progressLine(r: Row): string {
+  return `${r.backend} ${r.case} ${r.kernel.padEnd(30)} ${fmt(r.handmadeMs, 3).padStart(8)} ms` +
+      `${r.handmadeRuns === 1 ? ' (1 run)' : ''}` +
+      ` vs ${fmt(r.builtinMs, 3).padStart(8)} ms${r.builtinRuns === 1 ? ' (1 run)' : ''}` +
+      `  ratio ${r.ratio == null ? '-' : fmt(r.ratio) + 'x'}` +
+      (r.gflops ? `  ${fmt(r.gflops.handmade)} GFLOP/s` : '') + (r.ok ? '' : '  CHECK FAILED');
+}
 
 function bundledCpuBuild(): string {
   const meta = path.join(__dirname, 'meta.json');
@@ -118,7 +105,8 @@ const BACKEND_NOTES: Record<BenchBackendName, string> = {
 };
 
 function backendTable(backend: BenchBackendName, rows: Row[], opts: Options): string[] {
-  const targets = TARGET_RATIO[backend];
+  // The targets are for the SIMD host kernels and webgl; the -scalar rows are for comparison.
+  const scalar = backend.endsWith('-scalar');
   const lines = [
     `## ${backend}`,
     '',
@@ -132,13 +120,13 @@ function backendTable(backend: BenchBackendName, rows: Row[], opts: Options): st
   for (const r of rows) {
     const single = r.builtinRuns === 1 ? ' (1 run)' : '';
     const hmSingle = r.handmadeRuns === 1 ? ' (1 run)' : '';
-    if (r.handmadeRuns === 1) capped.push(`${r.caseId} ${r.kernel}`);
-    if (r.builtinRuns === 1) capped.push(`${r.caseId} ${r.builtinKernel}`);
-    const target = CASE_TARGET[backend]?.[r.caseId]?.[r.kernel] ?? targets[r.kernel];
+    if (r.handmadeRuns === 1) capped.push(`${r.case} ${r.kernel}`);
+    if (r.builtinRuns === 1) capped.push(`${r.case} ${r.builtin}`);
+    const target = scalar ? null : r.target;
     const met = r.ratio == null || target == null ? '' : r.ratio >= target ? 'met' : 'NOT met';
     const builtinMs = r.builtinMissing === 'absent' ? 'none' :
         r.builtinMissing === 'skipped' ? 'skipped' : fmt(r.builtinMs, 3) + single;
-    lines.push(`| ${r.caseId} | ${r.shape} | ${r.kernel} | ${r.builtinKernel ?? '(none)'} | ` +
+    lines.push(`| ${r.case} | ${r.shape} | ${r.kernel} | ${r.builtin ?? '(none)'} | ` +
                `${fmt(r.handmadeMs, 3)}${hmSingle} | ${builtinMs} | ${fmt(r.gflops?.handmade ?? null)} | ` +
                `${fmt(r.gflops?.builtin ?? null)} | ${r.ratio == null ? '-' : fmt(r.ratio) + 'x'}` +
                `${single || hmSingle} | ${target == null ? '-' : target + 'x'} | ${met} |`);
@@ -148,8 +136,13 @@ function backendTable(backend: BenchBackendName, rows: Row[], opts: Options): st
       `Calls over the cap of ${opts.capMs / 1000} s, timed by their ` +
       `${backend === 'webgl' ? 'second call (after the one that compiled)' : 'first call'} alone ` +
       `(their ratio is from a single run): ${capped.join(', ')}.` : 'No call was over the cap.');
-  const skipped = rows.filter((r) => r.builtinMissing === 'skipped').map((r) => `${r.caseId} ${r.kernel}`);
+  const skipped = rows.filter((r) => r.builtinMissing === 'skipped').map((r) => `${r.case} ${r.kernel}`);
   if (skipped.length) lines.push(`Skipped built-in calls (--quick): ${skipped.join(', ')}.`);
+  const failed = rows.filter((r) => !r.ok).map((r) => `${r.case} ${r.kernel}`);
+  lines.push(failed.length === 0 ?
+      `Every row was checked first against the float64 reference and the built-in: all within ` +
+          'tolerance.' :
+      `CHECK FAILED (past the tolerance against the reference or the built-in): ${failed.join(', ')}.`);
   lines.push('');
   return lines;
 }
@@ -174,13 +167,16 @@ function markdown(rows: Row[], opts: Options, command: string, build: string,
   }
   lines.push(
     `- timing: warm-up (on webgl it compiles the shaders), then the median of >= ${opts.runs} ` +
-        'calls of each kernel through tf.engine().runKernel, each read back with dataSync (its first ' +
-        'output: the handmade max pool\'s argmax stays on the backend, as in training; more ' +
-        'calls for fast kernels, up to 0.5 s each); handmade and built-in calls alternate so ' +
-        `that both see the same machine load; a kernel whose first call is over ${opts.capMs / 1000} s ` +
+        'samples of each kernel through tf.engine().runKernel, each call read back with dataSync ' +
+        '(its first output: the handmade max pool\'s argmax stays on the backend, as in ' +
+        'training; a sample is several calls of a kernel under 1 ms; more samples for fast ' +
+        'kernels, up to 0.5 s each); handmade and built-in samples alternate so that both see ' +
+        `the same machine load; a kernel whose first call is over ${opts.capMs / 1000} s ` +
         'is timed by one call alone (marked *1 run*): on webgl its second, the first having ' +
-        'compiled the shaders, elsewhere its first; the same code (bench/timing.ts) runs in node ' +
-        'and in the page',
+        'compiled the shaders, elsewhere its first; the same code (src/compare/timing.ts, ' +
+        'hm.compare\'s) runs in node and in the page',
+    '- checked: before it is timed, each kernel is checked against the float64 reference (on ' +
+        'the first image) and the built-in (src/compare/jobs.ts), as hm.compare does',
     '- ratio = builtinMs / handmadeMs; GFLOP/s = 2·N·Ho·Wo·Co·Kh·Kw·Ci / time',
     '',
   );
@@ -197,9 +193,9 @@ async function benchWebgl(opts: Options, onRow: (r: Row) => void):
       await openChromiumPage(bundleForBrowser(path.resolve(__dirname, '..', '..', 'bench', 'page.ts')));
   try {
     await page.exposeFunction('hmBenchRow', (row: Row) => onRow(row));
-    const timing: TimingOptions = {quick: opts.quick, runs: opts.runs, capMs: opts.capMs,
-                                   only: opts.only, kernels: opts.kernels};
-    return await page.evaluate((o) => window.hmBench.run(o), timing).catch((e: Error) => {
+    const selection: BenchSelection = {quick: opts.quick, runs: opts.runs, capMs: opts.capMs,
+                                       only: opts.only, kernels: opts.kernels};
+    return await page.evaluate((o) => window.hmBench.run(o), selection).catch((e: Error) => {
       throw new Error(`${e.message}${errors.length > 0 ? ` (page errors: ${errors.join('; ')})` : ''}`);
     });
   } finally {
@@ -225,7 +221,8 @@ async function main(): Promise<void> {
       const {tfjs, hostPath} = nodeBackendOf(backend);
       await setupNodeBackend(tfjs);
       setHostPath(hostPath);
-      rows.push(...await benchActiveBackend(opts, (r) => {
+      rows.push(...await compareActiveBackend(selectedCases(REFERENCE_CASES, opts),
+                                              benchOptions(opts), (r) => {
         r.backend = backend;
         log(progressLine(r));
       }));

@@ -17,5 +17,5 @@ export {setHostPath, hostPath, simdSupported, simdStats, SIMD_MEMORY_BYTES} from
 export type {HostPath} from '../kernels/simd/runtime';
 export {compare, tolerances} from './compare/compare';
 export type {CompareOptions, CompareRow} from './compare/compare';
-export {FULL_CASES, QUICK_CASES} from './compare/cases';
+export {FULL_CASES, QUICK_CASES, REFERENCE_CASES} from './compare/cases';
 export type {CompareCase} from './compare/cases';

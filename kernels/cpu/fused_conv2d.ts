@@ -70,9 +70,12 @@ export function applyBiasActivation(y: Float32Array, bias: Float32Array | null,
     case 'elu':
       for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.exp(y[i]) - 1;
       return;
-    case 'leakyrelu':
-      for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] *= alpha;
+    case 'leakyrelu': {
+      // alpha as a float32, as the SIMD epilogue (and tfjs's float32 backends) multiply by it.
+      const a = Math.fround(alpha);
+      for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] *= a;
       return;
+    }
     case 'prelu': {
       if (prelu == null) throw new Error('HandmadeFusedConv2D: prelu needs preluActivationWeights');
       const one = prelu.length === 1;
@@ -87,6 +90,15 @@ export function applyBiasActivation(y: Float32Array, bias: Float32Array | null,
   }
 }
 
+/** The activations the SIMD module's epilogue does (assembly/epilogue.ts), by its codes. */
+const SIMD_ACTIVATIONS: Partial<Record<Activation, number>> =
+    {linear: 0, relu: 1, relu6: 2, leakyrelu: 3, prelu: 4};
+
+/** Whether an operand is absent or one float32 value per output channel. */
+function perChannel(t: TensorInfo | undefined, g: ConvGeometry): boolean {
+  return t == null || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === g.outChannels);
+}
+
 export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter, bias, preluActivationWeights} = inputs as
       {x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo};
@@ -95,20 +107,32 @@ export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {checked, outputs} = startHostCall(HandmadeFusedConv2D, inputs, attrs, io);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
-  const operand = (t?: TensorInfo) =>
-      t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
-  const prelu = a.activation === 'prelu' ? operand(preluActivationWeights) : null;
-  const biasValues = operand(bias);
+  const alpha = a.leakyreluAlpha ?? 0.2;
+  const prelu = a.activation === 'prelu' ? preluActivationWeights : undefined;
   // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts); the epilogue
-  // then runs on the output where it lies.
+  // then runs on the output where it lies: in the SIMD module where the operands are one value
+  // per channel (as tf.layers and graph models make them; nothing is read back), else here.
   const heap = wasmHeap(backend);
+  const kind = SIMD_ACTIVATIONS[a.activation];
+  if (heap != null && kind != null && g.dataFormat === 'NHWC' && perChannel(bias, g) &&
+      perChannel(prelu, g)) {
+    const [biasAt, preluAt] = [bias, prelu].map((t) => (t != null ? heap.at(t) : 0));
+    const onHeap = conv2dOnHeap(heap, x, filter, g, (yAt, cells) => heap.exports.biasActivation(
+        yAt, cells, g.outChannels, bias != null ? 1 : 0, biasAt, kind, alpha, preluAt));
+    if (onHeap != null) return onHeap;
+  }
   const onHeap = heap == null ? null : conv2dOnHeap(heap, x, filter, g);
   if (onHeap != null) {
-    applyBiasActivation(heap!.f32(heap!.at(onHeap), sizeOf(g.outShape)), biasValues, a.activation,
-                        a.leakyreluAlpha ?? 0.2, prelu);
+    const operand = (t?: TensorInfo) =>
+        t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
+    applyBiasActivation(heap!.f32(heap!.at(onHeap), sizeOf(g.outShape)), operand(bias),
+                        a.activation, alpha, operand(prelu));
     return onHeap;
   }
+  const operand = (t?: TensorInfo) =>
+      t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
+  const biasValues = operand(bias);
   const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
-  applyBiasActivation(y, biasValues, a.activation, a.leakyreluAlpha ?? 0.2, prelu);
+  applyBiasActivation(y, biasValues, a.activation, alpha, operand(prelu));
   return writeTensor(io, g.outShape, 'float32', y);
 };

@@ -78,6 +78,8 @@ export interface KernelExports {
                  fw: number, sH: number, sW: number, dH: number, dy: number, n: number,
                  packDy: number, acc: number): void;
   allFinite(p: number, n: number): number;
+  biasActivation(y: number, cells: number, c: number, hasBias: number, bias: number, kind: number,
+                 alpha: number, prelu: number): void;
   blockChannels(src: number, h: number, w: number, n: number, dst: number, hq: number,
                 wq: number, top: number, left: number): void;
   inputGradFew(dyb: number, nb: number, wq: number, h: number, w: number, c: number, fh: number,

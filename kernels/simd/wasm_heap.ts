@@ -88,9 +88,11 @@ const align16 = (at: number) => (at + 15) & ~15;
 const EDGE_BYTES = 128;
 
 /** y = conv2d(x, W) in place on the heap, NHWC; null (nothing done) where the guards of
- *  kernels/cpu/guards.ts would step in, or the call does not fit the kernels' bounds. */
-export function conv2dOnHeap(heap: WasmHeap, x: TensorInfo, filter: TensorInfo,
-                             g: ConvGeometry): TensorInfo | null {
+ *  kernels/cpu/guards.ts would step in, or the call does not fit the kernels' bounds. Where
+ *  given, `epilogue` runs on each image's y (its address and cells) as soon as it is made, while
+ *  it is in cache (the fused convolution's bias and activation). */
+export function conv2dOnHeap(heap: WasmHeap, x: TensorInfo, filter: TensorInfo, g: ConvGeometry,
+                             epilogue?: (yAt: number, cells: number) => void): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
   const plan = forwardPlan(g, ON_HEAP);
   if (plan == null) return null;
@@ -110,6 +112,7 @@ export function conv2dOnHeap(heap: WasmHeap, x: TensorInfo, filter: TensorInfo,
     const xAt = heap.at(x);
     for (let b = 0; b < g.batchSize; b++) {
       forwardImage(wasm, g, plan, xAt + 4 * b * inImage, pack, col, y.at + 4 * b * outImage);
+      epilogue?.(y.at + 4 * b * outImage, g.outHeight * g.outWidth);
     }
   } finally {
     heap.free(scratch);

@@ -50,18 +50,61 @@ export const QUICK_CASES: CompareCase[] = [
    dimRoundingMode: 'ceil', dataFormat: 'NCHW'},
 ];
 
-/** The reference shapes of the benchmark (NHWC, float32): LeNet, ResNet and 1x1 layers. */
-export const FULL_CASES: CompareCase[] = [
-  ...QUICK_CASES,
-  {kind: 'conv', name: 'c1 lenet', x: [32, 28, 28, 1], filter: [5, 5, 1, 8], strides: 1, pad: 'same'},
-  {kind: 'conv', name: 'c2 lenet', x: [32, 14, 14, 8], filter: [5, 5, 8, 16], strides: 1, pad: 'same'},
-  {kind: 'conv', name: 'c3 resnet', x: [8, 56, 56, 64], filter: [3, 3, 64, 64], strides: 1, pad: 'same'},
-  {kind: 'conv', name: 'c4 resnet/2', x: [8, 56, 56, 64], filter: [3, 3, 64, 128], strides: 2, pad: 'same'},
-  {kind: 'conv', name: 'c5 1x1', x: [8, 28, 28, 128], filter: [1, 1, 128, 256], strides: 1, pad: 'same'},
+/** The reference shapes (NHWC, float32): LeNet's layers (c1, c2, p1), ResNet's 3x3 blocks at
+ *  stride 1 and 2 (c3, c4, p2, p3) and a 1x1 layer (c5). `npm run bench` times these and holds
+ *  them to the speed targets below. */
+export const REFERENCE_CASES: CompareCase[] = [
+  {kind: 'conv', name: 'c1', x: [32, 28, 28, 1], filter: [5, 5, 1, 8], strides: 1, pad: 'same'},
+  {kind: 'conv', name: 'c2', x: [32, 14, 14, 8], filter: [5, 5, 8, 16], strides: 1, pad: 'same'},
+  {kind: 'conv', name: 'c3', x: [8, 56, 56, 64], filter: [3, 3, 64, 64], strides: 1, pad: 'same'},
+  {kind: 'conv', name: 'c4', x: [8, 56, 56, 64], filter: [3, 3, 64, 128], strides: 2, pad: 'same'},
+  {kind: 'conv', name: 'c5', x: [8, 28, 28, 128], filter: [1, 1, 128, 256], strides: 1, pad: 'same'},
   {kind: 'pool', name: 'p1', x: [32, 28, 28, 8], filterSize: 2, strides: 2, pad: 'valid'},
   {kind: 'pool', name: 'p2', x: [8, 56, 56, 64], filterSize: 2, strides: 2, pad: 'valid'},
   {kind: 'pool', name: 'p3', x: [8, 112, 112, 64], filterSize: 3, strides: 2, pad: 'same'},
 ];
+
+/** The quick cases and the reference shapes. */
+export const FULL_CASES: CompareCase[] = [...QUICK_CASES, ...REFERENCE_CASES];
+
+type Targets = Partial<Record<string, Partial<Record<string, number>>>>;
+
+/** The speed targets of the reference shapes, per backend and handmade kernel: the least ratio
+ *  (built-in ms / handmade ms) a full bench run must show. A pool's targets are carried by
+ *  HandmadeMaxPoolValues, which does the job of tfjs's MaxPool; on wasm tfjs has no filter
+ *  gradient, and no target is set for the fused convolution. */
+const SPEED_TARGETS: Targets = {
+  cpu: {HandmadeConv2D: 20, HandmadeConv2DBackpropInput: 12, HandmadeConv2DBackpropFilter: 250,
+        HandmadeMaxPoolValues: 8, HandmadeMaxPoolGrad: 40},
+  webgl: {HandmadeConv2D: 1, HandmadeConv2DBackpropInput: 1, HandmadeConv2DBackpropFilter: 3,
+          HandmadeMaxPoolGrad: 1.5},
+  wasm: {HandmadeConv2D: 1, HandmadeConv2DBackpropInput: 5, HandmadeMaxPoolValues: 1,
+         HandmadeMaxPoolGrad: 5},
+};
+
+/** Targets of one reference shape that differ from its kernel's: c1 has one input channel,
+ *  which leaves the forward's products little to share. */
+const CASE_TARGETS: Record<string, Targets> = {
+  c1: {cpu: {HandmadeConv2D: 10}},
+};
+
+/** The speed target of a kernel on a case and backend, or null: only the reference shapes
+ *  have targets. */
+export function speedTarget(backend: string, c: CompareCase, kernel: string): number | null {
+  if (!REFERENCE_CASES.includes(c) || c.name == null) return null;
+  return CASE_TARGETS[c.name]?.[backend]?.[kernel] ?? SPEED_TARGETS[backend]?.[kernel] ?? null;
+}
+
+/** A conv case's attributes, as the handmade kernels and ops take them. */
+export function convAttrsOf(c: ConvCompareCase): ConvAttrs {
+  return {strides: c.strides, pad: c.pad, dataFormat: c.dataFormat ?? 'NHWC',
+          dilations: c.dilations ?? 1, dimRoundingMode: c.dimRoundingMode} as ConvAttrs;
+}
+
+/** A pool case's attributes, as the handmade kernels and ops take them. */
+export function poolAttrsOf(c: PoolCompareCase): PoolAttrs {
+  return {...convAttrsOf({...c, kind: 'conv', filter: []}), filterSize: c.filterSize} as PoolAttrs;
+}
 
 export function caseName(c: CompareCase): string {
   if (c.name != null) return c.name;
@@ -86,13 +129,12 @@ export function parseCases(json: unknown, source: string): CompareCase[] {
     if (c.kind === 'pool' && c.filterSize == null) return 'filterSize: is required';
     if (c.strides == null) return 'strides: is required';
     if (c.pad == null) return 'pad: is required';
-    const common = {strides: c.strides, pad: c.pad, dataFormat: c.dataFormat ?? 'NHWC',
-                    dilations: c.dilations ?? 1, dimRoundingMode: c.dimRoundingMode};
     try {
       if (c.kind === 'conv') {
-        checkConvShapes('', c.x as number[], c.filter as number[], common as ConvAttrs, true);
+        checkConvShapes('', c.x as number[], c.filter as number[],
+                        convAttrsOf(c as unknown as ConvCompareCase), true);
       } else {
-        checkPoolShapes('', c.x as number[], {...common, filterSize: c.filterSize} as PoolAttrs, true);
+        checkPoolShapes('', c.x as number[], poolAttrsOf(c as unknown as PoolCompareCase), true);
       }
     } catch (e) {
       if (!(e instanceof ArgumentError)) throw e;

@@ -5,8 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index';
-import {QUICK_CASES} from '../../src/compare/cases';
-import {compare} from '../../src/compare/compare';
+import {QUICK_CASES, REFERENCE_CASES, speedTarget} from '../../src/compare/cases';
+import {compare, compareActiveBackend} from '../../src/compare/compare';
 import {main, parseCompareArgs} from '../../src/compare/cli';
 import {escapeCell, formatMarkdown, formatText} from '../../src/compare/format';
 import type {CompareRow} from '../../src/compare/compare';
@@ -23,7 +23,7 @@ test('every quick case passes on cpu, with the built-in where tfjs has one', asy
   expect(tf.memory().numTensors).toBe(before);
   const conv = QUICK_CASES.filter((c) => c.kind === 'conv').length;
   const pool = QUICK_CASES.length - conv;
-  expect(rows).toHaveLength(4 * conv + 2 * pool);
+  expect(rows).toHaveLength(4 * conv + 3 * pool);
   for (const r of rows) {
     expect([r.case, r.kernel, r.ok]).toEqual([r.case, r.kernel, true]);
     expect(r.refRelErr).toBeLessThanOrEqual(1e-5);
@@ -61,7 +61,7 @@ describe('tfjs-handmade compare', () => {
       expect(code).toBe(0);
       expect(io.outText).toMatch(/^\| backend \| kernel \| case \|/);
       expect(io.outText).toMatch(/\| cpu \| Conv2D \| x=\[1,6,6,2\] f=\[3,3,1,4\] \|/);
-      expect(io.outText.trim().split('\n').pop()).toBe('6 passed, 0 failed');
+      expect(io.outText.trim().split('\n').pop()).toBe('7 passed, 0 failed');
     } finally {
       fs.rmSync(dir, {recursive: true});
     }
@@ -192,7 +192,7 @@ describe('the command line\'s flags', () => {
     fs.writeFileSync(file, JSON.stringify([{kind: 'pool', x: [1, 4, 4, 1], filterSize: 2, strides: 2, pad: 'valid'}]));
     try {
       expect(await main(['compare', '--backends', 'cpu,,cpu', '--cases', file, '--json', '--repeats', '1'], io)).toBe(0);
-      expect(JSON.parse(io.outText)).toHaveLength(2);
+      expect(JSON.parse(io.outText)).toHaveLength(3);
     } finally {
       fs.rmSync(dir, {recursive: true});
     }
@@ -201,9 +201,10 @@ describe('the command line\'s flags', () => {
 
 describe('case names in the tables', () => {
   const row = (name: string, note = ''): CompareRow => ({
-    backend: 'cpu', kernel: 'HandmadeConv2D', builtin: 'Conv2D', case: name, refMaxAbs: 0, refRelErr: 0,
-    builtinMaxAbs: 0, builtinRelErr: 0, handmadeMs: 1, builtinMs: 2, ratio: 2, refTolerance: 1e-5,
-    builtinTolerance: 1e-4, ok: true, note});
+    backend: 'cpu', kernel: 'HandmadeConv2D', builtin: 'Conv2D', builtinMissing: null, case: name,
+    shape: 'x[1,4,4,1] w[3,3,1,1] s1 same', refMaxAbs: 0, refRelErr: 0, builtinMaxAbs: 0,
+    builtinRelErr: 0, handmadeMs: 1, builtinMs: 2, ratio: 2, handmadeRuns: 5, builtinRuns: 5,
+    gflops: null, target: null, refTolerance: 1e-5, builtinTolerance: 1e-4, ok: true, note});
   const names = ['a\nb', 'a|b', 'a\r\nb', 'tab\there', 'pipe | and\nnewline', 'back\\slash|', 'bell\u0007',
                  'plain'];
   const rows = names.map((n) => row(n, n));
@@ -228,5 +229,54 @@ describe('case names in the tables', () => {
   test('escaping keeps names apart: different names, different cells', () => {
     const escaped = ['a|b', 'a\\|b', 'a\nb', 'a\\nb'].map(escapeCell);
     expect(new Set(escaped).size).toBe(4);
+  });
+});
+
+describe('the one harness: cases with targets, jobs, timing', () => {
+  test('only the reference shapes carry speed targets, c1 its own forward target', () => {
+    const c1 = REFERENCE_CASES.find((c) => c.name === 'c1')!;
+    const c3 = REFERENCE_CASES.find((c) => c.name === 'c3')!;
+    const p1 = REFERENCE_CASES.find((c) => c.name === 'p1')!;
+    expect(speedTarget('cpu', c1, 'HandmadeConv2D')).toBe(10);
+    expect(speedTarget('cpu', c3, 'HandmadeConv2D')).toBe(20);
+    expect(speedTarget('wasm', c3, 'HandmadeConv2DBackpropInput')).toBe(5);
+    expect(speedTarget('wasm', c3, 'HandmadeConv2DBackpropFilter')).toBeNull();
+    expect(speedTarget('cpu', p1, 'HandmadeMaxPoolValues')).toBe(8);
+    expect(speedTarget('cpu', p1, 'HandmadeMaxPool')).toBeNull();
+    // A copy of a reference shape is a user's case: no target.
+    expect(speedTarget('cpu', {...c3}, 'HandmadeConv2D')).toBeNull();
+    expect(QUICK_CASES.every((c) => speedTarget('cpu', c, 'HandmadeConv2D') == null)).toBe(true);
+  });
+
+  test('compareActiveBackend times without checking where asked, and only the kernels asked for', async () => {
+    await tf.setBackend('cpu');
+    const before = tf.memory().numTensors;
+    const c = {kind: 'conv' as const, name: 'small', x: [2, 6, 6, 3], filter: [3, 3, 3, 4],
+               strides: 1, pad: 'same' as const};
+    const seen: string[] = [];
+    const rows = await compareActiveBackend([c], {runs: 1, capMs: 1000, check: false,
+                                                 kernels: ['HandmadeConv2D', 'HandmadeFusedConv2D']},
+                                           (r) => { seen.push(r.kernel); });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(seen).toEqual(['HandmadeConv2D', 'HandmadeFusedConv2D']);
+    for (const r of rows) {
+      expect(r.refRelErr).toBeNull();
+      expect(r.shape).toBe('x[2,6,6,3] w[3,3,3,4] s1 same');
+      expect(r.gflops!.handmade).toBeCloseTo(2 * 2 * 6 * 6 * 4 * 27 / r.handmadeMs / 1e6, 6);
+      expect(r.ok).toBe(true);
+    }
+    expect(rows[1].builtin).toBe('FusedConv2D');
+  });
+
+  test('a skipped built-in is named as skipped, and the row keeps its own timing', async () => {
+    await tf.setBackend('cpu');
+    const c = {kind: 'pool' as const, x: [1, 4, 4, 2], filterSize: 2, strides: 2, pad: 'valid' as const};
+    const rows = await compareActiveBackend([c], {runs: 1, capMs: 1000,
+                                                 skipBuiltin: (job) => job.kernel === 'HandmadeMaxPoolGrad'},
+                                           () => undefined);
+    const grad = rows.find((r) => r.kernel === 'HandmadeMaxPoolGrad')!;
+    expect([grad.builtin, grad.builtinMissing, grad.builtinMs]).toEqual([null, 'skipped', null]);
+    expect(grad.handmadeMs).toBeGreaterThan(0);
+    expect(rows.find((r) => r.kernel === 'HandmadeMaxPoolValues')!.builtin).toBe('MaxPool');
   });
 });

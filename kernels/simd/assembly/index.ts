@@ -9,6 +9,7 @@
 // stays a function of its own.
 
 export {blockChannels, cellSums4, cellSums8, filterGradFew, inputGradFew, tapSums} from './few';
+export {biasActivation} from './epilogue';
 export {allFinite} from './finite';
 export {gemm, packB, setEdge} from './gemm';
 export {col2im, im2col, setWindows} from './im2col';

@@ -1,0 +1,35 @@
+// What a bench run selects, the same in node and in the page: the reference shapes it times
+// (--only), the handmade kernels (--kernels), the runs and the cap, and --quick.
+
+import type {CompareCase} from '../src/compare/cases';
+import type {ActiveBackendOptions} from '../src/compare/compare';
+import type {KernelJob} from '../src/compare/jobs';
+import * as names from '../kernels/names';
+
+export interface BenchSelection {
+  quick: boolean;
+  /** Timed samples at least, per kernel. */
+  runs: number;
+  /** A call slower than this is timed by one call only (ms). */
+  capMs: number;
+  /** Case names (c1, p2, ...) to run; null for all. */
+  only: string[] | null;
+  /** Handmade kernel names to run; null for all. */
+  kernels: string[] | null;
+}
+
+export function selectedCases(cases: CompareCase[], s: BenchSelection): CompareCase[] {
+  return cases.filter((c) => s.only == null || s.only.includes(c.name ?? ''));
+}
+
+/** In --quick mode, the cpu backend's built-in Conv2DBackpropFilter is skipped where it runs
+ *  > ~10 s (it reaches about 0.04 GFLOP/s). */
+function skipsBuiltin(quick: boolean) {
+  return (job: KernelJob, backend: string) => quick && backend === 'cpu' &&
+      job.kernel === names.HandmadeConv2DBackpropFilter && job.flops > 0.4e9;
+}
+
+export function benchOptions(s: BenchSelection): ActiveBackendOptions {
+  return {runs: s.runs, capMs: s.capMs, kernels: s.kernels, check: true,
+          skipBuiltin: skipsBuiltin(s.quick)};
+}

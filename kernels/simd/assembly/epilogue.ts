@@ -1,0 +1,63 @@
+// The fused convolution's epilogue on the output where it lies: y = act(y + bias) with a bias (and
+// PReLU weights) of one value per output channel, NHWC, four channels per v128. Each lane does
+// exactly what the scalar epilogue does (kernels/cpu/fused_conv2d.ts applyBiasActivation): the
+// sum rounds once to float32, and `y < 0` chooses, so NaN and -0 pass the activations unchanged.
+
+/** The activations done here; elu and sigmoid (an exponential) stay in TypeScript. */
+const LINEAR = 0;
+const RELU = 1;
+const RELU6 = 2;
+const LEAKY_RELU = 3;
+const PRELU = 4;
+
+// @ts-ignore: decorator
+@inline
+function activate(v: v128, kind: i32, alpha: v128, w: v128): v128 {
+  const zero = f32x4.splat(0);
+  const negative = f32x4.lt(v, zero);
+  if (kind == RELU) return v128.bitselect(zero, v, negative);
+  if (kind == RELU6) {
+    const six = f32x4.splat(6);
+    return v128.bitselect(zero, v128.bitselect(six, v, f32x4.gt(v, six)), negative);
+  }
+  if (kind == LEAKY_RELU) return v128.bitselect(f32x4.mul(v, alpha), v, negative);
+  if (kind == PRELU) return v128.bitselect(f32x4.mul(v, w), v, negative);
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline
+function activateScalar(v: f32, kind: i32, alpha: f32, w: f32): f32 {
+  if (v < 0) {
+    if (kind == RELU || kind == RELU6) return 0;
+    if (kind == LEAKY_RELU) return v * alpha;
+    if (kind == PRELU) return v * w;
+  } else if (kind == RELU6 && v > 6) {
+    return 6;
+  }
+  return v;
+}
+
+/** y (cells × c floats) = act(y + bias) per channel: bias and prelu hold c floats each (bias
+ *  unread where hasBias is 0, prelu unread but for kind PRELU). */
+export function biasActivation(y: usize, cells: i32, c: i32, hasBias: i32, bias: usize,
+                               kind: i32, alpha: f32, prelu: usize): void {
+  const a = f32x4.splat(alpha);
+  const whole = <usize>(c & ~3) << 2;
+  const cellBytes = <usize>c << 2;
+  let at = y;
+  for (let cell = 0; cell < cells; cell++, at += cellBytes) {
+    let o: usize = 0;
+    for (; o < whole; o += 16) {
+      let v = v128.load(at + o);
+      if (hasBias != 0) v = f32x4.add(v, v128.load(bias + o));
+      const w = kind == PRELU ? v128.load(prelu + o) : a;
+      v128.store(at + o, activate(v, kind, a, w));
+    }
+    for (; o < cellBytes; o += 4) {
+      let v = load<f32>(at + o);
+      if (hasBias != 0) v += load<f32>(bias + o);
+      store<f32>(at + o, activateScalar(v, kind, alpha, kind == PRELU ? load<f32>(prelu + o) : 0));
+    }
+  }
+}

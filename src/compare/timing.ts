@@ -1,0 +1,114 @@
+// The timing of hm.compare, the compare command and `npm run bench`, in node and in a page: a
+// timed call is one tf.engine().runKernel on the active backend, its first output read back with
+// dataSync, so that a call on webgl counts until the GPU has finished (the handmade max pool's
+// argmax, its second output, stays on the backend, as in training).
+
+import * as tf from '@tensorflow/tfjs-core';
+import type {NamedAttrMap, NamedTensorMap, Tensor} from '@tensorflow/tfjs-core';
+
+/** One kernel call: a kernel name, its inputs and attributes. */
+export interface KernelCall {
+  kernelName: string;
+  inputs: NamedTensorMap;
+  attrs: NamedAttrMap;
+}
+
+export interface TimingOptions {
+  /** Timed samples at least, per kernel. */
+  runs: number;
+  /** A built-in call slower than this is timed by one call only (ms). */
+  capMs: number;
+}
+
+export interface Timing {
+  /** The median time of one call. */
+  ms: number;
+  /** Samples behind the median; 1 when the call was over the cap. */
+  runs: number;
+}
+
+/** Runs a call and returns its outputs. */
+export function runCall(call: KernelCall): Tensor[] {
+  const out = tf.engine().runKernel(call.kernelName, call.inputs, call.attrs) as Tensor | Tensor[];
+  return Array.isArray(out) ? out : [out];
+}
+
+/** `calls` calls, each read back, timed together; the time of one. */
+function sample(call: KernelCall, calls: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) {
+    const outs = runCall(call);
+    outs[0].dataSync();
+    for (const t of outs) t.dispose();
+  }
+  return (performance.now() - t0) / calls;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A sample lasts at least this long (several calls of a fast kernel), so that a coarse clock (a
+ *  page's performance.now() may step by 0.1 ms) does not quantise it. */
+const MIN_SAMPLE_MS = 1;
+
+/** Warm-up, then the median of at least `runs` samples of each kernel (more for fast kernels, up
+ *  to half a second each). The handmade and built-in samples alternate, so that both see the
+ *  same machine load. A kernel whose first call is over the cap is timed by one call alone, so
+ *  that a big shape on SwiftShader or tfjs's cpu Conv2DBackpropFilter does not take minutes: on
+ *  webgl by its second call (the first compiles the shaders), elsewhere by the first. */
+export function timePair(handmade: KernelCall, builtin: KernelCall | null, opts: TimingOptions):
+    {handmade: Timing; builtin: Timing | null} {
+  const compiles = tf.getBackend() === 'webgl';
+  // Both kernels start from a collected heap where the engine lets a script collect (node
+  // --expose-gc, as `npm run bench` runs): the garbage of the rows before (tfjs's cpu kernels
+  // allocate hundreds of MB on the big shapes) otherwise lands in whichever calls come next.
+  (globalThis as {gc?: () => void}).gc?.();
+  // The first call, and whether it alone is the timing (over the cap).
+  const warmUp = (call: KernelCall, extra: number): {first: number; single: number | null} => {
+    const first = sample(call, 1);
+    if (first > opts.capMs) return {first, single: compiles ? sample(call, 1) : first};
+    // At least `extra` more calls, and more (up to 500) until 150 ms have run: V8 runs the first
+    // calls of a WebAssembly function on its baseline compiler, several times slower, until its
+    // optimised code, compiled in the background, takes over.
+    let warm = first;
+    let last = first;
+    for (let i = 0; (i < extra || warm < 150) && i < 500 && warm < 300; i++) {
+      last = sample(call, 1);
+      warm += last;
+    }
+    return {first: last, single: null};
+  };
+  const hm = warmUp(handmade, 3);
+  const bi = builtin == null ? null : warmUp(builtin, 2);
+  const batch = (ms: number) => Math.min(100, Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(ms, 1e-3))));
+  const hmCalls = batch(hm.first);
+  const biCalls = bi == null ? 1 : batch(bi.first);
+  const timeHandmade = hm.single == null;
+  const timeBuiltin = bi != null && bi.single == null;
+  const hmSamples: number[] = [];
+  const biSamples: number[] = [];
+  let hmSpent = 0;
+  let biSpent = 0;
+  const enough = (samples: number[], spent: number) =>
+      samples.length >= opts.runs && (spent >= 500 || samples.length >= 50);
+  while ((timeHandmade && !enough(hmSamples, hmSpent)) ||
+         (timeBuiltin && !enough(biSamples, biSpent))) {
+    if (timeHandmade && !enough(hmSamples, hmSpent)) {
+      hmSamples.push(sample(handmade, hmCalls));
+      hmSpent += hmSamples[hmSamples.length - 1] * hmCalls;
+    }
+    if (timeBuiltin && !enough(biSamples, biSpent)) {
+      biSamples.push(sample(builtin!, biCalls));
+      biSpent += biSamples[biSamples.length - 1] * biCalls;
+    }
+  }
+  return {
+    handmade: hm.single != null ? {ms: hm.single, runs: 1} :
+        {ms: median(hmSamples), runs: hmSamples.length},
+    builtin: bi == null ? null : bi.single != null ? {ms: bi.single, runs: 1} :
+        {ms: median(biSamples), runs: biSamples.length},
+  };
+}
