@@ -2,11 +2,13 @@
 // bundle, exposed as window.hmBench. Rows stream back through window.hmBenchRow (set by
 // bench/run.ts) as they are measured.
 
-import * as tf from '@tensorflow/tfjs-core';
 import '../src/index';
+
+import * as tf from '@tensorflow/tfjs-core';
+
 import {REFERENCE_CASES} from '../src/compare/cases';
 import {compareActiveBackend, CompareRow} from '../src/compare/compare';
-import {BenchSelection, benchOptions, selectedCases} from './selection';
+import {benchOptions, BenchSelection, selectedCases} from './selection';
 
 declare global {
   interface Window {
@@ -30,14 +32,20 @@ function rendererName(): string {
 
 window.hmBench = {
   async run(selection) {
-    if (!(await tf.setBackend('webgl'))) throw new Error('tf.setBackend(\'webgl\') failed');
+    if (!(await tf.setBackend('webgl'))) throw new Error("tf.setBackend('webgl') failed");
     await tf.ready();
-    const info = {userAgent: navigator.userAgent, renderer: rendererName(),
-                  renderFloat32: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')};
-    const rows = await compareActiveBackend(selectedCases(REFERENCE_CASES, selection),
-                                            benchOptions(selection), async (row) => {
-      await window.hmBenchRow?.(row);
-    });
+    const info = {
+      userAgent: navigator.userAgent,
+      renderer: rendererName(),
+      renderFloat32: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
+    };
+    const rows = await compareActiveBackend(
+      selectedCases(REFERENCE_CASES, selection),
+      benchOptions(selection),
+      async (row) => {
+        await window.hmBenchRow?.(row);
+      },
+    );
     return {rows, info};
   },
 };

@@ -16,19 +16,26 @@
 // MaxPoolGrad, and the faster build is the one to beat. The bundle's metafile says which build
 // went in, and the report repeats it.
 
+import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs-core';
-import {registerHandmadeKernels} from '../src/register';
-import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
+
 import * as names from '../kernels/names';
 import {setHostPath} from '../kernels/simd/runtime';
+import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
 import {REFERENCE_CASES} from '../src/compare/cases';
 import {compareActiveBackend, CompareRow} from '../src/compare/compare';
-import {ALL_BACKENDS, BenchBackendName, DEFAULT_BACKENDS, nodeBackendOf, setupNodeBackend} from './backends';
+import {registerHandmadeKernels} from '../src/register';
+import {
+  ALL_BACKENDS,
+  BenchBackendName,
+  DEFAULT_BACKENDS,
+  nodeBackendOf,
+  setupNodeBackend,
+} from './backends';
 import type {PageBenchInfo} from './page';
-import {BenchSelection, benchOptions, selectedCases} from './selection';
+import {benchOptions, BenchSelection, selectedCases} from './selection';
 
 type Row = CompareRow;
 
@@ -40,15 +47,20 @@ interface Options extends BenchSelection {
 
 function parseArgs(argv: string[]): Options {
   const value = (flag: string) => argv.find((a) => a.startsWith(`--${flag}=`))?.split('=')[1];
-  const list = (flag: string) => value(flag)?.split(',').filter((s) => s !== '') ?? null;
+  const list = (flag: string) =>
+    value(flag)
+      ?.split(',')
+      .filter((s) => s !== '') ?? null;
   const quick = argv.includes('--quick');
   const backends = [...new Set(list('backends') ?? DEFAULT_BACKENDS)] as BenchBackendName[];
   for (const b of backends) {
-    if (!ALL_BACKENDS.includes(b)) throw new Error(`unknown backend '${b}' (${ALL_BACKENDS.join(', ')})`);
+    if (!ALL_BACKENDS.includes(b))
+      throw new Error(`unknown backend '${b}' (${ALL_BACKENDS.join(', ')})`);
   }
   const kernels = list('kernels');
   for (const k of kernels ?? []) {
-    if (!(names.KERNEL_NAMES as readonly string[]).includes(k)) throw new Error(`unknown kernel '${k}'`);
+    if (!(names.KERNEL_NAMES as readonly string[]).includes(k))
+      throw new Error(`unknown kernel '${k}'`);
   }
   return {
     quick,
@@ -68,11 +80,14 @@ export function fmt(x: number | null, digits = 2): string {
 }
 
 function progressLine(r: Row): string {
-  return `${r.backend} ${r.case} ${r.kernel.padEnd(30)} ${fmt(r.handmadeMs, 3).padStart(8)} ms` +
-      `${r.handmadeRuns === 1 ? ' (1 run)' : ''}` +
-      ` vs ${fmt(r.builtinMs, 3).padStart(8)} ms${r.builtinRuns === 1 ? ' (1 run)' : ''}` +
-      `  ratio ${r.ratio == null ? '-' : fmt(r.ratio) + 'x'}` +
-      (r.gflops ? `  ${fmt(r.gflops.handmade)} GFLOP/s` : '') + (r.ok ? '' : '  CHECK FAILED');
+  return (
+    `${r.backend} ${r.case} ${r.kernel.padEnd(30)} ${fmt(r.handmadeMs, 3).padStart(8)} ms` +
+    `${r.handmadeRuns === 1 ? ' (1 run)' : ''}` +
+    ` vs ${fmt(r.builtinMs, 3).padStart(8)} ms${r.builtinRuns === 1 ? ' (1 run)' : ''}` +
+    `  ratio ${r.ratio == null ? '-' : fmt(r.ratio) + 'x'}` +
+    (r.gflops ? `  ${fmt(r.gflops.handmade)} GFLOP/s` : '') +
+    (r.ok ? '' : '  CHECK FAILED')
+  );
 }
 
 function bundledCpuBuild(): string {
@@ -80,28 +95,36 @@ function bundledCpuBuild(): string {
   if (!fs.existsSync(meta)) return 'unknown (no esbuild metafile next to the bundle)';
   const inputs = Object.keys(JSON.parse(fs.readFileSync(meta, 'utf8')).inputs as object);
   const cpu = inputs.filter((f) => f.includes('tfjs-backend-cpu/dist/'));
-  if (cpu.some((f) => f.endsWith('tf-backend-cpu.node.js'))) return 'CommonJS (tf-backend-cpu.node.js)';
+  if (cpu.some((f) => f.endsWith('tf-backend-cpu.node.js')))
+    return 'CommonJS (tf-backend-cpu.node.js)';
   if (cpu.some((f) => f.endsWith('dist/index.js'))) return 'ESM (dist/index.js and its modules)';
   return 'unknown';
 }
 
-const MAX_POOL_ROWS = 'HandmadeMaxPoolValues does the job of tfjs\'s MaxPool (y alone; it is ' +
-    'what MaxPool runs under installAsBuiltins) and carries the max-pool targets; ' +
-    'HandmadeMaxPool, the training forward, also writes the argmax its gradient reads.';
+const MAX_POOL_ROWS =
+  "HandmadeMaxPoolValues does the job of tfjs's MaxPool (y alone; it is " +
+  'what MaxPool runs under installAsBuiltins) and carries the max-pool targets; ' +
+  'HandmadeMaxPool, the training forward, also writes the argmax its gradient reads.';
 
 const BACKEND_NOTES: Record<BenchBackendName, string> = {
-  cpu: 'in node; the built-ins are tfjs-backend-cpu\'s; the handmade kernels on their ' +
-      'WebAssembly SIMD path (the default). ' + MAX_POOL_ROWS,
-  'cpu-scalar': 'the cpu backend again, the handmade kernels on their scalar TypeScript path ' +
-      '(hm.setHostPath(\'scalar\')), for comparison with the SIMD rows. No speed targets.',
-  wasm: 'in node; the built-ins are tfjs-backend-wasm\'s (XNNPACK, one thread); it has no ' +
-      'Conv2DBackpropFilter, and its MaxPoolGrad routes windows whose maximum is <= 0 wrongly ' +
-      '(ARCHITECTURE.md), so that ratio is against a kernel that is not correct. ' + MAX_POOL_ROWS,
-  'wasm-scalar': 'the wasm backend again, the handmade kernels on their scalar path. No speed ' +
-      'targets.',
-  webgl: 'in headless Chromium, WebGL2 on SwiftShader (software, on the CPU cores); the ' +
-      'built-ins are tfjs-backend-webgl\'s; a call counts until dataSync has the values. No ' +
-      'target for the forward max pool.',
+  cpu:
+    "in node; the built-ins are tfjs-backend-cpu's; the handmade kernels on their " +
+    'WebAssembly SIMD path (the default). ' +
+    MAX_POOL_ROWS,
+  'cpu-scalar':
+    'the cpu backend again, the handmade kernels on their scalar TypeScript path ' +
+    "(hm.setHostPath('scalar')), for comparison with the SIMD rows. No speed targets.",
+  wasm:
+    "in node; the built-ins are tfjs-backend-wasm's (XNNPACK, one thread); it has no " +
+    'Conv2DBackpropFilter, and its MaxPoolGrad routes windows whose maximum is <= 0 wrongly ' +
+    '(ARCHITECTURE.md), so that ratio is against a kernel that is not correct. ' +
+    MAX_POOL_ROWS,
+  'wasm-scalar':
+    'the wasm backend again, the handmade kernels on their scalar path. No speed ' + 'targets.',
+  webgl:
+    'in headless Chromium, WebGL2 on SwiftShader (software, on the CPU cores); the ' +
+    "built-ins are tfjs-backend-webgl's; a call counts until dataSync has the values. No " +
+    'target for the forward max pool.',
 };
 
 function backendTable(backend: BenchBackendName, rows: Row[], opts: Options): string[] {
@@ -113,7 +136,7 @@ function backendTable(backend: BenchBackendName, rows: Row[], opts: Options): st
     BACKEND_NOTES[backend],
     '',
     '| case | shape | kernel | built-in | handmade ms | built-in ms | handmade GFLOP/s | ' +
-        'built-in GFLOP/s | ratio | target | |',
+      'built-in GFLOP/s | ratio | target | |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const capped: string[] = [];
@@ -124,31 +147,50 @@ function backendTable(backend: BenchBackendName, rows: Row[], opts: Options): st
     if (r.builtinRuns === 1) capped.push(`${r.case} ${r.builtin}`);
     const target = scalar ? null : r.target;
     const met = r.ratio == null || target == null ? '' : r.ratio >= target ? 'met' : 'NOT met';
-    const builtinMs = r.builtinMissing === 'absent' ? 'none' :
-        r.builtinMissing === 'skipped' ? 'skipped' : fmt(r.builtinMs, 3) + single;
-    lines.push(`| ${r.case} | ${r.shape} | ${r.kernel} | ${r.builtin ?? '(none)'} | ` +
-               `${fmt(r.handmadeMs, 3)}${hmSingle} | ${builtinMs} | ${fmt(r.gflops?.handmade ?? null)} | ` +
-               `${fmt(r.gflops?.builtin ?? null)} | ${r.ratio == null ? '-' : fmt(r.ratio) + 'x'}` +
-               `${single || hmSingle} | ${target == null ? '-' : target + 'x'} | ${met} |`);
+    const builtinMs =
+      r.builtinMissing === 'absent'
+        ? 'none'
+        : r.builtinMissing === 'skipped'
+          ? 'skipped'
+          : fmt(r.builtinMs, 3) + single;
+    lines.push(
+      `| ${r.case} | ${r.shape} | ${r.kernel} | ${r.builtin ?? '(none)'} | ` +
+        `${fmt(r.handmadeMs, 3)}${hmSingle} | ${builtinMs} | ${fmt(r.gflops?.handmade ?? null)} | ` +
+        `${fmt(r.gflops?.builtin ?? null)} | ${r.ratio == null ? '-' : fmt(r.ratio) + 'x'}` +
+        `${single || hmSingle} | ${target == null ? '-' : target + 'x'} | ${met} |`,
+    );
   }
   lines.push('');
-  lines.push(capped.length ?
-      `Calls over the cap of ${opts.capMs / 1000} s, timed by their ` +
-      `${backend === 'webgl' ? 'second call (after the one that compiled)' : 'first call'} alone ` +
-      `(their ratio is from a single run): ${capped.join(', ')}.` : 'No call was over the cap.');
-  const skipped = rows.filter((r) => r.builtinMissing === 'skipped').map((r) => `${r.case} ${r.kernel}`);
+  lines.push(
+    capped.length
+      ? `Calls over the cap of ${opts.capMs / 1000} s, timed by their ` +
+          `${backend === 'webgl' ? 'second call (after the one that compiled)' : 'first call'} alone ` +
+          `(their ratio is from a single run): ${capped.join(', ')}.`
+      : 'No call was over the cap.',
+  );
+  const skipped = rows
+    .filter((r) => r.builtinMissing === 'skipped')
+    .map((r) => `${r.case} ${r.kernel}`);
   if (skipped.length) lines.push(`Skipped built-in calls (--quick): ${skipped.join(', ')}.`);
   const failed = rows.filter((r) => !r.ok).map((r) => `${r.case} ${r.kernel}`);
-  lines.push(failed.length === 0 ?
-      `Every row was checked first against the float64 reference and the built-in: all within ` +
-          'tolerance.' :
-      `CHECK FAILED (past the tolerance against the reference or the built-in): ${failed.join(', ')}.`);
+  lines.push(
+    failed.length === 0
+      ? `Every row was checked first against the float64 reference and the built-in: all within ` +
+          'tolerance.'
+      : `CHECK FAILED (past the tolerance against the reference or the built-in): ${failed.join(', ')}.`,
+  );
   lines.push('');
   return lines;
 }
 
-function markdown(rows: Row[], opts: Options, command: string, build: string,
-                  page: PageBenchInfo | null, seconds: number): string {
+function markdown(
+  rows: Row[],
+  opts: Options,
+  command: string,
+  build: string,
+  page: PageBenchInfo | null,
+  seconds: number,
+): string {
   const cpus = os.cpus();
   const lines = [
     '# Handmade kernels vs tfjs built-ins',
@@ -156,48 +198,68 @@ function markdown(rows: Row[], opts: Options, command: string, build: string,
     `- command: \`${command}\` (${(seconds / 60).toFixed(1)} min)`,
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, ` +
-        `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}`,
+      `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}`,
     `- node ${process.version}, @tensorflow/tfjs-core ${tf.version_core}`,
     `- tfjs-backend-cpu build compared against: ${build}; bundled with esbuild ` +
-        '--main-fields=module,main',
+      '--main-fields=module,main',
   ];
   if (page != null) {
-    lines.push(`- webgl: ${page.userAgent}; renderer ${page.renderer}; float32 render targets: ` +
-               `${page.renderFloat32}`);
+    lines.push(
+      `- webgl: ${page.userAgent}; renderer ${page.renderer}; float32 render targets: ` +
+        `${page.renderFloat32}`,
+    );
   }
   lines.push(
     `- timing: warm-up (on webgl it compiles the shaders), then the median of >= ${opts.runs} ` +
-        'samples of each kernel through tf.engine().runKernel, each call read back with dataSync ' +
-        '(its first output: the handmade max pool\'s argmax stays on the backend, as in ' +
-        'training; a sample is several calls of a kernel under 1 ms; more samples for fast ' +
-        'kernels, up to 0.5 s each); handmade and built-in samples alternate so that both see ' +
-        `the same machine load; a kernel whose first call is over ${opts.capMs / 1000} s ` +
-        'is timed by one call alone (marked *1 run*): on webgl its second, the first having ' +
-        'compiled the shaders, elsewhere its first; the same code (src/compare/timing.ts, ' +
-        'hm.compare\'s) runs in node and in the page',
+      'samples of each kernel through tf.engine().runKernel, each call read back with dataSync ' +
+      "(its first output: the handmade max pool's argmax stays on the backend, as in " +
+      'training; a sample is several calls of a kernel under 1 ms; more samples for fast ' +
+      'kernels, up to 0.5 s each); handmade and built-in samples alternate so that both see ' +
+      `the same machine load; a kernel whose first call is over ${opts.capMs / 1000} s ` +
+      'is timed by one call alone (marked *1 run*): on webgl its second, the first having ' +
+      'compiled the shaders, elsewhere its first; the same code (src/compare/timing.ts, ' +
+      "hm.compare's) runs in node and in the page",
     '- checked: before it is timed, each kernel is checked against the float64 reference (on ' +
-        'the first image) and the built-in (src/compare/jobs.ts), as hm.compare does',
+      'the first image) and the built-in (src/compare/jobs.ts), as hm.compare does',
     '- ratio = builtinMs / handmadeMs; GFLOP/s = 2·N·Ho·Wo·Co·Kh·Kw·Ci / time',
     '',
   );
   for (const backend of opts.backends) {
-    lines.push(...backendTable(backend, rows.filter((r) => r.backend === backend), opts));
+    lines.push(
+      ...backendTable(
+        backend,
+        rows.filter((r) => r.backend === backend),
+        opts,
+      ),
+    );
   }
   return lines.join('\n');
 }
 
 /** Runs the timing in a page of headless Chromium on the webgl backend. */
-async function benchWebgl(opts: Options, onRow: (r: Row) => void):
-    Promise<{rows: Row[]; info: PageBenchInfo}> {
-  const {page, errors, close} =
-      await openChromiumPage(bundleForBrowser(path.resolve(__dirname, '..', '..', 'bench', 'page.ts')));
+async function benchWebgl(
+  opts: Options,
+  onRow: (r: Row) => void,
+): Promise<{rows: Row[]; info: PageBenchInfo}> {
+  const {page, errors, close} = await openChromiumPage(
+    bundleForBrowser(path.resolve(__dirname, '..', '..', 'bench', 'page.ts')),
+  );
   try {
     await page.exposeFunction('hmBenchRow', (row: Row) => onRow(row));
-    const selection: BenchSelection = {quick: opts.quick, runs: opts.runs, capMs: opts.capMs,
-                                       only: opts.only, kernels: opts.kernels};
-    return await page.evaluate((o) => window.hmBench.run(o), selection).catch((e: Error) => {
-      throw new Error(`${e.message}${errors.length > 0 ? ` (page errors: ${errors.join('; ')})` : ''}`);
-    });
+    const selection: BenchSelection = {
+      quick: opts.quick,
+      runs: opts.runs,
+      capMs: opts.capMs,
+      only: opts.only,
+      kernels: opts.kernels,
+    };
+    return await page
+      .evaluate((o) => window.hmBench.run(o), selection)
+      .catch((e: Error) => {
+        throw new Error(
+          `${e.message}${errors.length > 0 ? ` (page errors: ${errors.join('; ')})` : ''}`,
+        );
+      });
   } finally {
     await close();
   }
@@ -214,18 +276,25 @@ async function main(): Promise<void> {
   let pageInfo: PageBenchInfo | null = null;
   for (const backend of opts.backends) {
     if (backend === 'webgl') {
-      const result = await benchWebgl(opts, (r) => { log(progressLine(r)); });
+      const result = await benchWebgl(opts, (r) => {
+        log(progressLine(r));
+      });
       rows.push(...result.rows);
       pageInfo = result.info;
     } else {
       const {tfjs, hostPath} = nodeBackendOf(backend);
       await setupNodeBackend(tfjs);
       setHostPath(hostPath);
-      rows.push(...await compareActiveBackend(selectedCases(REFERENCE_CASES, opts),
-                                              benchOptions(opts), (r) => {
-        r.backend = backend;
-        log(progressLine(r));
-      }));
+      rows.push(
+        ...(await compareActiveBackend(
+          selectedCases(REFERENCE_CASES, opts),
+          benchOptions(opts),
+          (r) => {
+            r.backend = backend;
+            log(progressLine(r));
+          },
+        )),
+      );
       setHostPath('simd');
     }
   }
@@ -234,10 +303,18 @@ async function main(): Promise<void> {
   fs.writeFileSync(opts.out, markdown(rows, opts, command, build, pageInfo, seconds));
   log(`wrote ${opts.out} (${seconds.toFixed(0)} s)`);
   if (opts.json) {
-    process.stdout.write(JSON.stringify(rows.map((r) => ({
-      backend: r.backend, kernel: r.kernel, shape: r.shape, handmadeMs: r.handmadeMs,
-      builtinMs: r.builtinMs, ratio: r.ratio,
-    }))) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        rows.map((r) => ({
+          backend: r.backend,
+          kernel: r.kernel,
+          shape: r.shape,
+          handmadeMs: r.handmadeMs,
+          builtinMs: r.builtinMs,
+          ratio: r.ratio,
+        })),
+      ) + '\n',
+    );
   }
 }
 

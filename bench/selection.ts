@@ -1,10 +1,10 @@
 // What a bench run selects, the same in node and in the page: the reference shapes it times
 // (--only), the handmade kernels (--kernels), the runs and the cap, and --quick.
 
+import * as names from '../kernels/names';
 import type {CompareCase} from '../src/compare/cases';
 import type {ActiveBackendOptions} from '../src/compare/compare';
 import type {KernelJob} from '../src/compare/jobs';
-import * as names from '../kernels/names';
 
 export interface BenchSelection {
   quick: boolean;
@@ -25,11 +25,19 @@ export function selectedCases(cases: CompareCase[], s: BenchSelection): CompareC
 /** In --quick mode, the cpu backend's built-in Conv2DBackpropFilter is skipped where it runs
  *  > ~10 s (it reaches about 0.04 GFLOP/s). */
 function skipsBuiltin(quick: boolean) {
-  return (job: KernelJob, backend: string) => quick && backend === 'cpu' &&
-      job.kernel === names.HandmadeConv2DBackpropFilter && job.flops > 0.4e9;
+  return (job: KernelJob, backend: string) =>
+    quick &&
+    backend === 'cpu' &&
+    job.kernel === names.HandmadeConv2DBackpropFilter &&
+    job.flops > 0.4e9;
 }
 
 export function benchOptions(s: BenchSelection): ActiveBackendOptions {
-  return {runs: s.runs, capMs: s.capMs, kernels: s.kernels, check: true,
-          skipBuiltin: skipsBuiltin(s.quick)};
+  return {
+    runs: s.runs,
+    capMs: s.capMs,
+    kernels: s.kernels,
+    check: true,
+    skipBuiltin: skipsBuiltin(s.quick),
+  };
 }

@@ -13,11 +13,18 @@ if (fs.existsSync(path.join(root, 'src', 'compare', 'cli.ts'))) {
 } else {
   cli = require(path.join(root, 'dist', 'cjs', 'src', 'compare', 'cli.js'));
 }
-cli.main(process.argv.slice(2), {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  isTTY: Boolean(process.stderr.isTTY),
-}).then((code) => { process.exitCode = code; }, (error) => {
-  process.stderr.write(`tfjs-handmade: ${error && error.stack ? error.stack : error}\n`);
-  process.exitCode = 1;
-});
+cli
+  .main(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    isTTY: Boolean(process.stderr.isTTY),
+  })
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`tfjs-handmade: ${error && error.stack ? error.stack : error}\n`);
+      process.exitCode = 1;
+    },
+  );

@@ -3,7 +3,9 @@
 //   npm start
 
 import '@tensorflow/tfjs-backend-cpu';
+
 import * as tf from '@tensorflow/tfjs-core';
+
 import * as hm from '../src/index';
 
 function time(f: () => tf.Tensor | tf.Tensor[]): {ms: number; out: tf.Tensor[]} {
@@ -13,7 +15,7 @@ function time(f: () => tf.Tensor | tf.Tensor[]): {ms: number; out: tf.Tensor[]} 
     list.forEach((t) => t.dataSync());
     return list;
   };
-  tf.dispose(run());  // warm-up
+  tf.dispose(run()); // warm-up
   const times: number[] = [];
   let out: tf.Tensor[] = [];
   for (let i = 0; i < 5; i++) {
@@ -35,35 +37,69 @@ async function main() {
   const b2 = tf.randomUniform([16], -1, 1, 'float32', 5);
   const loss = (y: tf.Tensor) => tf.sum(tf.square(y));
   const rows: [string, () => tf.Tensor | tf.Tensor[], () => tf.Tensor | tf.Tensor[]][] = [
-    ['conv2d [32,28,28,1]*[5,5,1,8] same',
-     () => hm.conv2d(x, w, 1, 'same'), () => tf.conv2d(x, w, 1, 'same')],
-    ['conv2d [32,14,14,8]*[5,5,8,16] same',
-     () => hm.conv2d(x2, w2, 1, 'same'), () => tf.conv2d(x2, w2, 1, 'same')],
-    ['grads (dx, dW) of the second',
-     () => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-         loss(hm.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x2, w2]),
-     () => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-         loss(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x2, w2])],
-    ['fused conv2d + bias + relu',
-     () => hm.fused.conv2d({x: x2, filter: w2, strides: 1, pad: 'same', bias: b2, activation: 'relu'}),
-     () => tf.fused.conv2d({x: x2, filter: w2, strides: 1, pad: 'same', bias: b2, activation: 'relu'})],
-    ['maxPool 2x2/2 [32,14,14,8]',
-     () => hm.maxPool(x2, 2, 2, 'valid'), () => tf.maxPool(x2, 2, 2, 'valid')],
-    ['maxPool gradient',
-     () => tf.grad((a: tf.Tensor) => loss(hm.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x2),
-     () => tf.grad((a: tf.Tensor) => loss(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x2)],
+    [
+      'conv2d [32,28,28,1]*[5,5,1,8] same',
+      () => hm.conv2d(x, w, 1, 'same'),
+      () => tf.conv2d(x, w, 1, 'same'),
+    ],
+    [
+      'conv2d [32,14,14,8]*[5,5,8,16] same',
+      () => hm.conv2d(x2, w2, 1, 'same'),
+      () => tf.conv2d(x2, w2, 1, 'same'),
+    ],
+    [
+      'grads (dx, dW) of the second',
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          loss(hm.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')),
+        )([x2, w2]),
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          loss(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')),
+        )([x2, w2]),
+    ],
+    [
+      'fused conv2d + bias + relu',
+      () =>
+        hm.fused.conv2d({x: x2, filter: w2, strides: 1, pad: 'same', bias: b2, activation: 'relu'}),
+      () =>
+        tf.fused.conv2d({x: x2, filter: w2, strides: 1, pad: 'same', bias: b2, activation: 'relu'}),
+    ],
+    [
+      'maxPool 2x2/2 [32,14,14,8]',
+      () => hm.maxPool(x2, 2, 2, 'valid'),
+      () => tf.maxPool(x2, 2, 2, 'valid'),
+    ],
+    [
+      'maxPool gradient',
+      () => tf.grad((a: tf.Tensor) => loss(hm.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x2),
+      () => tf.grad((a: tf.Tensor) => loss(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x2),
+    ],
   ];
-  console.log('kernel'.padEnd(40), 'max |diff|'.padStart(11), 'handmade'.padStart(10),
-              'tfjs'.padStart(10), 'ratio'.padStart(7));
+  console.log(
+    'kernel'.padEnd(40),
+    'max |diff|'.padStart(11),
+    'handmade'.padStart(10),
+    'tfjs'.padStart(10),
+    'ratio'.padStart(7),
+  );
   for (const [name, handmade, builtin] of rows) {
     const a = time(handmade);
     const b = time(builtin);
     let diff = 0;
     a.out.forEach((t, i) => {
-      diff = Math.max(diff, tf.tidy(() => tf.max(tf.abs(tf.sub(t, b.out[i]))).dataSync()[0]));
+      diff = Math.max(
+        diff,
+        tf.tidy(() => tf.max(tf.abs(tf.sub(t, b.out[i]))).dataSync()[0]),
+      );
     });
-    console.log(name.padEnd(40), diff.toExponential(2).padStart(11), `${a.ms.toFixed(1)} ms`.padStart(10),
-                `${b.ms.toFixed(1)} ms`.padStart(10), `${(b.ms / a.ms).toFixed(1)}x`.padStart(7));
+    console.log(
+      name.padEnd(40),
+      diff.toExponential(2).padStart(11),
+      `${a.ms.toFixed(1)} ms`.padStart(10),
+      `${b.ms.toFixed(1)} ms`.padStart(10),
+      `${(b.ms / a.ms).toFixed(1)}x`.padStart(7),
+    );
     tf.dispose([...a.out, ...b.out]);
   }
   tf.dispose([x, w, x2, w2, b2]);

@@ -3,16 +3,26 @@
 // tf.engine().runKernel, or under tfjs's own names, throws the same clear error as the op would:
 // naming the kernel (or op), the argument and the shapes. Nothing here reads tensor values.
 
-import {convGeometry, ConvGeometry, pair, poolGeometry, sizeOf} from './geometry';
-import * as names from './names';
+import {ConvGeometry, convGeometry, pair, poolGeometry, sizeOf} from './geometry';
 import type {
-  Activation, ConvAttrs, DataFormat, FusedConv2DAttrs, KernelName, Pair, PadSpec, PoolAttrs,
+  Activation,
+  ConvAttrs,
+  DataFormat,
+  FusedConv2DAttrs,
+  KernelName,
+  PadSpec,
+  Pair,
+  PoolAttrs,
   RoundingMode,
 } from './names';
+import * as names from './names';
 
 /** An error in one argument of an op or kernel; `argument` names it. */
 export class ArgumentError extends Error {
-  constructor(readonly argument: string, message: string) {
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'Error';
   }
@@ -45,8 +55,7 @@ const isCount = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && 
 
 export function checkPositiveInts(op: string, name: string, v: unknown): Pair {
   const ok = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0;
-  if (typeof v === 'number' ? ok(v) :
-      Array.isArray(v) && v.length === 2 && v.every(ok)) {
+  if (typeof v === 'number' ? ok(v) : Array.isArray(v) && v.length === 2 && v.every(ok)) {
     return pair(v as number | Pair);
   }
   return fail(op, `${name} must be a positive integer or a pair of them, got ${show(v)}`, name);
@@ -59,29 +68,45 @@ export function checkDataFormat(op: string, dataFormat: unknown): DataFormat {
   return dataFormat;
 }
 
-export function checkPad(op: string, pad: unknown, dataFormat: DataFormat,
-                         dimRoundingMode: unknown): PadSpec {
+export function checkPad(
+  op: string,
+  pad: unknown,
+  dataFormat: DataFormat,
+  dimRoundingMode: unknown,
+): PadSpec {
   if (dimRoundingMode != null && !['floor', 'round', 'ceil'].includes(dimRoundingMode as string)) {
-    fail(op, `dimRoundingMode must be 'floor', 'round' or 'ceil', got ${show(dimRoundingMode)}`,
-         'dimRoundingMode');
+    fail(
+      op,
+      `dimRoundingMode must be 'floor', 'round' or 'ceil', got ${show(dimRoundingMode)}`,
+      'dimRoundingMode',
+    );
   }
   if (pad === 'same' || pad === 'valid') {
     if (dimRoundingMode != null) {
-      fail(op, `pad must be a number or explicit padding when dimRoundingMode is given, got ` +
-               `pad '${pad}' with dimRoundingMode '${String(dimRoundingMode)}'`, 'pad');
+      fail(
+        op,
+        `pad must be a number or explicit padding when dimRoundingMode is given, got ` +
+          `pad '${pad}' with dimRoundingMode '${String(dimRoundingMode)}'`,
+        'pad',
+      );
     }
     return pad;
   }
   if (typeof pad === 'string') {
-    fail(op, `pad must be 'same', 'valid', a non-negative integer or explicit padding, got '${pad}'`,
-         'pad');
+    fail(
+      op,
+      `pad must be 'same', 'valid', a non-negative integer or explicit padding, got '${pad}'`,
+      'pad',
+    );
   }
   if (typeof pad === 'number') {
     if (!isCount(pad)) fail(op, `pad must be a non-negative integer, got ${show(pad)}`, 'pad');
     return pad;
   }
-  const layout = dataFormat === 'NHWC' ? '[[0,0],[top,bottom],[left,right],[0,0]]' :
-                                         '[[0,0],[0,0],[top,bottom],[left,right]]';
+  const layout =
+    dataFormat === 'NHWC'
+      ? '[[0,0],[top,bottom],[left,right],[0,0]]'
+      : '[[0,0],[0,0],[top,bottom],[left,right]]';
   const isPair = (p: unknown) => Array.isArray(p) && p.length === 2 && p.every(isCount);
   if (!Array.isArray(pad) || pad.length !== 4 || !pad.every(isPair)) {
     fail(op, `explicit pad must be ${layout} of non-negative integers, got ${show(pad)}`, 'pad');
@@ -89,8 +114,11 @@ export function checkPad(op: string, pad: unknown, dataFormat: DataFormat,
   const [batchAxis, channelAxis] = dataFormat === 'NHWC' ? [0, 3] : [0, 1];
   for (const ax of [batchAxis, channelAxis]) {
     if (pad[ax][0] !== 0 || pad[ax][1] !== 0) {
-      fail(op, `explicit pad must not pad the batch or channel axis: expected ${layout}, got ` +
-               show(pad), 'pad');
+      fail(
+        op,
+        `explicit pad must not pad the batch or channel axis: expected ${layout}, got ` + show(pad),
+        'pad',
+      );
     }
   }
   return pad as PadSpec;
@@ -99,11 +127,19 @@ export function checkPad(op: string, pad: unknown, dataFormat: DataFormat,
 /** A shape of `rank` sizes, each a non-negative integer. */
 export function checkShape(op: string, name: string, shape: unknown, ranks: number[]): number[] {
   if (!Array.isArray(shape) || !shape.every(isCount)) {
-    fail(op, `${name} must be a shape (an array of non-negative integers), got ${show(shape)}`, name);
+    fail(
+      op,
+      `${name} must be a shape (an array of non-negative integers), got ${show(shape)}`,
+      name,
+    );
   }
   if (!ranks.includes(shape.length)) {
-    fail(op, `${name} must be rank ${ranks.join(' or ')}, got rank ${shape.length} ` +
-             `(shape ${fmt(shape)})`, name);
+    fail(
+      op,
+      `${name} must be rank ${ranks.join(' or ')}, got rank ${shape.length} ` +
+        `(shape ${fmt(shape)})`,
+      name,
+    );
   }
   return shape;
 }
@@ -114,26 +150,38 @@ export function checkShape(op: string, name: string, shape: unknown, ranks: numb
 function checkOutput(op: string, g: ConvGeometry, what: string, argument: string): void {
   const bad = (out: number, input: number) => !(out >= 0) || (out === 0 && input > 0);
   if (bad(g.outHeight, g.inHeight) || bad(g.outWidth, g.inWidth)) {
-    fail(op, `the ${what} (effective ${g.effectiveFilterHeight}x${g.effectiveFilterWidth}) is ` +
-             `larger than the padded input ${fmt(g.inShape)} (padding top ${g.padInfo.top}, ` +
-             `bottom ${g.padInfo.bottom}, left ${g.padInfo.left}, right ${g.padInfo.right}): ` +
-             `the output would be ${g.outHeight}x${g.outWidth}`, argument);
+    fail(
+      op,
+      `the ${what} (effective ${g.effectiveFilterHeight}x${g.effectiveFilterWidth}) is ` +
+        `larger than the padded input ${fmt(g.inShape)} (padding top ${g.padInfo.top}, ` +
+        `bottom ${g.padInfo.bottom}, left ${g.padInfo.left}, right ${g.padInfo.right}): ` +
+        `the output would be ${g.outHeight}x${g.outWidth}`,
+      argument,
+    );
   }
 }
 
 function checkStridesAndDilations(op: string, strides: Pair, dilations: Pair): void {
   if ((strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1)) {
-    fail(op, `strides and dilations cannot both be greater than 1, got strides ` +
-             `${fmt(strides)} and dilations ${fmt(dilations)}`, 'dilations');
+    fail(
+      op,
+      `strides and dilations cannot both be greater than 1, got strides ` +
+        `${fmt(strides)} and dilations ${fmt(dilations)}`,
+      'dilations',
+    );
   }
 }
 
 /** Checks the shapes of x (rank 4) and the filter against the attributes; returns the checked
  *  attributes and the geometry they define. `forOp`: also reject strides and dilations both
  *  above 1, as tfjs's ops do (its kernels, and so these, compute them). */
-export function checkConvShapes(op: string, xShape: number[], filterShape: number[],
-                                attrs: ConvAttrs, forOp = false):
-    {attrs: ConvAttrs; geometry: ConvGeometry} {
+export function checkConvShapes(
+  op: string,
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvAttrs,
+  forOp = false,
+): {attrs: ConvAttrs; geometry: ConvGeometry} {
   checkShape(op, 'x', xShape, [4]);
   checkShape(op, 'filter', filterShape, [4]);
   const dataFormat = checkDataFormat(op, attrs.dataFormat);
@@ -145,26 +193,42 @@ export function checkConvShapes(op: string, xShape: number[], filterShape: numbe
   const [, , filterInChannels, outChannels] = filterShape;
   // No input channels: the filter must take none either (one group of empty sums).
   if (filterInChannels === 0 ? inChannels !== 0 : inChannels % filterInChannels !== 0) {
-    fail(op, `the input's ${inChannels} channels (x ${fmt(xShape)}, ${dataFormat}) must be a ` +
-             `multiple of the filter's in-channels ${filterInChannels} (filter ${fmt(filterShape)})`,
-         'filter');
+    fail(
+      op,
+      `the input's ${inChannels} channels (x ${fmt(xShape)}, ${dataFormat}) must be a ` +
+        `multiple of the filter's in-channels ${filterInChannels} (filter ${fmt(filterShape)})`,
+      'filter',
+    );
   }
   const groups = filterInChannels === 0 ? 1 : inChannels / filterInChannels;
   if (outChannels % groups !== 0) {
-    fail(op, `groups = ${groups} (x ${fmt(xShape)} has ${inChannels} channels, filter ` +
-             `${fmt(filterShape)} takes ${filterInChannels}) must divide the filter's ` +
-             `${outChannels} out-channels`, 'filter');
+    fail(
+      op,
+      `groups = ${groups} (x ${fmt(xShape)} has ${inChannels} channels, filter ` +
+        `${fmt(filterShape)} takes ${filterInChannels}) must divide the filter's ` +
+        `${outChannels} out-channels`,
+      'filter',
+    );
   }
-  const checked: ConvAttrs = {strides, pad, dataFormat, dilations,
-                              dimRoundingMode: attrs.dimRoundingMode as RoundingMode | undefined};
+  const checked: ConvAttrs = {
+    strides,
+    pad,
+    dataFormat,
+    dilations,
+    dimRoundingMode: attrs.dimRoundingMode as RoundingMode | undefined,
+  };
   const geometry = convGeometry(xShape, filterShape, checked);
   checkOutput(op, geometry, `filter ${fmt(filterShape)}`, 'filter');
   return {attrs: checked, geometry};
 }
 
 /** Checks the shape of x (rank 4) against the pooling attributes (`forOp` as above). */
-export function checkPoolShapes(op: string, xShape: number[], attrs: PoolAttrs, forOp = false):
-    {attrs: PoolAttrs; geometry: ConvGeometry} {
+export function checkPoolShapes(
+  op: string,
+  xShape: number[],
+  attrs: PoolAttrs,
+  forOp = false,
+): {attrs: PoolAttrs; geometry: ConvGeometry} {
   checkShape(op, 'x', xShape, [4]);
   const dataFormat = checkDataFormat(op, attrs.dataFormat ?? 'NHWC');
   const filterSize = checkPositiveInts(op, 'filterSize', attrs.filterSize);
@@ -172,8 +236,14 @@ export function checkPoolShapes(op: string, xShape: number[], attrs: PoolAttrs, 
   const dilations = checkPositiveInts(op, 'dilations', attrs.dilations ?? 1);
   if (forOp) checkStridesAndDilations(op, strides, dilations);
   const pad = checkPad(op, attrs.pad, dataFormat, attrs.dimRoundingMode);
-  const checked: PoolAttrs = {filterSize, strides, pad, dataFormat, dilations,
-                              dimRoundingMode: attrs.dimRoundingMode};
+  const checked: PoolAttrs = {
+    filterSize,
+    strides,
+    pad,
+    dataFormat,
+    dilations,
+    dimRoundingMode: attrs.dimRoundingMode,
+  };
   const geometry = poolGeometry(xShape, checked);
   checkOutput(op, geometry, `window ${filterSize[0]}x${filterSize[1]}`, 'filterSize');
   return {attrs: checked, geometry};
@@ -185,13 +255,26 @@ export function checkPoolShapes(op: string, xShape: number[], attrs: PoolAttrs, 
  *  output's). */
 export function operandFits(shape: readonly number[], g: ConvGeometry): boolean {
   if (shape.length === 1 && shape[0] === g.outChannels) return true;
-  return shape.length <= 4 && shape.every((s, i) => s === 1 || s === g.outShape[4 - shape.length + i]);
+  return (
+    shape.length <= 4 && shape.every((s, i) => s === 1 || s === g.outShape[4 - shape.length + i])
+  );
 }
 
-const ACTIVATIONS: Activation[] = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'prelu', 'sigmoid'];
+const ACTIVATIONS: Activation[] = [
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'leakyrelu',
+  'prelu',
+  'sigmoid',
+];
 
 /** What a kernel entry point needs to know of one input. */
-export interface InputInfo { shape: number[]; dtype: string; }
+export interface InputInfo {
+  shape: number[];
+  dtype: string;
+}
 
 export interface CheckedCall {
   geometry: ConvGeometry;
@@ -202,21 +285,30 @@ export interface CheckedCall {
   trivial: boolean;
 }
 
-function expectShape(op: string, name: string, t: InputInfo, expected: number[], what: string): void {
+function expectShape(
+  op: string,
+  name: string,
+  t: InputInfo,
+  expected: number[],
+  what: string,
+): void {
   if (t.shape.length !== expected.length || t.shape.some((s, i) => s !== expected[i])) {
-    fail(op, `${name} of shape ${fmt(t.shape)} must have the shape ${fmt(expected)} of ${what}`,
-         name);
+    fail(
+      op,
+      `${name} of shape ${fmt(t.shape)} must have the shape ${fmt(expected)} of ${what}`,
+      name,
+    );
   }
 }
 
 const describeConv = (a: ConvAttrs) =>
-    `strides ${show(a.strides)}, pad ${show(a.pad)}, dilations ${show(a.dilations)}` +
-    (a.dimRoundingMode != null ? `, dimRoundingMode ${show(a.dimRoundingMode)}` : '') +
-    `, ${a.dataFormat}`;
+  `strides ${show(a.strides)}, pad ${show(a.pad)}, dilations ${show(a.dilations)}` +
+  (a.dimRoundingMode != null ? `, dimRoundingMode ${show(a.dimRoundingMode)}` : '') +
+  `, ${a.dataFormat}`;
 const describePool = (a: PoolAttrs) =>
-    `filterSize ${show(a.filterSize)}, strides ${show(a.strides)}, pad ${show(a.pad)}` +
-    (a.dimRoundingMode != null ? `, dimRoundingMode ${show(a.dimRoundingMode)}` : '') +
-    `, ${a.dataFormat}`;
+  `filterSize ${show(a.filterSize)}, strides ${show(a.strides)}, pad ${show(a.pad)}` +
+  (a.dimRoundingMode != null ? `, dimRoundingMode ${show(a.dimRoundingMode)}` : '') +
+  `, ${a.dataFormat}`;
 
 /**
  * The one check of a kernel call, run by every backend's entry point before any work: each
@@ -225,8 +317,11 @@ const describePool = (a: PoolAttrs) =>
  * and PReLU weights must fit the output). Throws an Error naming the kernel, the argument and
  * the shapes.
  */
-export function checkKernelCall(kernel: KernelName, inputs: Record<string, InputInfo | undefined>,
-                                attrs: object): CheckedCall {
+export function checkKernelCall(
+  kernel: KernelName,
+  inputs: Record<string, InputInfo | undefined>,
+  attrs: object,
+): CheckedCall {
   const op = kernel;
   const a = attrs as Record<string, unknown>;
   const input = (name: string): InputInfo => {
@@ -234,15 +329,20 @@ export function checkKernelCall(kernel: KernelName, inputs: Record<string, Input
     if (t == null) fail(op, `input ${name} is required`, name);
     const dtype = name === 'argmax' ? 'int32' : 'float32';
     if (t.dtype !== dtype) {
-      fail(op, `${name} must be a ${dtype} tensor, got dtype ${t.dtype} (shape ${fmt(t.shape)})`,
-           name);
+      fail(
+        op,
+        `${name} must be a ${dtype} tensor, got dtype ${t.dtype} (shape ${fmt(t.shape)})`,
+        name,
+      );
     }
     return t;
   };
   const empty = (...ts: InputInfo[]) => ts.some((t) => sizeOf(t.shape) === 0);
-  const checked = (geometry: ConvGeometry, outShapes: number[][], reads: InputInfo[]) =>
-      ({geometry, outShapes,
-        trivial: outShapes.some((s) => sizeOf(s) === 0) || empty(...reads)});
+  const checked = (geometry: ConvGeometry, outShapes: number[][], reads: InputInfo[]) => ({
+    geometry,
+    outShapes,
+    trivial: outShapes.some((s) => sizeOf(s) === 0) || empty(...reads),
+  });
   switch (kernel) {
     case names.HandmadeConv2D: {
       const [x, filter] = [input('x'), input('filter')];
@@ -252,19 +352,39 @@ export function checkKernelCall(kernel: KernelName, inputs: Record<string, Input
     case names.HandmadeConv2DBackpropInput: {
       const [dy, filter] = [input('dy'), input('filter')];
       const inputShape = checkShape(op, 'inputShape', a.inputShape, [4]);
-      const {attrs: c, geometry: g} =
-          checkConvShapes(op, inputShape, filter.shape, a as unknown as ConvAttrs);
-      expectShape(op, 'dy', dy, g.outShape, `the output of the convolution of inputShape ` +
-                  `${fmt(inputShape)} by filter ${fmt(filter.shape)} (${describeConv(c)})`);
+      const {attrs: c, geometry: g} = checkConvShapes(
+        op,
+        inputShape,
+        filter.shape,
+        a as unknown as ConvAttrs,
+      );
+      expectShape(
+        op,
+        'dy',
+        dy,
+        g.outShape,
+        `the output of the convolution of inputShape ` +
+          `${fmt(inputShape)} by filter ${fmt(filter.shape)} (${describeConv(c)})`,
+      );
       return checked(g, [g.inShape], [dy, filter]);
     }
     case names.HandmadeConv2DBackpropFilter: {
       const [x, dy] = [input('x'), input('dy')];
       const filterShape = checkShape(op, 'filterShape', a.filterShape, [4]);
-      const {attrs: c, geometry: g} =
-          checkConvShapes(op, x.shape, filterShape, a as unknown as ConvAttrs);
-      expectShape(op, 'dy', dy, g.outShape, `the output of the convolution of x ` +
-                  `${fmt(x.shape)} by filterShape ${fmt(filterShape)} (${describeConv(c)})`);
+      const {attrs: c, geometry: g} = checkConvShapes(
+        op,
+        x.shape,
+        filterShape,
+        a as unknown as ConvAttrs,
+      );
+      expectShape(
+        op,
+        'dy',
+        dy,
+        g.outShape,
+        `the output of the convolution of x ` +
+          `${fmt(x.shape)} by filterShape ${fmt(filterShape)} (${describeConv(c)})`,
+      );
       return checked(g, [filterShape], [x, dy]);
     }
     case names.HandmadeFusedConv2D: {
@@ -272,11 +392,18 @@ export function checkKernelCall(kernel: KernelName, inputs: Record<string, Input
       const f = a as unknown as FusedConv2DAttrs;
       const {geometry: g} = checkConvShapes(op, x.shape, filter.shape, f);
       if (!ACTIVATIONS.includes(f.activation)) {
-        fail(op, `activation must be one of ${ACTIVATIONS.join(', ')}, got ${show(f.activation)}`,
-             'activation');
+        fail(
+          op,
+          `activation must be one of ${ACTIVATIONS.join(', ')}, got ${show(f.activation)}`,
+          'activation',
+        );
       }
       if (f.leakyreluAlpha != null && typeof f.leakyreluAlpha !== 'number') {
-        fail(op, `leakyreluAlpha must be a number, got ${show(f.leakyreluAlpha)}`, 'leakyreluAlpha');
+        fail(
+          op,
+          `leakyreluAlpha must be a number, got ${show(f.leakyreluAlpha)}`,
+          'leakyreluAlpha',
+        );
       }
       if (f.activation === 'prelu' && inputs.preluActivationWeights == null) {
         fail(op, `activation 'prelu' needs preluActivationWeights`, 'preluActivationWeights');
@@ -285,9 +412,13 @@ export function checkKernelCall(kernel: KernelName, inputs: Record<string, Input
         if (inputs[name] == null) continue;
         const t = input(name);
         if (!operandFits(t.shape, g)) {
-          fail(op, `${name} of shape ${fmt(t.shape)} must be a scalar, hold one value per ` +
-                   `output channel (${g.outChannels}), or broadcast to the output ` +
-                   `${fmt(g.outShape)} without changing its shape`, name);
+          fail(
+            op,
+            `${name} of shape ${fmt(t.shape)} must be a scalar, hold one value per ` +
+              `output channel (${g.outChannels}), or broadcast to the output ` +
+              `${fmt(g.outShape)} without changing its shape`,
+            name,
+          );
         }
       }
       return checked(g, [g.outShape], [x, filter]);
@@ -314,8 +445,13 @@ export function checkKernelCall(kernel: KernelName, inputs: Record<string, Input
     case names.HandmadeMaxPoolGather: {
       const [x, argmax] = [input('x'), input('argmax')];
       const {attrs: c, geometry: g} = checkPoolShapes(op, x.shape, a as unknown as PoolAttrs);
-      expectShape(op, 'argmax', argmax, g.outShape,
-                  `the max pool of x ${fmt(x.shape)} (${describePool(c)})`);
+      expectShape(
+        op,
+        'argmax',
+        argmax,
+        g.outShape,
+        `the max pool of x ${fmt(x.shape)} (${describePool(c)})`,
+      );
       return checked(g, [g.outShape], [x]);
     }
   }

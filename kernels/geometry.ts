@@ -23,9 +23,8 @@
 // padding of the transposed convolution, and no kernel recomputes any of this itself.
 
 import * as tf from '@tensorflow/tfjs-core';
-import type {
-  ConvAttrs, DataFormat, Pair, PadSpec, PoolAttrs, RoundingMode,
-} from './names';
+
+import type {ConvAttrs, DataFormat, PadSpec, Pair, PoolAttrs, RoundingMode} from './names';
 
 export interface ConvGeometry {
   batchSize: number;
@@ -67,8 +66,11 @@ function tfDataFormat(dataFormat: DataFormat): 'channelsFirst' | 'channelsLast' 
 // tfjs's types accept ExplicitPadding as number[][]; ours is the precise tuple.
 type TfPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
-function fromInfo(info: tf.backend_util.Conv2DInfo, dataFormat: DataFormat, filterShape: number[]):
-    ConvGeometry {
+function fromInfo(
+  info: tf.backend_util.Conv2DInfo,
+  dataFormat: DataFormat,
+  filterShape: number[],
+): ConvGeometry {
   const inChannelsPerGroup = filterShape[2];
   const groups = info.inChannels / inChannelsPerGroup;
   return {
@@ -99,13 +101,22 @@ function fromInfo(info: tf.backend_util.Conv2DInfo, dataFormat: DataFormat, filt
 }
 
 /** Geometry of a (grouped) convolution of x by a filter [fh, fw, inC / groups, outC]. */
-export function convGeometry(xShape: number[], filterShape: number[], attrs: ConvAttrs):
-    ConvGeometry {
+export function convGeometry(
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvAttrs,
+): ConvGeometry {
   const dataFormat = attrs.dataFormat ?? 'NHWC';
   const info = tf.backend_util.computeConv2DInfo(
-      xShape as [number, number, number, number],
-      filterShape as [number, number, number, number], attrs.strides, attrs.dilations ?? 1,
-      attrs.pad as TfPad, attrs.dimRoundingMode, false, tfDataFormat(dataFormat));
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad as TfPad,
+    attrs.dimRoundingMode,
+    false,
+    tfDataFormat(dataFormat),
+  );
   return fromInfo(info, dataFormat, filterShape);
 }
 
@@ -114,8 +125,14 @@ export function poolGeometry(xShape: number[], attrs: PoolAttrs): ConvGeometry {
   const dataFormat = attrs.dataFormat ?? 'NHWC';
   const [fh, fw] = pair(attrs.filterSize);
   const info = tf.backend_util.computePool2DInfo(
-      xShape as [number, number, number, number], [fh, fw], attrs.strides, attrs.dilations ?? 1,
-      attrs.pad as TfPad, attrs.dimRoundingMode, tfDataFormat(dataFormat));
+    xShape as [number, number, number, number],
+    [fh, fw],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad as TfPad,
+    attrs.dimRoundingMode,
+    tfDataFormat(dataFormat),
+  );
   const channels = info.inChannels;
   // Pooling is per channel: in the vocabulary of grouped convolution, groups = channels.
   return fromInfo(info, dataFormat, [fh, fw, 1, channels]);
@@ -151,8 +168,13 @@ export function inputGradientAsConv(g: ConvGeometry): ConvGeometry {
     dilationWidth: 1,
     effectiveFilterHeight: g.filterHeight,
     effectiveFilterWidth: g.filterWidth,
-    padInfo: {top, left, bottom: g.inHeight - 1 + g.filterHeight - top - g.outHeight,
-              right: g.inWidth - 1 + g.filterWidth - left - g.outWidth, type: 'EXPLICIT'},
+    padInfo: {
+      top,
+      left,
+      bottom: g.inHeight - 1 + g.filterHeight - top - g.outHeight,
+      right: g.inWidth - 1 + g.filterWidth - left - g.outWidth,
+      type: 'EXPLICIT',
+    },
     groups: 1,
     inChannelsPerGroup: g.outChannels,
     outChannelsPerGroup: g.inChannels,
@@ -164,27 +186,43 @@ export function inputGradientAsConv(g: ConvGeometry): ConvGeometry {
 }
 
 /** Element strides of a 4-D tensor addressed as (b, row, col, channel) in either layout. */
-export interface Strides4 { b: number; r: number; c: number; d: number; }
+export interface Strides4 {
+  b: number;
+  r: number;
+  c: number;
+  d: number;
+}
 
 export function layoutStrides(
-    height: number, width: number, channels: number, dataFormat: DataFormat): Strides4 {
-  return dataFormat === 'NHWC' ?
-      {b: height * width * channels, r: width * channels, c: channels, d: 1} :
-      {b: channels * height * width, r: width, c: 1, d: height * width};
+  height: number,
+  width: number,
+  channels: number,
+  dataFormat: DataFormat,
+): Strides4 {
+  return dataFormat === 'NHWC'
+    ? {b: height * width * channels, r: width * channels, c: channels, d: 1}
+    : {b: channels * height * width, r: width, c: 1, d: height * width};
 }
 
 /** The shape [b, h, w, c] in the given layout. */
-export function shapeOf(b: number, h: number, w: number, c: number, dataFormat: DataFormat):
-    number[] {
+export function shapeOf(
+  b: number,
+  h: number,
+  w: number,
+  c: number,
+  dataFormat: DataFormat,
+): number[] {
   return dataFormat === 'NHWC' ? [b, h, w, c] : [b, c, h, w];
 }
 
 /** Reads (b, h, w, c) out of a 4-D shape in the given layout. */
-export function unpackShape(shape: number[], dataFormat: DataFormat):
-    {batch: number; height: number; width: number; channels: number} {
-  return dataFormat === 'NHWC' ?
-      {batch: shape[0], height: shape[1], width: shape[2], channels: shape[3]} :
-      {batch: shape[0], channels: shape[1], height: shape[2], width: shape[3]};
+export function unpackShape(
+  shape: number[],
+  dataFormat: DataFormat,
+): {batch: number; height: number; width: number; channels: number} {
+  return dataFormat === 'NHWC'
+    ? {batch: shape[0], height: shape[1], width: shape[2], channels: shape[3]}
+    : {batch: shape[0], channels: shape[1], height: shape[2], width: shape[3]};
 }
 
 export function sizeOf(shape: readonly number[]): number {
@@ -194,8 +232,10 @@ export function sizeOf(shape: readonly number[]): number {
 }
 
 /** The explicit padding [[0,0],[t,b],[l,r],[0,0]] (or its NCHW form) as {top,bottom,left,right}. */
-export function explicitPadding(pad: PadSpec, dataFormat: DataFormat):
-    {top: number; bottom: number; left: number; right: number} | null {
+export function explicitPadding(
+  pad: PadSpec,
+  dataFormat: DataFormat,
+): {top: number; bottom: number; left: number; right: number} | null {
   if (!Array.isArray(pad)) return null;
   const [rows, cols] = dataFormat === 'NHWC' ? [pad[1], pad[2]] : [pad[2], pad[3]];
   return {top: rows[0], bottom: rows[1], left: cols[0], right: cols[1]};
@@ -206,8 +246,14 @@ export type {RoundingMode};
 /** Along one axis, the outputs [start, end) outside which every window lies wholly in the
  *  padding, and `start` never past the first output whose window starts at or above row 0, so
  *  that a geometry cropped to them keeps a padding >= 0 at the start. */
-function liveAxis(outSize: number, inSize: number, pad: number, stride: number, dilation: number,
-                  filterSize: number): [number, number] {
+function liveAxis(
+  outSize: number,
+  inSize: number,
+  pad: number,
+  stride: number,
+  dilation: number,
+  filterSize: number,
+): [number, number] {
   // Output y reads input rows y*stride - pad + k*dilation, k in [0, filterSize).
   const live = (y: number) => {
     const first = y * stride - pad;
@@ -228,21 +274,40 @@ function liveAxis(outSize: number, inSize: number, pad: number, stride: number, 
 /** The rectangle of output rows and columns outside which every window lies wholly in the
  *  padding: there a convolution is 0 (before bias and activation), a max pool -Infinity with no
  *  argmax, and dy reaches neither dx nor dW. Empty (rowStart = rowEnd) when no window reads x. */
-export interface LiveRegion { rowStart: number; rowEnd: number; colStart: number; colEnd: number; }
+export interface LiveRegion {
+  rowStart: number;
+  rowEnd: number;
+  colStart: number;
+  colEnd: number;
+}
 
 export function liveRegion(g: ConvGeometry): LiveRegion {
-  const [rowStart, rowEnd] = liveAxis(g.outHeight, g.inHeight, g.padInfo.top, g.strideHeight,
-                                      g.dilationHeight, g.filterHeight);
-  const [colStart, colEnd] = liveAxis(g.outWidth, g.inWidth, g.padInfo.left, g.strideWidth,
-                                      g.dilationWidth, g.filterWidth);
-  return rowEnd > rowStart && colEnd > colStart ? {rowStart, rowEnd, colStart, colEnd} :
-                                                  {rowStart: 0, rowEnd: 0, colStart: 0, colEnd: 0};
+  const [rowStart, rowEnd] = liveAxis(
+    g.outHeight,
+    g.inHeight,
+    g.padInfo.top,
+    g.strideHeight,
+    g.dilationHeight,
+    g.filterHeight,
+  );
+  const [colStart, colEnd] = liveAxis(
+    g.outWidth,
+    g.inWidth,
+    g.padInfo.left,
+    g.strideWidth,
+    g.dilationWidth,
+    g.filterWidth,
+  );
+  return rowEnd > rowStart && colEnd > colStart
+    ? {rowStart, rowEnd, colStart, colEnd}
+    : {rowStart: 0, rowEnd: 0, colStart: 0, colEnd: 0};
 }
 
 /** Whether the region is the whole output. */
 export function isWholeOutput(g: ConvGeometry, r: LiveRegion): boolean {
-  return r.rowStart === 0 && r.colStart === 0 && r.rowEnd === g.outHeight &&
-      r.colEnd === g.outWidth;
+  return (
+    r.rowStart === 0 && r.colStart === 0 && r.rowEnd === g.outHeight && r.colEnd === g.outWidth
+  );
 }
 
 /** g restricted to the outputs of a non-empty region: the same input, filter and steps, the
@@ -257,7 +322,8 @@ export function cropToRegion(g: ConvGeometry, r: LiveRegion): ConvGeometry {
   const right = (outWidth - 1) * g.strideWidth + g.effectiveFilterWidth - g.inWidth - left;
   return {
     ...g,
-    outHeight, outWidth,
+    outHeight,
+    outWidth,
     padInfo: {top, left, bottom: Math.max(0, bottom), right: Math.max(0, right), type: 'EXPLICIT'},
     inShape: [...g.inShape],
     outShape: shapeOf(g.batchSize, outHeight, outWidth, g.outChannels, g.dataFormat),

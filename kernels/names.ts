@@ -2,12 +2,16 @@
 // tfjs's own kernels stay registered, untouched, as oracles.
 
 export type Pair = [number, number];
-export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
+export type ExplicitPadding = [
+  [number, number],
+  [number, number],
+  [number, number],
+  [number, number],
+];
 export type PadSpec = 'valid' | 'same' | number | ExplicitPadding;
 export type DataFormat = 'NHWC' | 'NCHW';
 export type RoundingMode = 'floor' | 'round' | 'ceil';
-export type Activation =
-  | 'linear' | 'relu' | 'relu6' | 'elu' | 'leakyrelu' | 'prelu' | 'sigmoid';
+export type Activation = 'linear' | 'relu' | 'relu6' | 'elu' | 'leakyrelu' | 'prelu' | 'sigmoid';
 
 export const HandmadeConv2D = 'HandmadeConv2D';
 export const HandmadeConv2DBackpropInput = 'HandmadeConv2DBackpropInput';
@@ -19,11 +23,16 @@ export const HandmadeMaxPoolGather = 'HandmadeMaxPoolGather';
 export const HandmadeMaxPoolValues = 'HandmadeMaxPoolValues';
 
 export const KERNEL_NAMES = [
-  HandmadeConv2D, HandmadeConv2DBackpropInput, HandmadeConv2DBackpropFilter,
-  HandmadeFusedConv2D, HandmadeMaxPool, HandmadeMaxPoolGrad, HandmadeMaxPoolGather,
+  HandmadeConv2D,
+  HandmadeConv2DBackpropInput,
+  HandmadeConv2DBackpropFilter,
+  HandmadeFusedConv2D,
+  HandmadeMaxPool,
+  HandmadeMaxPoolGrad,
+  HandmadeMaxPoolGather,
   HandmadeMaxPoolValues,
 ] as const;
-export type KernelName = typeof KERNEL_NAMES[number];
+export type KernelName = (typeof KERNEL_NAMES)[number];
 
 /** The attributes every convolution kernel shares (tfjs's Conv2DAttrs, dilations included). */
 export interface ConvAttrs {
@@ -37,9 +46,13 @@ export interface ConvAttrs {
 /** inputs {x, filter}; output y. Filter [fh, fw, inC / groups, outC]. */
 export type Conv2DAttrs = ConvAttrs;
 /** inputs {dy, filter}; output dx of shape inputShape. */
-export interface Conv2DBackpropInputAttrs extends ConvAttrs { inputShape: number[]; }
+export interface Conv2DBackpropInputAttrs extends ConvAttrs {
+  inputShape: number[];
+}
 /** inputs {x, dy}; output dW of shape filterShape. */
-export interface Conv2DBackpropFilterAttrs extends ConvAttrs { filterShape: number[]; }
+export interface Conv2DBackpropFilterAttrs extends ConvAttrs {
+  filterShape: number[];
+}
 /** inputs {x, filter, bias?, preluActivationWeights?}; output y. */
 export interface FusedConv2DAttrs extends ConvAttrs {
   activation: Activation;
@@ -62,7 +75,9 @@ export type MaxPoolAttrs = PoolAttrs;
  *  (the job of tfjs's MaxPool, for inference; its gradient finds the argmax again). */
 export type MaxPoolValuesAttrs = PoolAttrs;
 /** inputs {dy, argmax}; output dx of shape inputShape: dy scattered to the argmax cells. */
-export interface MaxPoolGradAttrs extends PoolAttrs { inputShape: number[]; }
+export interface MaxPoolGradAttrs extends PoolAttrs {
+  inputShape: number[];
+}
 /** inputs {x, argmax}; output of argmax's shape: x gathered at the argmax cells (the transpose
  *  of HandmadeMaxPoolGrad, and so its gradient with respect to dy). */
 export type MaxPoolGatherAttrs = PoolAttrs;

@@ -8,11 +8,12 @@
 // (checks.ts) first and, where it says the call is trivial, writes these host values.
 
 import type {TensorInfo} from '@tensorflow/tfjs-core';
+
 import type {CheckedCall} from './checks';
 import {applyBiasActivation, broadcastToOutput} from './cpu/fused_conv2d';
 import {sizeOf} from './geometry';
-import * as names from './names';
 import type {FusedConv2DAttrs, KernelName} from './names';
+import * as names from './names';
 
 export interface HostOutput {
   shape: number[];
@@ -22,16 +23,25 @@ export interface HostOutput {
 
 /** The outputs of a trivial call (checked.trivial), in the kernel's order. `inputs` and `read`
  *  serve the fused convolution's bias and PReLU weights. */
-export function trivialOutputs(kernel: KernelName, checked: CheckedCall, attrs: object,
-                               inputs: Record<string, TensorInfo | undefined>,
-                               read: (t: TensorInfo) => Float32Array): HostOutput[] {
+export function trivialOutputs(
+  kernel: KernelName,
+  checked: CheckedCall,
+  attrs: object,
+  inputs: Record<string, TensorInfo | undefined>,
+  read: (t: TensorInfo) => Float32Array,
+): HostOutput[] {
   const [shape] = checked.outShapes;
-  const zeros = (): HostOutput =>
-      ({shape, dtype: 'float32', values: new Float32Array(sizeOf(shape))});
+  const zeros = (): HostOutput => ({
+    shape,
+    dtype: 'float32',
+    values: new Float32Array(sizeOf(shape)),
+  });
   switch (kernel) {
     case names.HandmadeMaxPool:
-      return [{shape, dtype: 'float32', values: new Float32Array(sizeOf(shape)).fill(-Infinity)},
-              {shape, dtype: 'int32', values: new Int32Array(sizeOf(shape)).fill(-1)}];
+      return [
+        {shape, dtype: 'float32', values: new Float32Array(sizeOf(shape)).fill(-Infinity)},
+        {shape, dtype: 'int32', values: new Int32Array(sizeOf(shape)).fill(-1)},
+      ];
     case names.HandmadeMaxPoolValues:
       return [{shape, dtype: 'float32', values: new Float32Array(sizeOf(shape)).fill(-Infinity)}];
     case names.HandmadeFusedConv2D: {
@@ -39,10 +49,15 @@ export function trivialOutputs(kernel: KernelName, checked: CheckedCall, attrs: 
       if (y.values.length === 0) return [y];
       const a = attrs as unknown as FusedConv2DAttrs;
       const g = checked.geometry;
-      const operand = (t?: TensorInfo) => t == null ? null : broadcastToOutput(read(t), t.shape, g);
-      applyBiasActivation(y.values as Float32Array, operand(inputs.bias), a.activation,
-                          a.leakyreluAlpha ?? 0.2,
-                          a.activation === 'prelu' ? operand(inputs.preluActivationWeights) : null);
+      const operand = (t?: TensorInfo) =>
+        t == null ? null : broadcastToOutput(read(t), t.shape, g);
+      applyBiasActivation(
+        y.values as Float32Array,
+        operand(inputs.bias),
+        a.activation,
+        a.leakyreluAlpha ?? 0.2,
+        a.activation === 'prelu' ? operand(inputs.preluActivationWeights) : null,
+      );
       return [y];
     }
     default:

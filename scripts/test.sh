@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command of the README: type-check, then the whole suite, node (cpu) and headless
-# Chromium (webgl).
+# The test command of the README: type-check, lint (ESLint, Prettier, columns), then the whole
+# suite, node (cpu) and headless Chromium (webgl).
 # The webgl suite needs Chromium: install it where we can (root with apt-get, as in CI), and
 # otherwise stop here with the command to run, rather than let the browser tests fail later.
 set -euo pipefail
@@ -23,4 +23,5 @@ if [[ ! -x "$chromium" ]]; then
 fi
 
 npx tsc --noEmit -p .
+npm run -s lint
 exec npx jest "$@"

@@ -21,14 +21,21 @@
 // Each adapter looks the handmade kernel up on its own backend at call time, so any backend that
 // the kernel table lists (and register.ts registered) works the same way.
 
-import * as tf from '@tensorflow/tfjs-core';
 import type {
-  GradConfig, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, Tensor,
+  GradConfig,
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  Tensor,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+
 import {checkConvShapes, fmt, operandFits} from '../kernels/checks';
-import * as names from '../kernels/names';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
+import * as names from '../kernels/names';
 
 /** tfjs's names that the adapters answer to, each with the handmade kernel behind it. */
 export const BUILTIN_NAMES = {
@@ -44,37 +51,58 @@ export const BUILTIN_KERNEL_NAMES = Object.keys(BUILTIN_NAMES) as BuiltinName[];
 
 type Attrs = Record<string, unknown>;
 
-function runHandmade(name: string, backendName: string, inputs: NamedTensorInfoMap,
-                     backend: {}, attrs: object): TensorInfo | TensorInfo[] {
+function runHandmade(
+  name: string,
+  backendName: string,
+  inputs: NamedTensorInfoMap,
+  backend: object,
+  attrs: object,
+): TensorInfo | TensorInfo[] {
   const kernel = tf.getKernel(name, backendName);
   if (kernel == null) {
-    throw new Error(`installAsBuiltins: kernel '${name}' is not registered for backend ` +
-                    `'${backendName}'`);
+    throw new Error(
+      `installAsBuiltins: kernel '${name}' is not registered for backend ` + `'${backendName}'`,
+    );
   }
   return kernel.kernelFunc({inputs, backend, attrs: attrs as unknown as NamedAttrMap});
 }
 
-const release = (backend: {}, t: TensorInfo) => (backend as KernelBackend).disposeData(t.dataId);
+const release = (backend: object, t: TensorInfo) =>
+  (backend as KernelBackend).disposeData(t.dataId);
 
 /** dimRoundingMode as tfjs's geometry reads it: only with a numeric or explicit pad. */
-const roundingOf = (a: Attrs) => typeof a.pad === 'string' ? undefined :
-    (a.dimRoundingMode as ConvAttrs['dimRoundingMode']) ?? undefined;
+const roundingOf = (a: Attrs) =>
+  typeof a.pad === 'string'
+    ? undefined
+    : ((a.dimRoundingMode as ConvAttrs['dimRoundingMode']) ?? undefined);
 
 function convAttrs(a: Attrs): ConvAttrs {
-  return {strides: a.strides as ConvAttrs['strides'], pad: a.pad as ConvAttrs['pad'],
-          dataFormat: (a.dataFormat as ConvAttrs['dataFormat']) ?? 'NHWC',
-          dilations: (a.dilations as ConvAttrs['dilations']) ?? 1,
-          dimRoundingMode: roundingOf(a)};
+  return {
+    strides: a.strides as ConvAttrs['strides'],
+    pad: a.pad as ConvAttrs['pad'],
+    dataFormat: (a.dataFormat as ConvAttrs['dataFormat']) ?? 'NHWC',
+    dilations: (a.dilations as ConvAttrs['dilations']) ?? 1,
+    dimRoundingMode: roundingOf(a),
+  };
 }
 
 function poolAttrs(a: Attrs): PoolAttrs {
-  return {filterSize: a.filterSize as PoolAttrs['filterSize'],
-          strides: a.strides as PoolAttrs['strides'], pad: a.pad as PoolAttrs['pad'],
-          dimRoundingMode: roundingOf(a), dataFormat: 'NHWC', dilations: 1};
+  return {
+    filterSize: a.filterSize as PoolAttrs['filterSize'],
+    strides: a.strides as PoolAttrs['strides'],
+    pad: a.pad as PoolAttrs['pad'],
+    dimRoundingMode: roundingOf(a),
+    dataFormat: 'NHWC',
+    dilations: 1,
+  };
 }
 
 /** Why tfjs's own kernel must answer this call rather than the handmade one, or null. */
-export function tfjsOnly(name: BuiltinName, inputs: NamedTensorInfoMap, attrs: Attrs): string | null {
+export function tfjsOnly(
+  name: BuiltinName,
+  inputs: NamedTensorInfoMap,
+  attrs: Attrs,
+): string | null {
   for (const [key, t] of Object.entries(inputs)) {
     if (t != null && t.dtype !== 'float32') {
       return `input ${key} has dtype ${t.dtype} (the handmade kernels take float32)`;
@@ -84,14 +112,22 @@ export function tfjsOnly(name: BuiltinName, inputs: NamedTensorInfoMap, attrs: A
     let outShape: number[];
     let fits: (shape: number[]) => boolean;
     try {
-      const {geometry} = checkConvShapes(name, inputs.x.shape, inputs.filter.shape, convAttrs(attrs));
+      const {geometry} = checkConvShapes(
+        name,
+        inputs.x.shape,
+        inputs.filter.shape,
+        convAttrs(attrs),
+      );
       outShape = geometry.outShape;
       fits = (shape) => operandFits(shape, geometry);
     } catch {
-      return null;  // the handmade kernel's check says what is wrong
+      return null; // the handmade kernel's check says what is wrong
     }
-    // tfjs applies the PReLU weights only for activation 'prelu' (the adapter passes them only then).
-    for (const key of attrs.activation === 'prelu' ? ['bias', 'preluActivationWeights'] : ['bias']) {
+    // tfjs applies the PReLU weights only for activation 'prelu' (the adapter passes them only
+    // then).
+    for (const key of attrs.activation === 'prelu'
+      ? ['bias', 'preluActivationWeights']
+      : ['bias']) {
       const t = inputs[key];
       if (t != null && !fits(t.shape)) {
         return `${key} of shape ${fmt(t.shape)} broadcasts the output ${fmt(outShape)} further`;
@@ -103,16 +139,21 @@ export function tfjsOnly(name: BuiltinName, inputs: NamedTensorInfoMap, attrs: A
 
 /** The adapter kernel for tfjs's `name` on `backendName`; `previous` gives the registration it
  *  replaced, which answers the calls that tfjsOnly names. */
-export function builtinAdapter(name: BuiltinName, backendName: string,
-                               previous: () => KernelConfig | undefined): KernelFunc {
+export function builtinAdapter(
+  name: BuiltinName,
+  backendName: string,
+  previous: () => KernelConfig | undefined,
+): KernelFunc {
   const handmade = handmadeAdapter(name, backendName);
   return (args) => {
     const reason = tfjsOnly(name, args.inputs, (args.attrs ?? {}) as Attrs);
     if (reason == null) return handmade(args);
     const saved = previous();
     if (saved == null) {
-      throw new Error(`${name} on '${backendName}': ${reason}, and no kernel of tfjs's was ` +
-                      `registered under this name before installAsBuiltins`);
+      throw new Error(
+        `${name} on '${backendName}': ${reason}, and no kernel of tfjs's was ` +
+          `registered under this name before installAsBuiltins`,
+      );
     }
     return saved.kernelFunc(args);
   };
@@ -120,18 +161,24 @@ export function builtinAdapter(name: BuiltinName, backendName: string,
 
 function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
   const hm = BUILTIN_NAMES[name];
-  const run = (inputs: NamedTensorInfoMap, backend: {}, attrs: object) =>
-      runHandmade(hm, backendName, inputs, backend, attrs);
+  const run = (inputs: NamedTensorInfoMap, backend: object, attrs: object) =>
+    runHandmade(hm, backendName, inputs, backend, attrs);
   switch (name) {
     case 'Conv2D':
       return ({inputs, backend, attrs}) =>
-          run({x: inputs.x, filter: inputs.filter}, backend, convAttrs(attrs as Attrs));
+        run({x: inputs.x, filter: inputs.filter}, backend, convAttrs(attrs as Attrs));
     case 'Conv2DBackpropInput':
-      return ({inputs, backend, attrs}) => run({dy: inputs.dy, filter: inputs.filter}, backend,
-          {...convAttrs(attrs as Attrs), inputShape: (attrs as Attrs).inputShape});
+      return ({inputs, backend, attrs}) =>
+        run({dy: inputs.dy, filter: inputs.filter}, backend, {
+          ...convAttrs(attrs as Attrs),
+          inputShape: (attrs as Attrs).inputShape,
+        });
     case 'Conv2DBackpropFilter':
-      return ({inputs, backend, attrs}) => run({x: inputs.x, dy: inputs.dy}, backend,
-          {...convAttrs(attrs as Attrs), filterShape: (attrs as Attrs).filterShape});
+      return ({inputs, backend, attrs}) =>
+        run({x: inputs.x, dy: inputs.dy}, backend, {
+          ...convAttrs(attrs as Attrs),
+          filterShape: (attrs as Attrs).filterShape,
+        });
     case 'FusedConv2D':
       return ({inputs, backend, attrs}) => {
         const a = attrs as Attrs;
@@ -140,8 +187,11 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
         if (inputs.preluActivationWeights != null && a.activation === 'prelu') {
           operands.preluActivationWeights = inputs.preluActivationWeights;
         }
-        return run(operands, backend, {...convAttrs(a), activation: a.activation ?? 'linear',
-                                       leakyreluAlpha: a.leakyreluAlpha ?? 0.2});
+        return run(operands, backend, {
+          ...convAttrs(a),
+          activation: a.activation ?? 'linear',
+          leakyreluAlpha: a.leakyreluAlpha ?? 0.2,
+        });
       };
     case 'MaxPool':
       return ({inputs, backend, attrs}) => run({x: inputs.x}, backend, poolAttrs(attrs as Attrs));
@@ -149,8 +199,13 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
       return ({inputs, backend, attrs}) => {
         const a = poolAttrs(attrs as Attrs);
         const input = inputs.input as TensorInfo;
-        const [y, argmax] = runHandmade(names.HandmadeMaxPool, backendName, {x: input}, backend,
-                                        a) as TensorInfo[];
+        const [y, argmax] = runHandmade(
+          names.HandmadeMaxPool,
+          backendName,
+          {x: input},
+          backend,
+          a,
+        ) as TensorInfo[];
         release(backend, y);
         const dx = run({dy: inputs.dy, argmax}, backend, {...a, inputShape: input.shape});
         release(backend, argmax);
@@ -166,10 +221,13 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
 
 type Fallback = (kernelName: string) => GradConfig | undefined;
 const runNamed = (name: string, inputs: Record<string, Tensor>, attrs: object) =>
-    tf.engine().runKernel(name, inputs, attrs as unknown as NamedAttrMap) as Tensor;
+  tf.engine().runKernel(name, inputs, attrs as unknown as NamedAttrMap) as Tensor;
 
-function withFallback(config: GradConfig, installedOn: (backend: string) => boolean,
-                      fallback: Fallback): GradConfig {
+function withFallback(
+  config: GradConfig,
+  installedOn: (backend: string) => boolean,
+  fallback: Fallback,
+): GradConfig {
   return {
     ...config,
     gradFunc: (dy, saved, attrs) => {
@@ -182,18 +240,24 @@ function withFallback(config: GradConfig, installedOn: (backend: string) => bool
   };
 }
 
-export function builtinGradients(installedOn: (backend: string) => boolean,
-                                 fallback: Fallback): GradConfig[] {
+export function builtinGradients(
+  installedOn: (backend: string) => boolean,
+  fallback: Fallback,
+): GradConfig[] {
   const conv2dGrad: GradConfig = {
     kernelName: 'Conv2D',
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, [x, filter], attrs) => {
       const a = convAttrs(attrs as Attrs);
       return {
-        x: () => runNamed('Conv2DBackpropInput', {dy: dy as Tensor, filter},
-                          {...a, inputShape: x.shape}),
-        filter: () => runNamed('Conv2DBackpropFilter', {x, dy: dy as Tensor},
-                               {...a, filterShape: filter.shape}),
+        x: () =>
+          runNamed('Conv2DBackpropInput', {dy: dy as Tensor, filter}, {...a, inputShape: x.shape}),
+        filter: () =>
+          runNamed(
+            'Conv2DBackpropFilter',
+            {x, dy: dy as Tensor},
+            {...a, filterShape: filter.shape},
+          ),
       };
     },
   };
@@ -204,8 +268,12 @@ export function builtinGradients(installedOn: (backend: string) => boolean,
       const a = convAttrs(attrs as Attrs);
       return {
         dy: () => runNamed('Conv2D', {x: ddx as Tensor, filter}, a),
-        filter: () => runNamed('Conv2DBackpropFilter', {x: ddx as Tensor, dy},
-                               {...a, filterShape: filter.shape}),
+        filter: () =>
+          runNamed(
+            'Conv2DBackpropFilter',
+            {x: ddx as Tensor, dy},
+            {...a, filterShape: filter.shape},
+          ),
       };
     },
   };
@@ -215,8 +283,8 @@ export function builtinGradients(installedOn: (backend: string) => boolean,
     gradFunc: (ddW, [x, dy], attrs) => {
       const a = convAttrs(attrs as Attrs);
       return {
-        x: () => runNamed('Conv2DBackpropInput', {dy, filter: ddW as Tensor},
-                          {...a, inputShape: x.shape}),
+        x: () =>
+          runNamed('Conv2DBackpropInput', {dy, filter: ddW as Tensor}, {...a, inputShape: x.shape}),
         dy: () => runNamed('Conv2D', {x, filter: ddW as Tensor}, a),
       };
     },
@@ -226,10 +294,11 @@ export function builtinGradients(installedOn: (backend: string) => boolean,
     inputsToSave: ['x'],
     outputsToSave: [true],
     gradFunc: (dy, [x, y], attrs) => ({
-      x: () => runNamed('MaxPoolGrad', {dy: dy as Tensor, input: x, output: y},
-                        poolAttrs(attrs as Attrs)),
+      x: () =>
+        runNamed('MaxPoolGrad', {dy: dy as Tensor, input: x, output: y}, poolAttrs(attrs as Attrs)),
     }),
   };
-  return [conv2dGrad, backpropInputGrad, backpropFilterGrad, maxPoolGrad]
-      .map((g) => withFallback(g, installedOn, fallback));
+  return [conv2dGrad, backpropInputGrad, backpropFilterGrad, maxPoolGrad].map((g) =>
+    withFallback(g, installedOn, fallback),
+  );
 }

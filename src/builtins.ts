@@ -13,13 +13,17 @@
 // - uninstallBuiltins leaves alone a registration that is no longer ours (someone registered
 //   over it since), and is a no-op when nothing is installed.
 
-import * as tf from '@tensorflow/tfjs-core';
 import type {GradConfig, KernelConfig} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+
 import {BUILTIN_KERNEL_NAMES, builtinAdapter, builtinGradients} from './builtin_adapters';
 import {BACKENDS, KERNEL_TABLE} from './kernel_table';
 
-interface Saved<T> { ours: T; previous: T | undefined; }
-const savedKernels = new Map<string, Saved<KernelConfig>>();  // key: `${backend}/${kernelName}`
+interface Saved<T> {
+  ours: T;
+  previous: T | undefined;
+}
+const savedKernels = new Map<string, Saved<KernelConfig>>(); // key: `${backend}/${kernelName}`
 const savedGradients = new Map<string, Saved<GradConfig>>();
 const installedBackends = new Set<string>();
 
@@ -29,7 +33,8 @@ export interface InstallOptions {
 }
 
 function restoreKernel(key: string): void {
-  const entry = savedKernels.get(key)!;
+  const entry = savedKernels.get(key);
+  if (entry == null) return;
   savedKernels.delete(key);
   const {kernelName, backendName} = entry.ours;
   if (tf.getKernel(kernelName, backendName) !== entry.ours) return;
@@ -40,20 +45,27 @@ function restoreKernel(key: string): void {
 export function installAsBuiltins(options: InstallOptions = {}): void {
   const backends = options.backends ?? BACKENDS;
   if (!Array.isArray(backends) || backends.length === 0) {
-    throw new Error(`installAsBuiltins: backends must be a non-empty array of backend names, ` +
-                    `got ${JSON.stringify(backends)}`);
+    throw new Error(
+      `installAsBuiltins: backends must be a non-empty array of backend names, ` +
+        `got ${JSON.stringify(backends)}`,
+    );
   }
   for (const b of backends) {
     if (!(BACKENDS as readonly string[]).includes(b)) {
-      throw new Error(`installAsBuiltins: backend '${b}' has no handmade kernels; the kernel ` +
-                      `table has: ${BACKENDS.join(', ')}`);
+      throw new Error(
+        `installAsBuiltins: backend '${b}' has no handmade kernels; the kernel ` +
+          `table has: ${BACKENDS.join(', ')}`,
+      );
     }
   }
   for (const b of backends) {
     const missing = KERNEL_TABLE.filter((row) => tf.getKernel(row.kernelName, b) == null);
     if (missing.length > 0) {
-      throw new Error(`installAsBuiltins: the handmade kernels ${missing.map((r) => r.kernelName)
-          .join(', ')} are not registered for backend '${b}' (import tfjs-handmade first)`);
+      throw new Error(
+        `installAsBuiltins: the handmade kernels ${missing
+          .map((r) => r.kernelName)
+          .join(', ')} are not registered for backend '${b}' (import tfjs-handmade first)`,
+      );
     }
   }
   for (const b of [...installedBackends]) {
@@ -69,9 +81,14 @@ export function installAsBuiltins(options: InstallOptions = {}): void {
       if (entry != null && current === entry.ours) continue;
       if (entry == null) {
         const previous = () => savedKernels.get(key)?.previous;
-        entry = {ours: {kernelName, backendName,
-                        kernelFunc: builtinAdapter(kernelName, backendName, previous)},
-                 previous: current};
+        entry = {
+          ours: {
+            kernelName,
+            backendName,
+            kernelFunc: builtinAdapter(kernelName, backendName, previous),
+          },
+          previous: current,
+        };
         savedKernels.set(key, entry);
       } else {
         entry.previous = current;
@@ -81,8 +98,10 @@ export function installAsBuiltins(options: InstallOptions = {}): void {
     }
     installedBackends.add(backendName);
   }
-  const gradients = builtinGradients((b) => installedBackends.has(b),
-                                     (name) => savedGradients.get(name)?.previous);
+  const gradients = builtinGradients(
+    (b) => installedBackends.has(b),
+    (name) => savedGradients.get(name)?.previous,
+  );
   for (const ours of gradients) {
     const current = tf.getGradient(ours.kernelName);
     const entry = savedGradients.get(ours.kernelName);
@@ -92,7 +111,8 @@ export function installAsBuiltins(options: InstallOptions = {}): void {
     } else {
       entry.previous = current;
     }
-    tf.registerGradient(savedGradients.get(ours.kernelName)!.ours);
+    // The saved object itself, so that uninstalling recognises it as ours.
+    tf.registerGradient(entry?.ours ?? ours);
   }
 }
 
@@ -109,6 +129,9 @@ export function uninstallBuiltins(): void {
 
 /** The backends on which tfjs's kernel names currently run the handmade kernels. */
 export function builtinsInstalledOn(): string[] {
-  return [...installedBackends].filter((b) => BUILTIN_KERNEL_NAMES.every(
-      (name) => tf.getKernel(name, b) === savedKernels.get(`${b}/${name}`)?.ours));
+  return [...installedBackends].filter((b) =>
+    BUILTIN_KERNEL_NAMES.every(
+      (name) => tf.getKernel(name, b) === savedKernels.get(`${b}/${name}`)?.ours,
+    ),
+  );
 }

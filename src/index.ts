@@ -3,19 +3,29 @@
 
 import './register';
 
-export {conv2d, fused, maxPool} from './ops';
-export type {FusedConv2DArgs} from './ops';
-export {KERNEL_TABLE, BACKENDS} from './kernel_table';
-export type {KernelRow, BackendName} from './kernel_table';
-export {registerHandmadeKernels, installAsBuiltins, uninstallBuiltins, builtinsInstalledOn}
-    from './register';
-export type {InstallOptions} from './register';
-export * as layers from './layers';
+export {releaseScratch, SCRATCH_LIMIT_BYTES, scratchStats} from '../kernels/cpu/scratch';
 export * from '../kernels/names';
-export {scratchStats, releaseScratch, SCRATCH_LIMIT_BYTES} from '../kernels/cpu/scratch';
-export {setHostPath, hostPath, simdSupported, simdStats, SIMD_MEMORY_BYTES} from '../kernels/simd/runtime';
 export type {HostPath} from '../kernels/simd/runtime';
-export {compare, tolerances} from './compare/compare';
-export type {CompareOptions, CompareRow} from './compare/compare';
-export {FULL_CASES, QUICK_CASES, REFERENCE_CASES} from './compare/cases';
+export {
+  hostPath,
+  setHostPath,
+  SIMD_MEMORY_BYTES,
+  simdStats,
+  simdSupported,
+} from '../kernels/simd/runtime';
 export type {CompareCase} from './compare/cases';
+export {FULL_CASES, QUICK_CASES, REFERENCE_CASES} from './compare/cases';
+export type {CompareOptions, CompareRow} from './compare/compare';
+export {compare, tolerances} from './compare/compare';
+export type {BackendName, KernelRow} from './kernel_table';
+export {BACKENDS, KERNEL_TABLE} from './kernel_table';
+export * as layers from './layers';
+export type {FusedConv2DArgs} from './ops';
+export {conv2d, fused, maxPool} from './ops';
+export type {InstallOptions} from './register';
+export {
+  builtinsInstalledOn,
+  installAsBuiltins,
+  registerHandmadeKernels,
+  uninstallBuiltins,
+} from './register';

@@ -5,15 +5,25 @@
 // constructor, so the same function runs on tfjs's wasm tensors (kernels/cpu/io.ts).
 
 import type {GradConfig, KernelFunc} from '@tensorflow/tfjs-core';
+
 import {conv2dCpuKernel} from '../kernels/cpu/conv2d';
 import {conv2dBackpropFilterCpuKernel} from '../kernels/cpu/conv2d_backprop_filter';
 import {conv2dBackpropInputCpuKernel} from '../kernels/cpu/conv2d_backprop_input';
 import {fusedConv2dCpuKernel} from '../kernels/cpu/fused_conv2d';
 import {maxPoolCpuKernel, maxPoolValuesCpuKernel} from '../kernels/cpu/max_pool';
 import {maxPoolGatherCpuKernel, maxPoolGradCpuKernel} from '../kernels/cpu/max_pool_grad';
-import {conv2dBackpropFilterGrad, conv2dBackpropInputGrad, conv2dGrad} from '../kernels/gradients/conv2d';
+import {
+  conv2dBackpropFilterGrad,
+  conv2dBackpropInputGrad,
+  conv2dGrad,
+} from '../kernels/gradients/conv2d';
 import {fusedConv2dGrad} from '../kernels/gradients/fused_conv2d';
-import {maxPoolGatherGrad, maxPoolGrad, maxPoolGradGrad, maxPoolValuesGrad} from '../kernels/gradients/max_pool';
+import {
+  maxPoolGatherGrad,
+  maxPoolGrad,
+  maxPoolGradGrad,
+  maxPoolValuesGrad,
+} from '../kernels/gradients/max_pool';
 import * as names from '../kernels/names';
 import {conv2dWebglKernel} from '../kernels/webgl/conv2d';
 import {conv2dBackpropFilterWebglKernel} from '../kernels/webgl/conv2d_backprop_filter';
@@ -42,22 +52,37 @@ export const KERNEL_TABLE: readonly KernelRow[] = [
   },
   {
     kernelName: names.HandmadeConv2DBackpropInput,
-    backends: {cpu: conv2dBackpropInputCpuKernel, wasm: conv2dBackpropInputCpuKernel, webgl: conv2dBackpropInputWebglKernel},
+    backends: {
+      cpu: conv2dBackpropInputCpuKernel,
+      wasm: conv2dBackpropInputCpuKernel,
+      webgl: conv2dBackpropInputWebglKernel,
+    },
     gradient: conv2dBackpropInputGrad,
     gradientCalls: [names.HandmadeConv2D, names.HandmadeConv2DBackpropFilter],
   },
   {
     kernelName: names.HandmadeConv2DBackpropFilter,
-    backends: {cpu: conv2dBackpropFilterCpuKernel, wasm: conv2dBackpropFilterCpuKernel, webgl: conv2dBackpropFilterWebglKernel},
+    backends: {
+      cpu: conv2dBackpropFilterCpuKernel,
+      wasm: conv2dBackpropFilterCpuKernel,
+      webgl: conv2dBackpropFilterWebglKernel,
+    },
     gradient: conv2dBackpropFilterGrad,
     gradientCalls: [names.HandmadeConv2DBackpropInput, names.HandmadeConv2D],
   },
   {
     kernelName: names.HandmadeFusedConv2D,
-    backends: {cpu: fusedConv2dCpuKernel, wasm: fusedConv2dCpuKernel, webgl: fusedConv2dWebglKernel},
+    backends: {
+      cpu: fusedConv2dCpuKernel,
+      wasm: fusedConv2dCpuKernel,
+      webgl: fusedConv2dWebglKernel,
+    },
     gradient: fusedConv2dGrad,
-    gradientCalls: [names.HandmadeConv2DBackpropInput, names.HandmadeConv2DBackpropFilter,
-                    names.HandmadeFusedConv2D],
+    gradientCalls: [
+      names.HandmadeConv2DBackpropInput,
+      names.HandmadeConv2DBackpropFilter,
+      names.HandmadeFusedConv2D,
+    ],
   },
   {
     kernelName: names.HandmadeMaxPool,
@@ -67,19 +92,31 @@ export const KERNEL_TABLE: readonly KernelRow[] = [
   },
   {
     kernelName: names.HandmadeMaxPoolGrad,
-    backends: {cpu: maxPoolGradCpuKernel, wasm: maxPoolGradCpuKernel, webgl: maxPoolGradWebglKernel},
+    backends: {
+      cpu: maxPoolGradCpuKernel,
+      wasm: maxPoolGradCpuKernel,
+      webgl: maxPoolGradWebglKernel,
+    },
     gradient: maxPoolGradGrad,
     gradientCalls: [names.HandmadeMaxPoolGather],
   },
   {
     kernelName: names.HandmadeMaxPoolGather,
-    backends: {cpu: maxPoolGatherCpuKernel, wasm: maxPoolGatherCpuKernel, webgl: maxPoolGatherWebglKernel},
+    backends: {
+      cpu: maxPoolGatherCpuKernel,
+      wasm: maxPoolGatherCpuKernel,
+      webgl: maxPoolGatherWebglKernel,
+    },
     gradient: maxPoolGatherGrad,
     gradientCalls: [names.HandmadeMaxPoolGrad],
   },
   {
     kernelName: names.HandmadeMaxPoolValues,
-    backends: {cpu: maxPoolValuesCpuKernel, wasm: maxPoolValuesCpuKernel, webgl: maxPoolValuesWebglKernel},
+    backends: {
+      cpu: maxPoolValuesCpuKernel,
+      wasm: maxPoolValuesCpuKernel,
+      webgl: maxPoolValuesWebglKernel,
+    },
     gradient: maxPoolValuesGrad,
     gradientCalls: [names.HandmadeMaxPool, names.HandmadeMaxPoolGrad],
   },

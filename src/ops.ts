@@ -2,17 +2,32 @@
 // call site changes by one prefix; they validate everything, then run one kernel of the table,
 // and gradients flow through the table's gradients.
 
-import * as tf from '@tensorflow/tfjs-core';
 import type {NamedAttrMap, Tensor, Tensor3D, Tensor4D, TensorLike} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+
 import {
-  Activation, DataFormat, HandmadeConv2D, HandmadeFusedConv2D, HandmadeMaxPool, Pair, PadSpec,
+  Activation,
+  DataFormat,
+  HandmadeConv2D,
+  HandmadeFusedConv2D,
+  HandmadeMaxPool,
+  PadSpec,
+  Pair,
   RoundingMode,
 } from '../kernels/names';
 import {asFloatTensor, checkConv, checkOperand, checkPool, checkRank, fail, show} from './validate';
 
 type Input<T extends Tensor> = T | TensorLike;
 
-const ACTIVATIONS: Activation[] = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'prelu', 'sigmoid'];
+const ACTIVATIONS: Activation[] = [
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'leakyrelu',
+  'prelu',
+  'sigmoid',
+];
 
 /** Runs `body` on x as rank 4, restoring rank 3 on the result when x was rank 3. */
 function asBatch<R extends Tensor>(x: Tensor, body: (x4: Tensor4D) => Tensor4D): R {
@@ -22,32 +37,61 @@ function asBatch<R extends Tensor>(x: Tensor, body: (x4: Tensor4D) => Tensor4D):
 }
 
 function conv2d_<T extends Tensor3D | Tensor4D>(
-    x: Input<T>, filter: Input<Tensor4D>, strides: number | Pair, pad: PadSpec,
-    dataFormat: DataFormat = 'NHWC', dilations: number | Pair = [1, 1],
-    dimRoundingMode?: RoundingMode): T {
+  x: Input<T>,
+  filter: Input<Tensor4D>,
+  strides: number | Pair,
+  pad: PadSpec,
+  dataFormat: DataFormat = 'NHWC',
+  dilations: number | Pair = [1, 1],
+  dimRoundingMode?: RoundingMode,
+): T {
   const op = 'hm.conv2d';
   const $x = asFloatTensor(op, 'x', x);
   const $filter = asFloatTensor(op, 'filter', filter);
   checkRank(op, 'x', $x, [3, 4]);
   return asBatch<T>($x, (x4) => {
-    const {attrs} = checkConv(op, x4, $filter, {strides, pad, dataFormat, dilations, dimRoundingMode});
-    return tf.engine().runKernel(HandmadeConv2D, {x: x4, filter: $filter},
-                                 attrs as unknown as NamedAttrMap) as Tensor4D;
+    const {attrs} = checkConv(op, x4, $filter, {
+      strides,
+      pad,
+      dataFormat,
+      dilations,
+      dimRoundingMode,
+    });
+    return tf
+      .engine()
+      .runKernel(
+        HandmadeConv2D,
+        {x: x4, filter: $filter},
+        attrs as unknown as NamedAttrMap,
+      ) as Tensor4D;
   });
 }
 
 function maxPool_<T extends Tensor3D | Tensor4D>(
-    x: Input<T>, filterSize: number | Pair, strides: number | Pair, pad: PadSpec,
-    dimRoundingMode?: RoundingMode, dataFormat: DataFormat = 'NHWC',
-    dilations: number | Pair = 1): T {
+  x: Input<T>,
+  filterSize: number | Pair,
+  strides: number | Pair,
+  pad: PadSpec,
+  dimRoundingMode?: RoundingMode,
+  dataFormat: DataFormat = 'NHWC',
+  dilations: number | Pair = 1,
+): T {
   const op = 'hm.maxPool';
   const $x = asFloatTensor(op, 'x', x);
   checkRank(op, 'x', $x, [3, 4]);
   return asBatch<T>($x, (x4) => {
-    const {attrs} = checkPool(op, x4, {filterSize, strides, pad, dimRoundingMode, dataFormat, dilations});
-    const [y, argmax] = tf.engine().runKernel(
-        HandmadeMaxPool, {x: x4}, attrs as unknown as NamedAttrMap) as Tensor4D[];
-    argmax.dispose();  // the gradient keeps its own reference
+    const {attrs} = checkPool(op, x4, {
+      filterSize,
+      strides,
+      pad,
+      dimRoundingMode,
+      dataFormat,
+      dilations,
+    });
+    const [y, argmax] = tf
+      .engine()
+      .runKernel(HandmadeMaxPool, {x: x4}, attrs as unknown as NamedAttrMap) as Tensor4D[];
+    argmax.dispose(); // the gradient keeps its own reference
     return y;
   });
 }
@@ -67,35 +111,66 @@ export interface FusedConv2DArgs<T extends Tensor3D | Tensor4D> {
 }
 
 function fusedConv2d_<T extends Tensor3D | Tensor4D>({
-  x, filter, strides, pad, dataFormat = 'NHWC', dilations = [1, 1], dimRoundingMode, bias,
-  activation = 'linear', preluActivationWeights, leakyreluAlpha = 0.2,
+  x,
+  filter,
+  strides,
+  pad,
+  dataFormat = 'NHWC',
+  dilations = [1, 1],
+  dimRoundingMode,
+  bias,
+  activation = 'linear',
+  preluActivationWeights,
+  leakyreluAlpha = 0.2,
 }: FusedConv2DArgs<T>): T {
   const op = 'hm.fused.conv2d';
   const $x = asFloatTensor(op, 'x', x);
   const $filter = asFloatTensor(op, 'filter', filter);
   checkRank(op, 'x', $x, [3, 4]);
   if (!ACTIVATIONS.includes(activation)) {
-    fail(op, `activation must be one of ${ACTIVATIONS.join(', ')}, got ${show(activation)}`, 'activation');
+    fail(
+      op,
+      `activation must be one of ${ACTIVATIONS.join(', ')}, got ${show(activation)}`,
+      'activation',
+    );
   }
   if (typeof leakyreluAlpha !== 'number' || !Number.isFinite(leakyreluAlpha)) {
-    fail(op, `leakyreluAlpha must be a finite number, got ${show(leakyreluAlpha)}`, 'leakyreluAlpha');
+    fail(
+      op,
+      `leakyreluAlpha must be a finite number, got ${show(leakyreluAlpha)}`,
+      'leakyreluAlpha',
+    );
   }
   const $bias = bias == null ? null : asFloatTensor(op, 'bias', bias);
-  const $prelu = preluActivationWeights == null ? null :
-      asFloatTensor(op, 'preluActivationWeights', preluActivationWeights);
+  const $prelu =
+    preluActivationWeights == null
+      ? null
+      : asFloatTensor(op, 'preluActivationWeights', preluActivationWeights);
   if (activation === 'prelu' && $prelu == null) {
     fail(op, `activation 'prelu' needs preluActivationWeights`);
   }
   return asBatch<T>($x, (x4) => {
-    const {attrs, geometry} =
-        checkConv(op, x4, $filter, {strides, pad, dataFormat, dilations, dimRoundingMode});
+    const {attrs, geometry} = checkConv(op, x4, $filter, {
+      strides,
+      pad,
+      dataFormat,
+      dilations,
+      dimRoundingMode,
+    });
     if ($bias != null) checkOperand(op, 'bias', $bias, geometry);
     if ($prelu != null) checkOperand(op, 'preluActivationWeights', $prelu, geometry);
     // A scalar 0 stands in for an absent operand: the gradient can only save inputs that exist.
-    const inputs = {x: x4, filter: $filter, bias: $bias ?? tf.scalar(0),
-                    preluActivationWeights: $prelu ?? tf.scalar(0)};
-    return tf.engine().runKernel(HandmadeFusedConv2D, inputs,
-        {...attrs, activation, leakyreluAlpha} as unknown as NamedAttrMap) as Tensor4D;
+    const inputs = {
+      x: x4,
+      filter: $filter,
+      bias: $bias ?? tf.scalar(0),
+      preluActivationWeights: $prelu ?? tf.scalar(0),
+    };
+    return tf.engine().runKernel(HandmadeFusedConv2D, inputs, {
+      ...attrs,
+      activation,
+      leakyreluAlpha,
+    } as unknown as NamedAttrMap) as Tensor4D;
   });
 }
 

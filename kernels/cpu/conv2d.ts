@@ -1,29 +1,44 @@
-// HandmadeConv2D, cpu. y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
+// HandmadeConv2D, cpu.
+//   y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1]
+//                   · W[wR,wC,d1,d2]
 // As matrices, per group and per chunk of output positions: y = im2col(x) · W. For a small filter
 // (W one GEMM block) the im2col rows are read in place from a zero-padded copy of each image.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
 import {ConvGeometry, sizeOf} from '../geometry';
 import {HandmadeConv2D} from '../names';
-import {copyIntoPadded, filterView, inputToNhwc, outputFromNhwc, paddedSize, positionsView,
-        windowsInPlace, zeroedPaddedImage} from './conv_common';
-import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
-import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
-import {conv2dGuards} from './guards';
-import {startHostCall} from './entry';
-import {HostBackend, readFloat32, writeTensor} from './io';
-import {scratchFloat32} from './scratch';
-import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
 import {conv2dSimd} from '../simd/conv';
 import {simdKernels} from '../simd/runtime';
+import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
+import {
+  copyIntoPadded,
+  filterView,
+  inputToNhwc,
+  outputFromNhwc,
+  paddedSize,
+  positionsView,
+  windowsInPlace,
+  zeroedPaddedImage,
+} from './conv_common';
+import {startHostCall} from './entry';
+import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
+import {conv2dGuards} from './guards';
+import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
+import {HostBackend, readFloat32, writeTensor} from './io';
+import {scratchFloat32} from './scratch';
 
 /** y = conv2d(x, W), NHWC, without an im2col copy: image b is copied into a zero-padded buffer,
  *  where the window of output (yR, yC) is the im2col row read in place at
  *  (yR * sH) * paddedWidth * C + yC * sW * C, one segment of fw * C values per window row.
  *  Needs one group, unit column dilation, the padded image within the im2col buffer and W within
  *  packWholeB (fitsWholeB). Also the input gradient's kernel at stride 1 (inputGradientAsConv). */
-export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry,
-                                 y: Float32Array): void {
+export function conv2dWindowsCpu(
+  x: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+  y: Float32Array,
+): void {
   const {inChannels, outHeight, outWidth, outChannels} = g;
   const paddedWidth = paddedSize(g)[1];
   const image = zeroedPaddedImage(g);
@@ -34,14 +49,17 @@ export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvG
   const oneColumn = outChannels === 1;
   const w = Float64Array.from(filter.subarray(0, oneColumn ? k : 0));
   const windows: WindowsView = {
-    data: image, offset: 0, rowStride: g.strideWidth * inChannels, segmentLength,
+    data: image,
+    offset: 0,
+    rowStride: g.strideWidth * inChannels,
+    segmentLength,
     segmentStride: g.dilationHeight * paddedWidth * inChannels,
   };
   // With one output channel and stride = dilation along rows, output row yR + 1's windows are
   // yR's one window row lower: gemvWindowsPair computes both rows from one read of the image.
   const pairRows = oneColumn && g.strideHeight === g.dilationHeight;
   const rowView = (b: number, yR: number) =>
-      positionsView(y, outChannels, (b * outHeight + yR) * outWidth, 0);
+    positionsView(y, outChannels, (b * outHeight + yR) * outWidth, 0);
   // Otherwise gemmWindows takes a band of output rows at once (about 256 positions, so that few
   // tiles of four are short), its windows' offsets from the band's first listed once.
   const bandRows = Math.max(1, Math.min(outHeight, Math.ceil(256 / outWidth)));
@@ -72,13 +90,19 @@ export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvG
     }
     const edgeRow = (yR: number) => {
       const [s0, s1] = liveWindowRows(g, yR);
-      if (s1 <= s0) return;  // every window row in the padding: y stays 0
+      if (s1 <= s0) return; // every window row in the padding: y stays 0
       const view = filterView(filter, g, 0);
       const rowsOfW = {...view, offset: view.offset + s0 * segmentLength * view.rowStride};
       const kLive = (s1 - s0) * segmentLength;
-      windows.offset = (yR * g.strideHeight * paddedWidth * inChannels) + s0 * windows.segmentStride;
-      gemmWindows(outWidth, outChannels, kLive, windows,
-                  packWholeB(rowsOfW, kLive, outChannels, segmentLength), rowView(b, yR));
+      windows.offset = yR * g.strideHeight * paddedWidth * inChannels + s0 * windows.segmentStride;
+      gemmWindows(
+        outWidth,
+        outChannels,
+        kLive,
+        windows,
+        packWholeB(rowsOfW, kLive, outChannels, segmentLength),
+        rowView(b, yR),
+      );
     };
     for (let yR = 0; yR < Math.min(firstFull, outHeight); yR++) edgeRow(yR);
     if (firstFull < endFull) {
@@ -95,7 +119,8 @@ export function conv2dWindowsCpu(x: Float32Array, filter: Float32Array, g: ConvG
 
 /** The window rows [s0, s1) of output row yR that read the image rather than its padding. */
 function liveWindowRows(g: ConvGeometry, yR: number): [number, number] {
-  const top = g.padInfo.top - yR * g.strideHeight;  // padded row of window row s: s*dl - top + padTop
+  // The padded row of window row s: s*dl - top + padTop.
+  const top = g.padInfo.top - yR * g.strideHeight;
   const s0 = Math.max(0, Math.ceil(top / g.dilationHeight));
   const s1 = Math.min(g.filterHeight, Math.ceil((top + g.inHeight) / g.dilationHeight));
   return [s0, s1];
@@ -116,17 +141,22 @@ export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry
   const guarded = conv2dGuards(x, filter, g, conv2dCpu);
   if (guarded != null) return guarded;
   const xNhwc = inputToNhwc(x, g);
-  const y = new Float32Array(sizeOf(g.outShape));  // NHWC [B, outH, outW, outC]
+  const y = new Float32Array(sizeOf(g.outShape)); // NHWC [B, outH, outW, outC]
   const simd = simdKernels();
   if (simd != null && conv2dSimd(simd, xNhwc, filter, g, y)) return outputFromNhwc(y, g);
   const positions = g.batchSize * g.outHeight * g.outWidth;
   const n = g.outChannelsPerGroup;
   if (im2colIsIdentity(g)) {
     for (let group = 0; group < g.groups; group++) {
-      gemm(positions, n, g.inChannelsPerGroup,
-           positionsView(xNhwc, g.inChannels, 0, group * g.inChannelsPerGroup),
-           filterView(filter, g, group),
-           positionsView(y, g.outChannels, 0, group * n), false);
+      gemm(
+        positions,
+        n,
+        g.inChannelsPerGroup,
+        positionsView(xNhwc, g.inChannels, 0, group * g.inChannelsPerGroup),
+        filterView(filter, g, group),
+        positionsView(y, g.outChannels, 0, group * n),
+        false,
+      );
     }
     return outputFromNhwc(y, g);
   }
@@ -141,8 +171,15 @@ export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry
     const rows = Math.min(chunk, positions - p0);
     for (let group = 0; group < g.groups; group++) {
       im2col(xNhwc, g, group, p0, rows, col);
-      gemm(rows, n, k, positionsView(col, k, 0, 0), filterView(filter, g, group),
-           positionsView(y, g.outChannels, p0, group * n), false);
+      gemm(
+        rows,
+        n,
+        k,
+        positionsView(col, k, 0, 0),
+        filterView(filter, g, group),
+        positionsView(y, g.outChannels, p0, group * n),
+        false,
+      );
     }
   }
   return outputFromNhwc(y, g);

@@ -1,24 +1,33 @@
-// HandmadeConv2DBackpropInput, cpu. dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over xR = yR*s - padTop + wR*dl (and columns alike)
+// HandmadeConv2DBackpropInput, cpu.
+//   dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over xR = yR*s - padTop + wR*dl (and
+//   columns alike)
 // As matrices, per group and chunk: dcol = dy · Wᵀ, then col2im scatters dcol back onto dx.
 // At stride 1 with few input channels, dx is instead the forward convolution of dy by the
 // rotated filter (geometry.ts, inputGradientAsConv): long dot products over dy's windows read in
 // place, where dy · Wᵀ would be a product of inner dimension outC and col2im a second pass.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
 import {ConvGeometry, inputGradientAsConv, sizeOf} from '../geometry';
 import {HandmadeConv2DBackpropInput} from '../names';
+import {conv2dBackpropInputSimd} from '../simd/conv';
+import {simdKernels} from '../simd/runtime';
+import {conv2dBackpropInputOnHeap, wasmHeap} from '../simd/wasm_heap';
+import {
+  filterView,
+  inputFromNhwc,
+  outputToNhwc,
+  paddedSize,
+  positionsView,
+  transposed,
+} from './conv_common';
 import {conv2dWindowsCpu} from './conv2d';
-import {filterView, inputFromNhwc, outputToNhwc, paddedSize, positionsView,
-        transposed} from './conv_common';
-import {fitsWholeB, gemm} from './gemm';
-import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
-import {conv2dBackpropInputGuards} from './guards';
 import {startHostCall} from './entry';
+import {fitsWholeB, gemm} from './gemm';
+import {conv2dBackpropInputGuards} from './guards';
+import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
 import {HostBackend, readFloat32, writeTensor} from './io';
 import {COL_BUFFER_DOUBLES, scratchFloat32} from './scratch';
-import {conv2dBackpropInputSimd} from '../simd/conv';
-import {conv2dBackpropInputOnHeap, wasmHeap} from '../simd/wasm_heap';
-import {simdKernels} from '../simd/runtime';
 
 /** Input channels up to which dx is computed as a forward convolution: then dx has at most four
  *  column tiles of the micro-kernel, the case where the GEMM reads A in place, and dy · Wᵀ has
@@ -27,15 +36,23 @@ const MAX_CHANNELS_AS_CONV = 16;
 
 /** Whether dx is computed as conv2dWindowsCpu(dy, rotated W) of inputGradientAsConv(g). */
 export function inputGradientIsConv(g: ConvGeometry): boolean {
-  if (g.strideHeight !== 1 || g.strideWidth !== 1 || g.dilationHeight !== 1 ||
-      g.dilationWidth !== 1 || g.groups !== 1 || g.inChannels > MAX_CHANNELS_AS_CONV ||
-      im2colIsIdentity(g)) {
+  if (
+    g.strideHeight !== 1 ||
+    g.strideWidth !== 1 ||
+    g.dilationHeight !== 1 ||
+    g.dilationWidth !== 1 ||
+    g.groups !== 1 ||
+    g.inChannels > MAX_CHANNELS_AS_CONV ||
+    im2colIsIdentity(g)
+  ) {
     return false;
   }
   const t = inputGradientAsConv(g);
   const [h, w] = paddedSize(t);
-  return fitsWholeB(colWidth(t), t.outChannels, t.filterWidth * t.inChannels) &&
-      h * w * t.inChannels <= COL_BUFFER_DOUBLES;
+  return (
+    fitsWholeB(colWidth(t), t.outChannels, t.filterWidth * t.inChannels) &&
+    h * w * t.inChannels <= COL_BUFFER_DOUBLES
+  );
 }
 
 /** Wrot[wR', wC', d2, d1] = W[fh-1-wR', fw-1-wC', d1, d2], in a scratch buffer. */
@@ -56,13 +73,16 @@ function rotatedFilter(filter: Float32Array, g: ConvGeometry): Float32Array {
   return rotated;
 }
 
-export function conv2dBackpropInputCpu(dy: Float32Array, filter: Float32Array, g: ConvGeometry):
-    Float32Array {
+export function conv2dBackpropInputCpu(
+  dy: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+): Float32Array {
   // Before any path is chosen: outputs with no window on x, and a non-finite filter (guards.ts).
   const guarded = conv2dBackpropInputGuards(dy, filter, g, conv2dBackpropInputCpu);
   if (guarded != null) return guarded;
   const dyNhwc = outputToNhwc(dy, g);
-  const dx = new Float32Array(sizeOf(g.inShape));  // NHWC [B, inH, inW, inC]
+  const dx = new Float32Array(sizeOf(g.inShape)); // NHWC [B, inH, inW, inC]
   const simd = simdKernels();
   if (simd != null && conv2dBackpropInputSimd(simd, dyNhwc, filter, g, dx)) {
     return inputFromNhwc(dx, g);
@@ -75,10 +95,15 @@ export function conv2dBackpropInputCpu(dy: Float32Array, filter: Float32Array, g
   const n = g.outChannelsPerGroup;
   if (im2colIsIdentity(g)) {
     for (let group = 0; group < g.groups; group++) {
-      gemm(positions, g.inChannelsPerGroup, n,
-           positionsView(dyNhwc, g.outChannels, 0, group * n),
-           transposed(filterView(filter, g, group)),
-           positionsView(dx, g.inChannels, 0, group * g.inChannelsPerGroup), false);
+      gemm(
+        positions,
+        g.inChannelsPerGroup,
+        n,
+        positionsView(dyNhwc, g.outChannels, 0, group * n),
+        transposed(filterView(filter, g, group)),
+        positionsView(dx, g.inChannels, 0, group * g.inChannelsPerGroup),
+        false,
+      );
     }
     return inputFromNhwc(dx, g);
   }
@@ -88,8 +113,15 @@ export function conv2dBackpropInputCpu(dy: Float32Array, filter: Float32Array, g
   for (let p0 = 0; p0 < positions; p0 += chunk) {
     const rows = Math.min(chunk, positions - p0);
     for (let group = 0; group < g.groups; group++) {
-      gemm(rows, k, n, positionsView(dyNhwc, g.outChannels, p0, group * n),
-           transposed(filterView(filter, g, group)), positionsView(dcol, k, 0, 0), false);
+      gemm(
+        rows,
+        k,
+        n,
+        positionsView(dyNhwc, g.outChannels, p0, group * n),
+        transposed(filterView(filter, g, group)),
+        positionsView(dcol, k, 0, 0),
+        false,
+      );
       col2im(dcol, g, group, p0, rows, dx);
     }
   }

@@ -10,8 +10,10 @@ import type {ConvGeometry} from '../geometry';
 /** Calls visit(p, xCell, tap) for every output position p = (b, yR, yC) and every tap
  *  tap = wR * fw + wC of its window that lies inside x, xCell being the NHWC offset of that
  *  input cell's channel 0. */
-function forEachInsideTap(g: ConvGeometry,
-                          visit: (p: number, xCell: number, tap: number) => void): void {
+function forEachInsideTap(
+  g: ConvGeometry,
+  visit: (p: number, xCell: number, tap: number) => void,
+): void {
   const {inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth} = g;
   for (let b = 0, p = 0; b < g.batchSize; b++) {
     for (let yR = 0; yR < outHeight; yR++) {
@@ -31,8 +33,12 @@ function forEachInsideTap(g: ConvGeometry,
 }
 
 /** y[p, d2] = Σ x[cell, d1] · W[tap, d1, d2] over the inside taps; x and y NHWC. */
-export function conv2dDirect(x: Float32Array, filter: Float32Array, g: ConvGeometry,
-                             y: Float32Array): void {
+export function conv2dDirect(
+  x: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+  y: Float32Array,
+): void {
   const {outChannels, inChannelsPerGroup: cg, outChannelsPerGroup: ng} = g;
   const sums = new Float64Array(y.length);
   forEachInsideTap(g, (p, xCell, tap) => {
@@ -49,8 +55,12 @@ export function conv2dDirect(x: Float32Array, filter: Float32Array, g: ConvGeome
 }
 
 /** dx[cell, d1] = Σ dy[p, d2] · W[tap, d1, d2] over the inside taps; dy and dx NHWC. */
-export function conv2dBackpropInputDirect(dy: Float32Array, filter: Float32Array,
-                                          g: ConvGeometry, dx: Float32Array): void {
+export function conv2dBackpropInputDirect(
+  dy: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+  dx: Float32Array,
+): void {
   const {outChannels, inChannelsPerGroup: cg, outChannelsPerGroup: ng} = g;
   const sums = new Float64Array(dx.length);
   forEachInsideTap(g, (p, xCell, tap) => {
@@ -68,8 +78,12 @@ export function conv2dBackpropInputDirect(dy: Float32Array, filter: Float32Array
 }
 
 /** dW[tap, d1, d2] = Σ x[cell, d1] · dy[p, d2] over the inside taps; x and dy NHWC. */
-export function conv2dBackpropFilterDirect(x: Float32Array, dy: Float32Array, g: ConvGeometry,
-                                           dW: Float32Array): void {
+export function conv2dBackpropFilterDirect(
+  x: Float32Array,
+  dy: Float32Array,
+  g: ConvGeometry,
+  dW: Float32Array,
+): void {
   const {outChannels, inChannelsPerGroup: cg, outChannelsPerGroup: ng} = g;
   const sums = new Float64Array(dW.length);
   forEachInsideTap(g, (p, xCell, tap) => {

@@ -2,19 +2,23 @@
 // pass over the convolution's output.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
 import {ConvGeometry, sizeOf} from '../geometry';
-import {HandmadeFusedConv2D} from '../names';
 import type {Activation, FusedConv2DAttrs} from '../names';
+import {HandmadeFusedConv2D} from '../names';
+import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
 import {conv2dCpu} from './conv2d';
 import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
-import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
 
 /** An operand (bias or PReLU weights) laid out to the output's shape: a 1-D operand of outC
  *  values is per channel in either layout (as tfjs's fused op treats it); any other shape
  *  broadcasts by numpy's rules against the output. Size-1 operands stay size 1. */
-export function broadcastToOutput(values: Float32Array, shape: number[], g: ConvGeometry):
-    Float32Array {
+export function broadcastToOutput(
+  values: Float32Array,
+  shape: number[],
+  g: ConvGeometry,
+): Float32Array {
   if (values.length === 1) return values;
   const out = g.outShape;
   const [h, w, c] = [g.outHeight, g.outWidth, g.outChannels];
@@ -47,9 +51,13 @@ export function broadcastToOutput(values: Float32Array, shape: number[], g: Conv
 }
 
 /** y[i] = act(y[i] + bias[i]) in place; bias and prelu are size 1 or full size. */
-export function applyBiasActivation(y: Float32Array, bias: Float32Array | null,
-                                    activation: Activation, alpha: number,
-                                    prelu: Float32Array | null): void {
+export function applyBiasActivation(
+  y: Float32Array,
+  bias: Float32Array | null,
+  activation: Activation,
+  alpha: number,
+  prelu: Float32Array | null,
+): void {
   if (bias != null) {
     if (bias.length === 1) {
       const b = bias[0];
@@ -65,7 +73,7 @@ export function applyBiasActivation(y: Float32Array, bias: Float32Array | null,
       for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0;
       return;
     case 'relu6':
-      for (let i = 0; i < y.length; i++) y[i] = y[i] < 0 ? 0 : (y[i] > 6 ? 6 : y[i]);
+      for (let i = 0; i < y.length; i++) y[i] = y[i] < 0 ? 0 : y[i] > 6 ? 6 : y[i];
       return;
     case 'elu':
       for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.exp(y[i]) - 1;
@@ -91,17 +99,28 @@ export function applyBiasActivation(y: Float32Array, bias: Float32Array | null,
 }
 
 /** The activations the SIMD module's epilogue does (assembly/epilogue.ts), by its codes. */
-const SIMD_ACTIVATIONS: Partial<Record<Activation, number>> =
-    {linear: 0, relu: 1, relu6: 2, leakyrelu: 3, prelu: 4};
+const SIMD_ACTIVATIONS: Partial<Record<Activation, number>> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  leakyrelu: 3,
+  prelu: 4,
+};
 
 /** Whether an operand is absent or one float32 value per output channel. */
 function perChannel(t: TensorInfo | undefined, g: ConvGeometry): boolean {
-  return t == null || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === g.outChannels);
+  return (
+    t == null || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === g.outChannels)
+  );
 }
 
 export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x, filter, bias, preluActivationWeights} = inputs as
-      {x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo};
+  const {x, filter, bias, preluActivationWeights} = inputs as {
+    x: TensorInfo;
+    filter: TensorInfo;
+    bias?: TensorInfo;
+    preluActivationWeights?: TensorInfo;
+  };
   const io = backend as unknown as HostBackend;
   const a = attrs as unknown as FusedConv2DAttrs;
   const {checked, outputs} = startHostCall(HandmadeFusedConv2D, inputs, attrs, io);
@@ -114,23 +133,43 @@ export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   // per channel (as tf.layers and graph models make them; nothing is read back), else here.
   const heap = wasmHeap(backend);
   const kind = SIMD_ACTIVATIONS[a.activation];
-  if (heap != null && kind != null && g.dataFormat === 'NHWC' && perChannel(bias, g) &&
-      perChannel(prelu, g)) {
+  if (
+    heap != null &&
+    kind != null &&
+    g.dataFormat === 'NHWC' &&
+    perChannel(bias, g) &&
+    perChannel(prelu, g)
+  ) {
     const [biasAt, preluAt] = [bias, prelu].map((t) => (t != null ? heap.at(t) : 0));
-    const onHeap = conv2dOnHeap(heap, x, filter, g, (yAt, cells) => heap.exports.biasActivation(
-        yAt, cells, g.outChannels, bias != null ? 1 : 0, biasAt, kind, alpha, preluAt));
+    const onHeap = conv2dOnHeap(heap, x, filter, g, (yAt, cells) =>
+      heap.exports.biasActivation(
+        yAt,
+        cells,
+        g.outChannels,
+        bias != null ? 1 : 0,
+        biasAt,
+        kind,
+        alpha,
+        preluAt,
+      ),
+    );
     if (onHeap != null) return onHeap;
   }
   const onHeap = heap == null ? null : conv2dOnHeap(heap, x, filter, g);
-  if (onHeap != null) {
+  if (heap != null && onHeap != null) {
     const operand = (t?: TensorInfo) =>
-        t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
-    applyBiasActivation(heap!.f32(heap!.at(onHeap), sizeOf(g.outShape)), operand(bias),
-                        a.activation, alpha, operand(prelu));
+      t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
+    applyBiasActivation(
+      heap.f32(heap.at(onHeap), sizeOf(g.outShape)),
+      operand(bias),
+      a.activation,
+      alpha,
+      operand(prelu),
+    );
     return onHeap;
   }
   const operand = (t?: TensorInfo) =>
-      t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
+    t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
   const biasValues = operand(bias);
   const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
   applyBiasActivation(y, biasValues, a.activation, alpha, operand(prelu));

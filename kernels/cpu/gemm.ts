@@ -14,7 +14,7 @@
 // (or its transpose) straight from a zero-padded image, its columns in segments (window rows or
 // output rows) that are contiguous or evenly strided there.
 
-import {scratchFloat32, scratchFloat64} from './scratch';
+import {scratchFloat64} from './scratch';
 
 export interface MatrixView {
   data: Float32Array;
@@ -39,8 +39,15 @@ const IN_PLACE_A_SPAN = 1 << 17;
 const WIDE_MIN_COLUMNS = 4 * NR;
 
 /** Copies rows [i0, i0 + mc) × cols [k0, k0 + kc) of A into panels of MR rows, k-major. */
-function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number, m: number,
-               out: Float64Array): void {
+function packA(
+  a: MatrixView,
+  i0: number,
+  mc: number,
+  k0: number,
+  kc: number,
+  m: number,
+  out: Float64Array,
+): void {
   const src = a.data;
   const rs = a.rowStride;
   const cs = a.colStride;
@@ -61,8 +68,15 @@ function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number, m:
 }
 
 /** Copies rows [k0, k0 + kc) × cols [j0, j0 + nc) of B into panels of NR columns, k-major. */
-function packB(b: MatrixView, k0: number, kc: number, j0: number, nc: number, n: number,
-               out: Float64Array): void {
+function packB(
+  b: MatrixView,
+  k0: number,
+  kc: number,
+  j0: number,
+  nc: number,
+  n: number,
+  out: Float64Array,
+): void {
   const src = b.data;
   const rs = b.rowStride;
   const cs = b.colStride;
@@ -86,8 +100,15 @@ function packB(b: MatrixView, k0: number, kc: number, j0: number, nc: number, n:
  * C[m × n] = A[m × k] · B[k × n], or C += A · B when `accumulate` is set.
  * C must not overlap A or B.
  */
-export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixView,
-                     c: MatrixView, accumulate: boolean): void {
+export function gemm(
+  m: number,
+  n: number,
+  k: number,
+  a: MatrixView,
+  b: MatrixView,
+  c: MatrixView,
+  accumulate: boolean,
+): void {
   if (m === 0 || n === 0) return;
   if (k === 0) {
     if (!accumulate) fillView(c, m, n, 0);
@@ -107,17 +128,51 @@ export function gemm(m: number, n: number, k: number, a: MatrixView, b: MatrixVi
         const span = (mc - 1) * a.rowStride + (kc - 1) * a.colStride + 1;
         if (inPlaceA && span <= IN_PLACE_A_SPAN) {
           // The block's span of A, copied as it lies (into float64, as the micro-kernel reads
-          // every A it is given): tile ip's row r, column kk at (ip + r) * rowStride + kk * colStride.
+          // every A it is given): tile ip's row r, column kk at
+          // (ip + r) * rowStride + kk * colStride.
           const start = a.offset + i0 * a.rowStride + k0 * a.colStride;
           const block = scratchFloat64('gemm.blockA', IN_PLACE_A_SPAN);
           block.set(a.data.subarray(start, start + span));
-          macroKernel(mc, nc, kc, {
-            data: block, base: 0, tileStep: MR * a.rowStride, rowStep: a.rowStride,
-            kStep: a.colStride, segmentLength: kc, segmentJump: 0}, pb, c, i0, j0, add);
+          macroKernel(
+            mc,
+            nc,
+            kc,
+            {
+              data: block,
+              base: 0,
+              tileStep: MR * a.rowStride,
+              rowStep: a.rowStride,
+              kStep: a.colStride,
+              segmentLength: kc,
+              segmentJump: 0,
+            },
+            pb,
+            c,
+            i0,
+            j0,
+            add,
+          );
         } else {
           packA(a, i0, mc, k0, kc, m, pa);
-          macroKernel(mc, nc, kc, {data: pa, base: 0, tileStep: MR * kc, rowStep: 1, kStep: MR,
-                                   segmentLength: kc, segmentJump: 0}, pb, c, i0, j0, add);
+          macroKernel(
+            mc,
+            nc,
+            kc,
+            {
+              data: pa,
+              base: 0,
+              tileStep: MR * kc,
+              rowStep: 1,
+              kStep: MR,
+              segmentLength: kc,
+              segmentJump: 0,
+            },
+            pb,
+            c,
+            i0,
+            j0,
+            add,
+          );
         }
       }
     }
@@ -161,8 +216,12 @@ export function fitsWholeB(k: number, n: number, segmentLength: number): boolean
 /** Packs B (k × n, fitsWholeB) once for repeated gemmWindows calls with the same segmentLength:
  *  slice after slice of whole segments (one slice when k <= WINDOWS_KC), each laid out as packB
  *  lays out a block. Valid until the next gemm or packWholeB call. */
-export function packWholeB(b: MatrixView, k: number, n: number, segmentLength: number):
-    Float64Array {
+export function packWholeB(
+  b: MatrixView,
+  k: number,
+  n: number,
+  segmentLength: number,
+): Float64Array {
   const pb = scratchFloat64('gemm.packB', KC * NC);
   const slice = sliceWidth(segmentLength);
   const paddedN = Math.ceil(n / NR) * NR;
@@ -175,25 +234,51 @@ export function packWholeB(b: MatrixView, k: number, n: number, segmentLength: n
 
 /** C[m × n] = A · B, A read in place through a WindowsView, B packed by packWholeB with
  *  a.segmentLength: one macro-kernel pass per slice, the later ones adding into C. */
-export function gemmWindows(m: number, n: number, k: number, a: WindowsView, pb: Float64Array,
-                            c: MatrixView): void {
+export function gemmWindows(
+  m: number,
+  n: number,
+  k: number,
+  a: WindowsView,
+  pb: Float64Array,
+  c: MatrixView,
+): void {
   const slice = sliceWidth(a.segmentLength);
   const paddedN = Math.ceil(n / NR) * NR;
   for (let k0 = 0; k0 < k; k0 += slice) {
     const kc = Math.min(slice, k - k0);
-    macroKernel(m, n, kc, {
-      data: a.data, base: a.offset + (k0 / a.segmentLength) * a.segmentStride,
-      tileStep: MR * a.rowStride, rowStep: a.rowStride, rowOffsets: a.rowOffsets, kStep: 1,
-      segmentLength: a.segmentLength, segmentJump: a.segmentStride - a.segmentLength,
-    }, k0 === 0 ? pb : pb.subarray(k0 * paddedN), c, 0, 0, k0 > 0);
+    macroKernel(
+      m,
+      n,
+      kc,
+      {
+        data: a.data,
+        base: a.offset + (k0 / a.segmentLength) * a.segmentStride,
+        tileStep: MR * a.rowStride,
+        rowStep: a.rowStride,
+        rowOffsets: a.rowOffsets,
+        kStep: 1,
+        segmentLength: a.segmentLength,
+        segmentJump: a.segmentStride - a.segmentLength,
+      },
+      k0 === 0 ? pb : pb.subarray(k0 * paddedN),
+      c,
+      0,
+      0,
+      k0 > 0,
+    );
   }
 }
 
 /** c[i] = Σ_t A[i, t] · b[t] (C one column of m rows), A read in place through a WindowsView:
  *  gemmWindows for n = 1, without the micro-kernel's three columns of zeros. Four rows at a time
  *  share each b[t]; sums in float64 over the whole of k, rounded once. */
-export function gemvWindows(m: number, k: number, a: WindowsView, b: Float64Array, c: MatrixView):
-    void {
+export function gemvWindows(
+  m: number,
+  k: number,
+  a: WindowsView,
+  b: Float64Array,
+  c: MatrixView,
+): void {
   const data = a.data;
   const segmentLength = a.segmentLength;
   const segmentJump = a.segmentStride - segmentLength;
@@ -201,14 +286,20 @@ export function gemvWindows(m: number, k: number, a: WindowsView, b: Float64Arra
     // A short last tile reads its own rows again in place of the missing ones (inside A, as in
     // macroKernel); their sums are dropped.
     const rows = Math.min(MR, m - i0);
-    const r1 = (1 % rows) * a.rowStride, r2 = (2 % rows) * a.rowStride;
+    const r1 = (1 % rows) * a.rowStride,
+      r2 = (2 % rows) * a.rowStride;
     const r3 = (3 % rows) * a.rowStride;
     let ai = a.offset + i0 * a.rowStride;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let t0 = 0; t0 < k; t0 += segmentLength, ai += segmentJump) {
       for (let t = t0; t < t0 + segmentLength; t++, ai++) {
         const bt = b[t];
-        s0 += data[ai] * bt; s1 += data[ai + r1] * bt; s2 += data[ai + r2] * bt;
+        s0 += data[ai] * bt;
+        s1 += data[ai + r1] * bt;
+        s2 += data[ai + r2] * bt;
         s3 += data[ai + r3] * bt;
       }
     }
@@ -222,40 +313,69 @@ export function gemvWindows(m: number, k: number, a: WindowsView, b: Float64Arra
  * of the image they span is read once and serves c0 with b's segment q and c1 with segment
  * q - 1, which halves the reads of A (two output rows of a convolution at stride = dilation).
  */
-export function gemvWindowsPair(m: number, k: number, a: WindowsView, b: Float64Array,
-                                c0: MatrixView, c1: MatrixView): void {
+export function gemvWindowsPair(
+  m: number,
+  k: number,
+  a: WindowsView,
+  b: Float64Array,
+  c0: MatrixView,
+  c1: MatrixView,
+): void {
   const data = a.data;
   const segmentLength = a.segmentLength;
   const segments = k / segmentLength;
   for (let i0 = 0; i0 < m; i0 += MR) {
-    const rows = Math.min(MR, m - i0);  // a short last tile as in gemvWindows
-    const r1 = (1 % rows) * a.rowStride, r2 = (2 % rows) * a.rowStride;
+    const rows = Math.min(MR, m - i0); // a short last tile as in gemvWindows
+    const r1 = (1 % rows) * a.rowStride,
+      r2 = (2 % rows) * a.rowStride;
     const r3 = (3 % rows) * a.rowStride;
     const tile = a.offset + i0 * a.rowStride;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;  // c0's four rows
-    let u0 = 0, u1 = 0, u2 = 0, u3 = 0;  // c1's
-    for (let t = 0, ai = tile; t < segmentLength; t++, ai++) {  // segment 0: c0 only
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0; // c0's four rows
+    let u0 = 0,
+      u1 = 0,
+      u2 = 0,
+      u3 = 0; // c1's
+    for (let t = 0, ai = tile; t < segmentLength; t++, ai++) {
+      // segment 0: c0 only
       const bt = b[t];
-      s0 += data[ai] * bt; s1 += data[ai + r1] * bt; s2 += data[ai + r2] * bt;
+      s0 += data[ai] * bt;
+      s1 += data[ai + r1] * bt;
+      s2 += data[ai + r2] * bt;
       s3 += data[ai + r3] * bt;
     }
-    for (let q = 1; q < segments; q++) {  // segments 1 .. S-1: both
+    for (let q = 1; q < segments; q++) {
+      // segments 1 .. S-1: both
       const image = tile + q * a.segmentStride;
       const b0 = q * segmentLength;
       const b1 = b0 - segmentLength;
       for (let t = 0; t < segmentLength; t++) {
         const ai = image + t;
-        const a0 = data[ai], a1 = data[ai + r1], a2 = data[ai + r2], a3 = data[ai + r3];
-        const bt = b[b0 + t], bu = b[b1 + t];
-        s0 += a0 * bt; s1 += a1 * bt; s2 += a2 * bt; s3 += a3 * bt;
-        u0 += a0 * bu; u1 += a1 * bu; u2 += a2 * bu; u3 += a3 * bu;
+        const a0 = data[ai],
+          a1 = data[ai + r1],
+          a2 = data[ai + r2],
+          a3 = data[ai + r3];
+        const bt = b[b0 + t],
+          bu = b[b1 + t];
+        s0 += a0 * bt;
+        s1 += a1 * bt;
+        s2 += a2 * bt;
+        s3 += a3 * bt;
+        u0 += a0 * bu;
+        u1 += a1 * bu;
+        u2 += a2 * bu;
+        u3 += a3 * bu;
       }
     }
-    const last = tile + segments * a.segmentStride;  // segment S: c1 only
+    const last = tile + segments * a.segmentStride; // segment S: c1 only
     const bLast = k - segmentLength;
     for (let t = 0, ai = last; t < segmentLength; t++, ai++) {
       const bu = b[bLast + t];
-      u0 += data[ai] * bu; u1 += data[ai + r1] * bu; u2 += data[ai + r2] * bu;
+      u0 += data[ai] * bu;
+      u1 += data[ai + r1] * bu;
+      u2 += data[ai + r2] * bu;
       u3 += data[ai + r3] * bu;
     }
     storeColumn(c0, i0, rows, s0, s1, s2, s3);
@@ -264,8 +384,15 @@ export function gemvWindowsPair(m: number, k: number, a: WindowsView, b: Float64
 }
 
 /** Rows i0 .. i0 + rows - 1 of column c = s0, s1, s2, s3. */
-function storeColumn(c: MatrixView, i0: number, rows: number, s0: number, s1: number,
-                     s2: number, s3: number): void {
+function storeColumn(
+  c: MatrixView,
+  i0: number,
+  rows: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+): void {
   const cd = c.data;
   const o = c.offset + i0 * c.rowStride;
   cd[o] = s0;
@@ -288,8 +415,15 @@ export interface TapsView {
 
 /** C[m × n] (+)= A · B, A read in place through a TapsView; segmentLength must be <= KC. B is
  *  packed in slices of whole segments. */
-export function gemmTaps(m: number, n: number, k: number, a: TapsView, b: MatrixView,
-                         c: MatrixView, accumulate: boolean): void {
+export function gemmTaps(
+  m: number,
+  n: number,
+  k: number,
+  a: TapsView,
+  b: MatrixView,
+  c: MatrixView,
+  accumulate: boolean,
+): void {
   const pb = scratchFloat64('gemm.packB', KC * NC);
   const slice = Math.floor(KC / a.segmentLength) * a.segmentLength;
   for (let j0 = 0; j0 < n; j0 += NC) {
@@ -297,11 +431,26 @@ export function gemmTaps(m: number, n: number, k: number, a: TapsView, b: Matrix
     for (let k0 = 0; k0 < k; k0 += slice) {
       const kc = Math.min(slice, k - k0);
       packB(b, k0, kc, j0, nc, n, pb);
-      macroKernel(m, nc, kc, {
-        data: a.data, base: a.offset + (k0 / a.segmentLength) * a.segmentStride, tileStep: 0,
-        rowStep: 0, rowOffsets: a.rowOffsets, kStep: a.kStep, segmentLength: a.segmentLength,
-        segmentJump: a.segmentStride - a.segmentLength * a.kStep,
-      }, pb, c, 0, j0, accumulate || k0 > 0);
+      macroKernel(
+        m,
+        nc,
+        kc,
+        {
+          data: a.data,
+          base: a.offset + (k0 / a.segmentLength) * a.segmentStride,
+          tileStep: 0,
+          rowStep: 0,
+          rowOffsets: a.rowOffsets,
+          kStep: a.kStep,
+          segmentLength: a.segmentLength,
+          segmentJump: a.segmentStride - a.segmentLength * a.kStep,
+        },
+        pb,
+        c,
+        0,
+        j0,
+        accumulate || k0 > 0,
+      );
     }
   }
 }
@@ -335,8 +484,17 @@ interface ATiles {
 }
 
 /** C block (i0, j0) of mc × nc (+)= A block · packed B. */
-function macroKernel(mc: number, nc: number, kc: number, a: ATiles, pb: Float64Array,
-                     c: MatrixView, i0: number, j0: number, add: boolean): void {
+function macroKernel(
+  mc: number,
+  nc: number,
+  kc: number,
+  a: ATiles,
+  pb: Float64Array,
+  c: MatrixView,
+  i0: number,
+  j0: number,
+  add: boolean,
+): void {
   const pa = a.data;
   const aRowStep = a.rowStep;
   const aKStep = a.kStep;
@@ -371,40 +529,112 @@ function macroKernel(mc: number, nc: number, kc: number, a: ATiles, pb: Float64A
       }
       let ai = tile;
       let bi = bBase;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0;
+      let c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0;
+      let c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let k0 = 0; k0 < kc; k0 += segmentLength, ai += segmentJump) {
         const aEnd = ai + segmentLength * aKStep;
         for (; ai !== aEnd; ai += aKStep, bi += NR) {
-          const a0 = pa[ai], a1 = pa[ai + r1], a2 = pa[ai + r2], a3 = pa[ai + r3];
-          const b0 = pb[bi], b1 = pb[bi + 1], b2 = pb[bi + 2], b3 = pb[bi + 3];
-          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+          const a0 = pa[ai],
+            a1 = pa[ai + r1],
+            a2 = pa[ai + r2],
+            a3 = pa[ai + r3];
+          const b0 = pb[bi],
+            b1 = pb[bi + 1],
+            b2 = pb[bi + 2],
+            b3 = pb[bi + 3];
+          c00 += a0 * b0;
+          c01 += a0 * b1;
+          c02 += a0 * b2;
+          c03 += a0 * b3;
+          c10 += a1 * b0;
+          c11 += a1 * b1;
+          c12 += a1 * b2;
+          c13 += a1 * b3;
+          c20 += a2 * b0;
+          c21 += a2 * b1;
+          c22 += a2 * b2;
+          c23 += a2 * b3;
+          c30 += a3 * b0;
+          c31 += a3 * b1;
+          c32 += a3 * b2;
+          c33 += a3 * b3;
         }
       }
       let o = c.offset + (i0 + ip) * rs + (j0 + jp) * cs;
       if (rows === MR && cols === NR && cs === 1) {
         if (add) {
-          cd[o] += c00; cd[o + 1] += c01; cd[o + 2] += c02; cd[o + 3] += c03; o += rs;
-          cd[o] += c10; cd[o + 1] += c11; cd[o + 2] += c12; cd[o + 3] += c13; o += rs;
-          cd[o] += c20; cd[o + 1] += c21; cd[o + 2] += c22; cd[o + 3] += c23; o += rs;
-          cd[o] += c30; cd[o + 1] += c31; cd[o + 2] += c32; cd[o + 3] += c33;
+          cd[o] += c00;
+          cd[o + 1] += c01;
+          cd[o + 2] += c02;
+          cd[o + 3] += c03;
+          o += rs;
+          cd[o] += c10;
+          cd[o + 1] += c11;
+          cd[o + 2] += c12;
+          cd[o + 3] += c13;
+          o += rs;
+          cd[o] += c20;
+          cd[o + 1] += c21;
+          cd[o + 2] += c22;
+          cd[o + 3] += c23;
+          o += rs;
+          cd[o] += c30;
+          cd[o + 1] += c31;
+          cd[o + 2] += c32;
+          cd[o + 3] += c33;
         } else {
-          cd[o] = c00; cd[o + 1] = c01; cd[o + 2] = c02; cd[o + 3] = c03; o += rs;
-          cd[o] = c10; cd[o + 1] = c11; cd[o + 2] = c12; cd[o + 3] = c13; o += rs;
-          cd[o] = c20; cd[o + 1] = c21; cd[o + 2] = c22; cd[o + 3] = c23; o += rs;
-          cd[o] = c30; cd[o + 1] = c31; cd[o + 2] = c32; cd[o + 3] = c33;
+          cd[o] = c00;
+          cd[o + 1] = c01;
+          cd[o + 2] = c02;
+          cd[o + 3] = c03;
+          o += rs;
+          cd[o] = c10;
+          cd[o + 1] = c11;
+          cd[o + 2] = c12;
+          cd[o + 3] = c13;
+          o += rs;
+          cd[o] = c20;
+          cd[o + 1] = c21;
+          cd[o + 2] = c22;
+          cd[o + 3] = c23;
+          o += rs;
+          cd[o] = c30;
+          cd[o + 1] = c31;
+          cd[o + 2] = c32;
+          cd[o + 3] = c33;
         }
         continue;
       }
-      edge[0] = c00; edge[1] = c01; edge[2] = c02; edge[3] = c03;
-      edge[4] = c10; edge[5] = c11; edge[6] = c12; edge[7] = c13;
-      edge[8] = c20; edge[9] = c21; edge[10] = c22; edge[11] = c23;
-      edge[12] = c30; edge[13] = c31; edge[14] = c32; edge[15] = c33;
+      edge[0] = c00;
+      edge[1] = c01;
+      edge[2] = c02;
+      edge[3] = c03;
+      edge[4] = c10;
+      edge[5] = c11;
+      edge[6] = c12;
+      edge[7] = c13;
+      edge[8] = c20;
+      edge[9] = c21;
+      edge[10] = c22;
+      edge[11] = c23;
+      edge[12] = c30;
+      edge[13] = c31;
+      edge[14] = c32;
+      edge[15] = c33;
       for (let r = 0; r < rows; r++) {
         for (let q = 0; q < cols; q++) {
           const idx = o + r * rs + q * cs;
@@ -417,8 +647,17 @@ function macroKernel(mc: number, nc: number, kc: number, a: ATiles, pb: Float64A
 
 /** macroKernel's tiles for two panels of B at once, columns j .. j + 7 of C (contiguous): 32
  *  sums per tile of four rows, so that each value of A read serves eight columns, not four. */
-function wideKernel(mc: number, kc: number, a: ATiles, pb: Float64Array, bBase: number,
-                    c: MatrixView, i0: number, j: number, add: boolean): void {
+function wideKernel(
+  mc: number,
+  kc: number,
+  a: ATiles,
+  pb: Float64Array,
+  bBase: number,
+  c: MatrixView,
+  i0: number,
+  j: number,
+  add: boolean,
+): void {
   const pa = a.data;
   const aRowStep = a.rowStep;
   const aKStep = a.kStep;
@@ -427,7 +666,7 @@ function wideKernel(mc: number, kc: number, a: ATiles, pb: Float64Array, bBase: 
   const rowOffsets = a.rowOffsets;
   const cd = c.data;
   const rs = c.rowStride;
-  const panel = NR * kc;  // the second panel's offset from the first
+  const panel = NR * kc; // the second panel's offset from the first
   for (let ip = 0; ip < mc; ip += MR) {
     const rows = Math.min(MR, mc - ip);
     let tile = a.base + (ip / MR) * a.tileStep;
@@ -443,30 +682,85 @@ function wideKernel(mc: number, kc: number, a: ATiles, pb: Float64Array, bBase: 
     }
     let ai = tile;
     let bi = bBase;
-    let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
-    let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
-    let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
-    let c30 = 0, c31 = 0, c32 = 0, c33 = 0, c34 = 0, c35 = 0, c36 = 0, c37 = 0;
+    let c00 = 0,
+      c01 = 0,
+      c02 = 0,
+      c03 = 0,
+      c04 = 0,
+      c05 = 0,
+      c06 = 0,
+      c07 = 0;
+    let c10 = 0,
+      c11 = 0,
+      c12 = 0,
+      c13 = 0,
+      c14 = 0,
+      c15 = 0,
+      c16 = 0,
+      c17 = 0;
+    let c20 = 0,
+      c21 = 0,
+      c22 = 0,
+      c23 = 0,
+      c24 = 0,
+      c25 = 0,
+      c26 = 0,
+      c27 = 0;
+    let c30 = 0,
+      c31 = 0,
+      c32 = 0,
+      c33 = 0,
+      c34 = 0,
+      c35 = 0,
+      c36 = 0,
+      c37 = 0;
     for (let k0 = 0; k0 < kc; k0 += segmentLength, ai += segmentJump) {
       const aEnd = ai + segmentLength * aKStep;
       for (; ai !== aEnd; ai += aKStep, bi += NR) {
-        const a0 = pa[ai], a1 = pa[ai + r1], a2 = pa[ai + r2], a3 = pa[ai + r3];
+        const a0 = pa[ai],
+          a1 = pa[ai + r1],
+          a2 = pa[ai + r2],
+          a3 = pa[ai + r3];
         let b = pb[bi];
-        c00 += a0 * b; c10 += a1 * b; c20 += a2 * b; c30 += a3 * b;
+        c00 += a0 * b;
+        c10 += a1 * b;
+        c20 += a2 * b;
+        c30 += a3 * b;
         b = pb[bi + 1];
-        c01 += a0 * b; c11 += a1 * b; c21 += a2 * b; c31 += a3 * b;
+        c01 += a0 * b;
+        c11 += a1 * b;
+        c21 += a2 * b;
+        c31 += a3 * b;
         b = pb[bi + 2];
-        c02 += a0 * b; c12 += a1 * b; c22 += a2 * b; c32 += a3 * b;
+        c02 += a0 * b;
+        c12 += a1 * b;
+        c22 += a2 * b;
+        c32 += a3 * b;
         b = pb[bi + 3];
-        c03 += a0 * b; c13 += a1 * b; c23 += a2 * b; c33 += a3 * b;
+        c03 += a0 * b;
+        c13 += a1 * b;
+        c23 += a2 * b;
+        c33 += a3 * b;
         b = pb[bi + panel];
-        c04 += a0 * b; c14 += a1 * b; c24 += a2 * b; c34 += a3 * b;
+        c04 += a0 * b;
+        c14 += a1 * b;
+        c24 += a2 * b;
+        c34 += a3 * b;
         b = pb[bi + panel + 1];
-        c05 += a0 * b; c15 += a1 * b; c25 += a2 * b; c35 += a3 * b;
+        c05 += a0 * b;
+        c15 += a1 * b;
+        c25 += a2 * b;
+        c35 += a3 * b;
         b = pb[bi + panel + 2];
-        c06 += a0 * b; c16 += a1 * b; c26 += a2 * b; c36 += a3 * b;
+        c06 += a0 * b;
+        c16 += a1 * b;
+        c26 += a2 * b;
+        c36 += a3 * b;
         b = pb[bi + panel + 3];
-        c07 += a0 * b; c17 += a1 * b; c27 += a2 * b; c37 += a3 * b;
+        c07 += a0 * b;
+        c17 += a1 * b;
+        c27 += a2 * b;
+        c37 += a3 * b;
       }
     }
     const o = c.offset + (i0 + ip) * rs + j;
@@ -477,13 +771,36 @@ function wideKernel(mc: number, kc: number, a: ATiles, pb: Float64Array, bBase: 
   }
 }
 
-function storeRow8(cd: Float32Array, o: number, add: boolean, s0: number, s1: number, s2: number,
-                   s3: number, s4: number, s5: number, s6: number, s7: number): void {
+function storeRow8(
+  cd: Float32Array,
+  o: number,
+  add: boolean,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+  s4: number,
+  s5: number,
+  s6: number,
+  s7: number,
+): void {
   if (add) {
-    cd[o] += s0; cd[o + 1] += s1; cd[o + 2] += s2; cd[o + 3] += s3;
-    cd[o + 4] += s4; cd[o + 5] += s5; cd[o + 6] += s6; cd[o + 7] += s7;
+    cd[o] += s0;
+    cd[o + 1] += s1;
+    cd[o + 2] += s2;
+    cd[o + 3] += s3;
+    cd[o + 4] += s4;
+    cd[o + 5] += s5;
+    cd[o + 6] += s6;
+    cd[o + 7] += s7;
   } else {
-    cd[o] = s0; cd[o + 1] = s1; cd[o + 2] = s2; cd[o + 3] = s3;
-    cd[o + 4] = s4; cd[o + 5] = s5; cd[o + 6] = s6; cd[o + 7] = s7;
+    cd[o] = s0;
+    cd[o + 1] = s1;
+    cd[o + 2] = s2;
+    cd[o + 3] = s3;
+    cd[o + 4] = s4;
+    cd[o + 5] = s5;
+    cd[o + 6] = s6;
+    cd[o + 7] = s7;
   }
 }

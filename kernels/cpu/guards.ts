@@ -16,10 +16,16 @@
 // Each guard returns the kernel's result, or null when the kernel's own paths apply as they are.
 
 import {
-  ConvGeometry, cropToRegion, isWholeOutput, liveRegion, LiveRegion, readsPadding, sizeOf,
+  ConvGeometry,
+  cropToRegion,
+  isWholeOutput,
+  LiveRegion,
+  liveRegion,
+  readsPadding,
+  sizeOf,
 } from '../geometry';
-import {conv2dBackpropFilterDirect, conv2dBackpropInputDirect, conv2dDirect} from './direct';
 import {inputFromNhwc, inputToNhwc, outputFromNhwc, outputToNhwc} from './conv_common';
+import {conv2dBackpropFilterDirect, conv2dBackpropInputDirect, conv2dDirect} from './direct';
 
 type Values = Float32Array | Int32Array;
 
@@ -35,8 +41,13 @@ export function allFinite(values: Float32Array): boolean {
 
 /** Copies between an output-shaped array of g (its layout) and the same array restricted to the
  *  region's rows and columns: `toRegion` reads full into part, else part into full. */
-function copyRegion(full: Values, part: Values, g: ConvGeometry, r: LiveRegion,
-                    toRegion: boolean): void {
+function copyRegion(
+  full: Values,
+  part: Values,
+  g: ConvGeometry,
+  r: LiveRegion,
+  toRegion: boolean,
+): void {
   const {outHeight: h, outWidth: w, outChannels: c, batchSize} = g;
   const rows = r.rowEnd - r.rowStart;
   const cols = r.colEnd - r.colStart;
@@ -58,8 +69,7 @@ function copyRegion(full: Values, part: Values, g: ConvGeometry, r: LiveRegion,
   }
 }
 
-function regionOf<T extends Values>(full: T, g: ConvGeometry, r: LiveRegion, sub: ConvGeometry):
-    T {
+function regionOf<T extends Values>(full: T, g: ConvGeometry, r: LiveRegion, sub: ConvGeometry): T {
   const part = new (full.constructor as {new (n: number): T})(sizeOf(sub.outShape));
   copyRegion(full, part, g, r, true);
   return part;
@@ -81,8 +91,12 @@ export function allOutputsLive(g: ConvGeometry): boolean {
 type Conv = (a: Float32Array, b: Float32Array, g: ConvGeometry) => Float32Array;
 
 /** y = conv2d(x, W), in g's layout. */
-export function conv2dGuards(x: Float32Array, filter: Float32Array, g: ConvGeometry,
-                             compute: Conv): Float32Array | null {
+export function conv2dGuards(
+  x: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+  compute: Conv,
+): Float32Array | null {
   const c = cropped(g);
   if (c != null) {
     const y = new Float32Array(sizeOf(g.outShape));
@@ -97,8 +111,12 @@ export function conv2dGuards(x: Float32Array, filter: Float32Array, g: ConvGeome
 
 /** dx of conv2d, in g's layout. Every path but the stride-1 one is exact for any filter (they
  *  drop the padded taps' products, never multiply them); the guard does not rely on that. */
-export function conv2dBackpropInputGuards(dy: Float32Array, filter: Float32Array,
-                                          g: ConvGeometry, compute: Conv): Float32Array | null {
+export function conv2dBackpropInputGuards(
+  dy: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+  compute: Conv,
+): Float32Array | null {
   const c = cropped(g);
   if (c != null) {
     if (c.sub == null) return new Float32Array(sizeOf(g.inShape));
@@ -114,8 +132,12 @@ export function conv2dBackpropInputGuards(dy: Float32Array, filter: Float32Array
  *  first guard). The second guard, on dy's finiteness, is conv2dBackpropFilterFiniteGuard: it is
  *  apart because the SIMD path checks dy on its own copy of it, in wasm, and takes it only where
  *  that check fails. */
-export function conv2dBackpropFilterCropGuard(x: Float32Array, dy: Float32Array, g: ConvGeometry,
-                                              compute: Conv): Float32Array | null {
+export function conv2dBackpropFilterCropGuard(
+  x: Float32Array,
+  dy: Float32Array,
+  g: ConvGeometry,
+  compute: Conv,
+): Float32Array | null {
   const c = cropped(g);
   if (c == null) return null;
   if (c.sub == null) return new Float32Array(sizeOf(g.filterShape));
@@ -123,8 +145,11 @@ export function conv2dBackpropFilterCropGuard(x: Float32Array, dy: Float32Array,
 }
 
 /** dW of conv2d by the direct sums where the windows read the padding and dy is not finite. */
-export function conv2dBackpropFilterFiniteGuard(x: Float32Array, dy: Float32Array,
-                                                g: ConvGeometry): Float32Array | null {
+export function conv2dBackpropFilterFiniteGuard(
+  x: Float32Array,
+  dy: Float32Array,
+  g: ConvGeometry,
+): Float32Array | null {
   if (!readsPadding(g) || allFinite(dy)) return null;
   const dW = new Float32Array(sizeOf(g.filterShape));
   conv2dBackpropFilterDirect(inputToNhwc(x, g), outputToNhwc(dy, g), g, dW);
@@ -134,9 +159,11 @@ export function conv2dBackpropFilterFiniteGuard(x: Float32Array, dy: Float32Arra
 type Pooled = {y: Float32Array; argmax: Int32Array};
 
 /** y and argmax of a max pool, in g's layout. */
-export function maxPoolGuards(x: Float32Array, g: ConvGeometry,
-                              compute: (x: Float32Array, g: ConvGeometry) => Pooled):
-    Pooled | null {
+export function maxPoolGuards(
+  x: Float32Array,
+  g: ConvGeometry,
+  compute: (x: Float32Array, g: ConvGeometry) => Pooled,
+): Pooled | null {
   const c = cropped(g);
   if (c == null) return null;
   const n = sizeOf(g.outShape);
@@ -152,9 +179,11 @@ export function maxPoolGuards(x: Float32Array, g: ConvGeometry,
 
 /** dx of a max pool: outputs without an argmax add nothing. */
 export function maxPoolGradGuards(
-    dy: Float32Array, argmax: Int32Array, g: ConvGeometry,
-    compute: (dy: Float32Array, argmax: Int32Array, g: ConvGeometry) => Float32Array):
-    Float32Array | null {
+  dy: Float32Array,
+  argmax: Int32Array,
+  g: ConvGeometry,
+  compute: (dy: Float32Array, argmax: Int32Array, g: ConvGeometry) => Float32Array,
+): Float32Array | null {
   const c = cropped(g);
   if (c == null) return null;
   if (c.sub == null) return new Float32Array(sizeOf(g.inShape));
@@ -163,9 +192,11 @@ export function maxPoolGradGuards(
 
 /** The gather of v at the argmax: 0 where there is none. */
 export function maxPoolGatherGuards(
-    v: Float32Array, argmax: Int32Array, g: ConvGeometry,
-    compute: (v: Float32Array, argmax: Int32Array, g: ConvGeometry) => Float32Array):
-    Float32Array | null {
+  v: Float32Array,
+  argmax: Int32Array,
+  g: ConvGeometry,
+  compute: (v: Float32Array, argmax: Int32Array, g: ConvGeometry) => Float32Array,
+): Float32Array | null {
   const c = cropped(g);
   if (c == null) return null;
   const out = new Float32Array(sizeOf(g.outShape));

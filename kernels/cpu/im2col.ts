@@ -20,9 +20,16 @@ export function chunkPositions(g: ConvGeometry): number {
 /** True when the im2col matrix is x itself (1x1 filter, stride 1, no padding): no copy needed. */
 export function im2colIsIdentity(g: ConvGeometry): boolean {
   const p = g.padInfo;
-  return g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 &&
-      g.strideWidth === 1 && p.top === 0 && p.left === 0 && g.outHeight === g.inHeight &&
-      g.outWidth === g.inWidth;
+  return (
+    g.filterHeight === 1 &&
+    g.filterWidth === 1 &&
+    g.strideHeight === 1 &&
+    g.strideWidth === 1 &&
+    p.top === 0 &&
+    p.left === 0 &&
+    g.outHeight === g.inHeight &&
+    g.outWidth === g.inWidth
+  );
 }
 
 /** The taps wC in [firstTap, endTap) of a window row whose first tap reads column xCCorner
@@ -38,13 +45,19 @@ function endTap(xCCorner: number, dilation: number, filterWidth: number, inWidth
 /** Fills col[0 .. rows * colWidth) with rows [p0, p0 + rows) of group `group`'s im2col matrix.
  *  One window row at a time: its padded taps are zeroed, its in-range taps copied; with unit
  *  dilation and one group those taps are one contiguous run of x, copied in one loop. */
-export function im2col(x: Float32Array, g: ConvGeometry, group: number, p0: number,
-                       rows: number, col: Float32Array): void {
+export function im2col(
+  x: Float32Array,
+  g: ConvGeometry,
+  group: number,
+  p0: number,
+  rows: number,
+  col: Float32Array,
+): void {
   const {inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth} = g;
   const cg = g.inChannelsPerGroup;
   const dlW = g.dilationWidth;
   const contiguous = dlW === 1 && cg === inChannels;
-  const rowWidth = filterWidth * cg;  // col entries of one window row
+  const rowWidth = filterWidth * cg; // col entries of one window row
   const perImage = outHeight * outWidth;
   let b = Math.floor(p0 / perImage);
   let yR = Math.floor((p0 - b * perImage) / outWidth);
@@ -90,8 +103,14 @@ export function im2col(x: Float32Array, g: ConvGeometry, group: number, p0: numb
 
 /** dx += col2im(col): adds each col entry back into the x cell it was read from (padded taps
  *  are dropped), window row by window row as in im2col. */
-export function col2im(col: Float32Array, g: ConvGeometry, group: number, p0: number,
-                       rows: number, dx: Float32Array): void {
+export function col2im(
+  col: Float32Array,
+  g: ConvGeometry,
+  group: number,
+  p0: number,
+  rows: number,
+  dx: Float32Array,
+): void {
   const {inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth} = g;
   const cg = g.inChannelsPerGroup;
   const dlW = g.dilationWidth;

@@ -23,9 +23,15 @@ export function readInt32(backend: HostBackend, t: TensorInfo): Int32Array {
   return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
 }
 
-export function writeTensor(backend: HostBackend, shape: number[], dtype: DataType,
-                            values: Values): TensorInfo {
+export function writeTensor(
+  backend: HostBackend,
+  shape: number[],
+  dtype: DataType,
+  values: Values,
+): TensorInfo {
   if (backend.makeTensorInfo != null) return backend.makeTensorInfo(shape, dtype, values);
   if (backend.makeOutput != null) return backend.makeOutput(shape, dtype, undefined, values);
-  throw new Error('tfjs-handmade: this backend keeps its tensors where the host kernels cannot write');
+  throw new Error(
+    'tfjs-handmade: this backend keeps its tensors where the host kernels cannot write',
+  );
 }

@@ -2,7 +2,12 @@
 // channels are contiguous; an NCHW call is one transpose in and one out around the same kernel.
 
 export function nchwToNhwc<T extends Float32Array | Int32Array>(
-    src: T, batch: number, channels: number, height: number, width: number): T {
+  src: T,
+  batch: number,
+  channels: number,
+  height: number,
+  width: number,
+): T {
   const dst = new (src.constructor as {new (n: number): T})(src.length);
   const plane = height * width;
   for (let b = 0; b < batch; b++) {
@@ -16,7 +21,12 @@ export function nchwToNhwc<T extends Float32Array | Int32Array>(
 }
 
 export function nhwcToNchw<T extends Float32Array | Int32Array>(
-    src: T, batch: number, height: number, width: number, channels: number): T {
+  src: T,
+  batch: number,
+  height: number,
+  width: number,
+  channels: number,
+): T {
   const dst = new (src.constructor as {new (n: number): T})(src.length);
   const plane = height * width;
   for (let b = 0; b < batch; b++) {

@@ -6,15 +6,16 @@
 // The winner's y is copied as bits from x, so it is exactly the float the float scan would keep.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
 import {ConvGeometry, sizeOf} from '../geometry';
 import {HandmadeMaxPool, HandmadeMaxPoolValues} from '../names';
-import {allOutputsLive, maxPoolGuards} from './guards';
-import {startHostCall} from './entry';
-import {HostBackend, readFloat32, writeTensor} from './io';
-import {nchwToNhwc, nhwcToNchw} from './layout';
 import {maxPoolSimd, maxPoolValuesSimd} from '../simd/max_pool';
 import {simdKernels} from '../simd/runtime';
 import {maxPoolOnHeap, maxPoolValuesOnHeap, wasmHeap} from '../simd/wasm_heap';
+import {startHostCall} from './entry';
+import {allOutputsLive, maxPoolGuards} from './guards';
+import {HostBackend, readFloat32, writeTensor} from './io';
+import {nchwToNhwc, nhwcToNchw} from './layout';
 
 /** The bits of -Infinity as an int32, and its key. */
 const NEG_INF_BITS = 0xff800000 | 0;
@@ -29,7 +30,7 @@ const NEG_INF_KEY = -0x7f800000;
  */
 function floatKey(bits: number): number {
   const m = bits & 0x7fffffff;
-  const s = (bits >> 31) | ((0x7f800000 - m) >> 31);  // -1 for a negative float or a NaN, else 0
+  const s = (bits >> 31) | ((0x7f800000 - m) >> 31); // -1 for a negative float or a NaN, else 0
   return (m ^ s) - s;
 }
 
@@ -37,8 +38,12 @@ function floatKey(bits: number): number {
  *  taps are reduced as a tree, (0 vs 1) and (2 vs 3), then the winners; at each comparison the
  *  later tap wins only if strictly greater, so ties keep the earliest tap as the row-major scan
  *  does, and a result not above -Infinity's key means no tap beat the scan's start. */
-function maxPool2x2(bits: Int32Array, g: ConvGeometry, yBits: Int32Array, argmax: Int32Array):
-    void {
+function maxPool2x2(
+  bits: Int32Array,
+  g: ConvGeometry,
+  yBits: Int32Array,
+  argmax: Int32Array,
+): void {
   const {inHeight, inWidth, inChannels: channels, outHeight, outWidth} = g;
   const rowStride = inWidth * channels;
   let o = 0;
@@ -53,13 +58,13 @@ function maxPool2x2(bits: Int32Array, g: ConvGeometry, yBits: Int32Array, argmax
           const k1 = floatKey(bits[i + channels]);
           const k2 = floatKey(bits[i + rowStride]);
           const k3 = floatKey(bits[i + rowStride + channels]);
-          const top = -(+(k1 > k0));  // -1 when tap 1 wins the top row
+          const top = -+(k1 > k0); // -1 when tap 1 wins the top row
           const kTop = k0 ^ ((k0 ^ k1) & top);
-          const bottom = -(+(k3 > k2));
+          const bottom = -+(k3 > k2);
           const kBottom = k2 ^ ((k2 ^ k3) & bottom);
-          const low = -(+(kBottom > kTop));  // -1 when the bottom row wins
+          const low = -+(kBottom > kTop); // -1 when the bottom row wins
           const k = kTop ^ ((kTop ^ kBottom) & low);
-          const tap = ((top & ~low) & 1) | ((low & (2 | (bottom & 1))));
+          const tap = (top & ~low & 1) | (low & (2 | (bottom & 1)));
           if (k > NEG_INF_KEY) {
             yBits[o] = bits[i + (tap >> 1) * rowStride + (tap & 1) * channels];
             argmax[o] = tap;
@@ -75,34 +80,63 @@ function maxPool2x2(bits: Int32Array, g: ConvGeometry, yBits: Int32Array, argmax
 
 /** One window of nine taps inside x (3x3, or 1x9, 9x1), all channels: maxPoolTaps's scan of
  *  taps 0..8 unrolled (a loop over nine taps costs more in V8 than the comparisons themselves). */
-function nineTaps(bits: Int32Array, corner: number, offsetOf: Int32Array, channels: number,
-                   yBits: Int32Array, argmax: Int32Array, o: number): void {
-  const o1 = offsetOf[1], o2 = offsetOf[2], o3 = offsetOf[3], o4 = offsetOf[4];
-  const o5 = offsetOf[5], o6 = offsetOf[6], o7 = offsetOf[7], o8 = offsetOf[8];
+function nineTaps(
+  bits: Int32Array,
+  corner: number,
+  offsetOf: Int32Array,
+  channels: number,
+  yBits: Int32Array,
+  argmax: Int32Array,
+  o: number,
+): void {
+  const o1 = offsetOf[1],
+    o2 = offsetOf[2],
+    o3 = offsetOf[3],
+    o4 = offsetOf[4];
+  const o5 = offsetOf[5],
+    o6 = offsetOf[6],
+    o7 = offsetOf[7],
+    o8 = offsetOf[8];
   for (let d = 0; d < channels; d++) {
     const i = corner + d;
     // Tap 0 against the scan's start, then each later tap against the best so far; w is -1
     // where the tap is strictly greater.
     let best = floatKey(bits[i]);
-    let w = -(+(best > NEG_INF_KEY));
+    let w = -+(best > NEG_INF_KEY);
     best = NEG_INF_KEY ^ ((NEG_INF_KEY ^ best) & w);
     let tap = -1 ^ (-1 & w);
     let k = floatKey(bits[i + o1]);
-    w = -(+(k > best)); best ^= (best ^ k) & w; tap ^= (tap ^ 1) & w;
+    w = -+(k > best);
+    best ^= (best ^ k) & w;
+    tap ^= (tap ^ 1) & w;
     k = floatKey(bits[i + o2]);
-    w = -(+(k > best)); best ^= (best ^ k) & w; tap ^= (tap ^ 2) & w;
+    w = -+(k > best);
+    best ^= (best ^ k) & w;
+    tap ^= (tap ^ 2) & w;
     k = floatKey(bits[i + o3]);
-    w = -(+(k > best)); best ^= (best ^ k) & w; tap ^= (tap ^ 3) & w;
+    w = -+(k > best);
+    best ^= (best ^ k) & w;
+    tap ^= (tap ^ 3) & w;
     k = floatKey(bits[i + o4]);
-    w = -(+(k > best)); best ^= (best ^ k) & w; tap ^= (tap ^ 4) & w;
+    w = -+(k > best);
+    best ^= (best ^ k) & w;
+    tap ^= (tap ^ 4) & w;
     k = floatKey(bits[i + o5]);
-    w = -(+(k > best)); best ^= (best ^ k) & w; tap ^= (tap ^ 5) & w;
+    w = -+(k > best);
+    best ^= (best ^ k) & w;
+    tap ^= (tap ^ 5) & w;
     k = floatKey(bits[i + o6]);
-    w = -(+(k > best)); best ^= (best ^ k) & w; tap ^= (tap ^ 6) & w;
+    w = -+(k > best);
+    best ^= (best ^ k) & w;
+    tap ^= (tap ^ 6) & w;
     k = floatKey(bits[i + o7]);
-    w = -(+(k > best)); best ^= (best ^ k) & w; tap ^= (tap ^ 7) & w;
+    w = -+(k > best);
+    best ^= (best ^ k) & w;
+    tap ^= (tap ^ 7) & w;
     k = floatKey(bits[i + o8]);
-    w = -(+(k > best)); best ^= (best ^ k) & w; tap ^= (tap ^ 8) & w;
+    w = -+(k > best);
+    best ^= (best ^ k) & w;
+    tap ^= (tap ^ 8) & w;
     yBits[o + d] = tap >= 0 ? bits[i + offsetOf[tap]] : NEG_INF_BITS;
     argmax[o + d] = tap;
   }
@@ -111,8 +145,12 @@ function nineTaps(bits: Int32Array, corner: number, offsetOf: Int32Array, channe
 /** Any window, NHWC: for each output cell its in-range taps are listed once (all of them for a
  *  window inside x), then each channel scans them in row-major order keeping its best key and
  *  tap in locals. */
-function maxPoolTaps(bits: Int32Array, g: ConvGeometry, yBits: Int32Array, argmax: Int32Array):
-    void {
+function maxPoolTaps(
+  bits: Int32Array,
+  g: ConvGeometry,
+  yBits: Int32Array,
+  argmax: Int32Array,
+): void {
   const {inHeight, inWidth, inChannels: channels, outHeight, outWidth} = g;
   const {filterHeight, filterWidth} = g;
   // Tap t = wR * fw + wC is at x offset offsetOf[t] (of channel 0) from the window's corner.
@@ -158,7 +196,7 @@ function maxPoolTaps(bits: Int32Array, g: ConvGeometry, yBits: Int32Array, argma
           for (let t = 0; t < taps; t++) {
             const tap = tapList[t];
             const k = floatKey(bits[corner + offsetOf[tap] + d]);
-            const wins = -(+(k > best));  // -1 when this tap is strictly greater
+            const wins = -+(k > best); // -1 when this tap is strictly greater
             best = best ^ ((best ^ k) & wins);
             bestTap = bestTap ^ ((bestTap ^ tap) & wins);
           }
@@ -172,23 +210,32 @@ function maxPoolTaps(bits: Int32Array, g: ConvGeometry, yBits: Int32Array, argma
 
 /** Whether maxPool2x2 computes g: 2x2 windows, stride 2, dilation 1, every window inside x. */
 export function isPlain2x2(g: ConvGeometry): boolean {
-  return g.filterHeight === 2 && g.filterWidth === 2 && g.strideHeight === 2 &&
-      g.strideWidth === 2 && g.dilationHeight === 1 && g.dilationWidth === 1 &&
-      g.padInfo.top === 0 && g.padInfo.left === 0 && 2 * g.outHeight <= g.inHeight &&
-      2 * g.outWidth <= g.inWidth;
+  return (
+    g.filterHeight === 2 &&
+    g.filterWidth === 2 &&
+    g.strideHeight === 2 &&
+    g.strideWidth === 2 &&
+    g.dilationHeight === 1 &&
+    g.dilationWidth === 1 &&
+    g.padInfo.top === 0 &&
+    g.padInfo.left === 0 &&
+    2 * g.outHeight <= g.inHeight &&
+    2 * g.outWidth <= g.inWidth
+  );
 }
 
-export function maxPoolCpu(x: Float32Array, g: ConvGeometry):
-    {y: Float32Array; argmax: Int32Array} {
+export function maxPoolCpu(
+  x: Float32Array,
+  g: ConvGeometry,
+): {y: Float32Array; argmax: Int32Array} {
   // Before any path is chosen: outputs whose window lies wholly in the padding (guards.ts).
   const guarded = maxPoolGuards(x, g, maxPoolCpu);
   if (guarded != null) return guarded;
   const {inHeight, inWidth, inChannels: channels, outHeight, outWidth} = g;
-  const xs = g.dataFormat === 'NHWC' ? x :
-      nchwToNhwc(x, g.batchSize, channels, inHeight, inWidth);
+  const xs = g.dataFormat === 'NHWC' ? x : nchwToNhwc(x, g.batchSize, channels, inHeight, inWidth);
   const bits = new Int32Array(xs.buffer, xs.byteOffset, xs.length);
   const n = sizeOf(g.outShape);
-  const y = new Float32Array(n);  // NHWC [B, outH, outW, C]
+  const y = new Float32Array(n); // NHWC [B, outH, outW, C]
   const argmax = new Int32Array(n);
   const yBits = new Int32Array(y.buffer);
   const simd = simdKernels();
@@ -217,8 +264,7 @@ export const maxPoolCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const onHeap = heap == null ? null : maxPoolOnHeap(heap, x, g);
   if (onHeap != null) return onHeap;
   const {y, argmax} = maxPoolCpu(readFloat32(io, x), g);
-  return [writeTensor(io, g.outShape, 'float32', y),
-          writeTensor(io, g.outShape, 'int32', argmax)];
+  return [writeTensor(io, g.outShape, 'float32', y), writeTensor(io, g.outShape, 'int32', argmax)];
 };
 
 /** y of a max pool without its argmax, in g's layout: on the SIMD module where it runs (NHWC,

@@ -3,19 +3,23 @@
 // reads instead of adds: out[b,yR,yC,d] = v[cell of argmax[b,yR,yC,d]].
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
 import {ConvGeometry, layoutStrides, sizeOf} from '../geometry';
 import {HandmadeMaxPoolGather, HandmadeMaxPoolGrad} from '../names';
-import {maxPoolGatherGuards, maxPoolGradGuards} from './guards';
-import {startHostCall} from './entry';
-import {HostBackend, readFloat32, readInt32, writeTensor} from './io';
-import {nchwToNhwc, nhwcToNchw} from './layout';
 import {maxPoolGradSimd} from '../simd/max_pool';
 import {simdKernels} from '../simd/runtime';
 import {maxPoolGradOnHeap, wasmHeap} from '../simd/wasm_heap';
+import {startHostCall} from './entry';
+import {maxPoolGatherGuards, maxPoolGradGuards} from './guards';
+import {HostBackend, readFloat32, readInt32, writeTensor} from './io';
+import {nchwToNhwc, nhwcToNchw} from './layout';
 
 /** Calls visit(yi, xi) for every output cell yi with an argmax, xi being the x cell it names. */
-function forEachArgmaxCell(g: ConvGeometry, argmax: Int32Array,
-                           visit: (yi: number, xi: number) => void): void {
+function forEachArgmaxCell(
+  g: ConvGeometry,
+  argmax: Int32Array,
+  visit: (yi: number, xi: number) => void,
+): void {
   const xs = layoutStrides(g.inHeight, g.inWidth, g.inChannels, g.dataFormat);
   const ys = layoutStrides(g.outHeight, g.outWidth, g.outChannels, g.dataFormat);
   const fw = g.filterWidth;
@@ -39,8 +43,11 @@ function forEachArgmaxCell(g: ConvGeometry, argmax: Int32Array,
   }
 }
 
-export function maxPoolGradCpu(dy: Float32Array, argmax: Int32Array, g: ConvGeometry):
-    Float32Array {
+export function maxPoolGradCpu(
+  dy: Float32Array,
+  argmax: Int32Array,
+  g: ConvGeometry,
+): Float32Array {
   const guarded = maxPoolGradGuards(dy, argmax, g, maxPoolGradCpu);
   if (guarded != null) return guarded;
   const simd = simdKernels();
@@ -53,16 +60,23 @@ export function maxPoolGradCpu(dy: Float32Array, argmax: Int32Array, g: ConvGeom
     if (dxNhwc != null) return nchw ? nhwcToNchw(dxNhwc, b, inHeight, inWidth, c) : dxNhwc;
   }
   const dx = new Float32Array(sizeOf(g.inShape));
-  forEachArgmaxCell(g, argmax, (yi, xi) => { dx[xi] += dy[yi]; });
+  forEachArgmaxCell(g, argmax, (yi, xi) => {
+    dx[xi] += dy[yi];
+  });
   return dx;
 }
 
-export function maxPoolGatherCpu(v: Float32Array, argmax: Int32Array, g: ConvGeometry):
-    Float32Array {
+export function maxPoolGatherCpu(
+  v: Float32Array,
+  argmax: Int32Array,
+  g: ConvGeometry,
+): Float32Array {
   const guarded = maxPoolGatherGuards(v, argmax, g, maxPoolGatherCpu);
   if (guarded != null) return guarded;
   const out = new Float32Array(sizeOf(g.outShape));
-  forEachArgmaxCell(g, argmax, (yi, xi) => { out[yi] = v[xi]; });
+  forEachArgmaxCell(g, argmax, (yi, xi) => {
+    out[yi] = v[xi];
+  });
   return out;
 }
 

@@ -26,8 +26,9 @@ function note(): void {
   const bytes = currentBytes();
   if (bytes > peakBytes) peakBytes = bytes;
   if (bytes > SCRATCH_LIMIT_BYTES) {
-    throw new Error(`tfjs-handmade: scratch memory ${bytes} bytes exceeds its bound ` +
-                    `${SCRATCH_LIMIT_BYTES}`);
+    throw new Error(
+      `tfjs-handmade: scratch memory ${bytes} bytes exceeds its bound ` + `${SCRATCH_LIMIT_BYTES}`,
+    );
   }
 }
 

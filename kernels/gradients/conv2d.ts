@@ -4,25 +4,37 @@
 //   BackpropInput(dy, W) = dx     -> d(dy) = Conv2D(ddx, W),     dW = BackpropFilter(ddx, dy)
 //   BackpropFilter(x, dy) = dW    -> dx = BackpropInput(dy, ddW), d(dy) = Conv2D(x, ddW)
 
-import * as tf from '@tensorflow/tfjs-core';
 import type {GradConfig, NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+
 import {
-  Conv2DAttrs, HandmadeConv2D, HandmadeConv2DBackpropFilter, HandmadeConv2DBackpropInput,
+  Conv2DAttrs,
+  HandmadeConv2D,
+  HandmadeConv2DBackpropFilter,
+  HandmadeConv2DBackpropInput,
 } from '../names';
 import {convAttrsOf} from './attrs';
 
 const run = (name: string, inputs: Record<string, Tensor>, attrs: object) =>
-    tf.engine().runKernel(name, inputs, attrs as unknown as NamedAttrMap) as Tensor;
+  tf.engine().runKernel(name, inputs, attrs as unknown as NamedAttrMap) as Tensor;
 
 export function conv2d(x: Tensor, filter: Tensor, a: Conv2DAttrs): Tensor {
   return run(HandmadeConv2D, {x, filter}, convAttrsOf(a));
 }
-export function backpropInput(dy: Tensor, filter: Tensor, inputShape: number[], a: Conv2DAttrs):
-    Tensor {
+export function backpropInput(
+  dy: Tensor,
+  filter: Tensor,
+  inputShape: number[],
+  a: Conv2DAttrs,
+): Tensor {
   return run(HandmadeConv2DBackpropInput, {dy, filter}, {...convAttrsOf(a), inputShape});
 }
-export function backpropFilter(x: Tensor, dy: Tensor, filterShape: number[], a: Conv2DAttrs):
-    Tensor {
+export function backpropFilter(
+  x: Tensor,
+  dy: Tensor,
+  filterShape: number[],
+  a: Conv2DAttrs,
+): Tensor {
   return run(HandmadeConv2DBackpropFilter, {x, dy}, {...convAttrsOf(a), filterShape});
 }
 

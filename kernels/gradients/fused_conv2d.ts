@@ -6,8 +6,9 @@
 // The op always passes bias and preluActivationWeights (a scalar 0 stands in for an absent one),
 // because the engine can only save inputs that exist.
 
-import * as tf from '@tensorflow/tfjs-core';
 import type {GradConfig, NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+
 import {FusedConv2DAttrs, HandmadeFusedConv2D} from '../names';
 import {convAttrsOf} from './attrs';
 import {backpropFilter, backpropInput} from './conv2d';
@@ -33,25 +34,40 @@ export function reduceToOperand(grad: Tensor, shape: number[], a: FusedConv2DAtt
   return tf.reshape(axes.length > 0 ? tf.sum(grad, axes, true) : grad, shape);
 }
 
-function activationDerivative(y: Tensor, z: () => Tensor, prelu: Tensor, a: FusedConv2DAttrs):
-    Tensor {
+function activationDerivative(
+  y: Tensor,
+  z: () => Tensor,
+  prelu: Tensor,
+  a: FusedConv2DAttrs,
+): Tensor {
   switch (a.activation) {
-    case 'linear': return tf.onesLike(y);
-    case 'relu': return tf.cast(tf.greater(y, 0), 'float32');
-    case 'elu': return tf.where(tf.greater(y, 0), tf.onesLike(y), tf.add(y, 1));
-    case 'sigmoid': return tf.mul(y, tf.sub(1, y));
+    case 'linear':
+      return tf.onesLike(y);
+    case 'relu':
+      return tf.cast(tf.greater(y, 0), 'float32');
+    case 'elu':
+      return tf.where(tf.greater(y, 0), tf.onesLike(y), tf.add(y, 1));
+    case 'sigmoid':
+      return tf.mul(y, tf.sub(1, y));
     case 'relu6': {
       const zz = z();
       return tf.cast(tf.logicalAnd(tf.greater(zz, 0), tf.lessEqual(zz, 6)), 'float32');
     }
     case 'leakyrelu':
-      return tf.where(tf.greater(z(), 0), tf.onesLike(y), tf.fill(y.shape, a.leakyreluAlpha ?? 0.2));
+      return tf.where(
+        tf.greater(z(), 0),
+        tf.onesLike(y),
+        tf.fill(y.shape, a.leakyreluAlpha ?? 0.2),
+      );
     case 'prelu': {
-      const slope = a.dataFormat === 'NCHW' && prelu.rank === 1 && prelu.size > 1 ?
-          tf.reshape(prelu, [prelu.size, 1, 1]) : prelu;
+      const slope =
+        a.dataFormat === 'NCHW' && prelu.rank === 1 && prelu.size > 1
+          ? tf.reshape(prelu, [prelu.size, 1, 1])
+          : prelu;
       return tf.where(tf.greater(z(), 0), tf.onesLike(y), tf.mul(tf.onesLike(y), slope));
     }
-    default: throw new Error(`HandmadeFusedConv2D gradient: unknown activation '${a.activation}'`);
+    default:
+      throw new Error(`HandmadeFusedConv2D gradient: unknown activation '${a.activation}'`);
   }
 }
 
@@ -63,11 +79,17 @@ export const fusedConv2dGrad: GradConfig = {
     const [x, filter, bias, prelu, y] = saved;
     const a = attrs as unknown as FusedConv2DAttrs;
     let zMemo: Tensor | null = null;
-    const z = () => zMemo ??= tf.engine().runKernel(
-        HandmadeFusedConv2D, {x, filter, bias, preluActivationWeights: prelu},
-        {...convAttrsOf(a), activation: 'linear'} as unknown as NamedAttrMap) as Tensor;
-    const dz = a.activation === 'linear' ? dy as Tensor :
-        tf.mul(dy as Tensor, activationDerivative(y, z, prelu, a));
+    const z = () =>
+      (zMemo ??= tf
+        .engine()
+        .runKernel(HandmadeFusedConv2D, {x, filter, bias, preluActivationWeights: prelu}, {
+          ...convAttrsOf(a),
+          activation: 'linear',
+        } as unknown as NamedAttrMap) as Tensor);
+    const dz =
+      a.activation === 'linear'
+        ? (dy as Tensor)
+        : tf.mul(dy as Tensor, activationDerivative(y, z, prelu, a));
     return {
       x: () => backpropInput(dz, filter, x.shape, a),
       filter: () => backpropFilter(x, dz, filter.shape, a),

@@ -3,21 +3,33 @@
 // other's transpose, so every order of derivative is one of the two. The argmax is an integer
 // index: its own gradient is zero.
 
-import * as tf from '@tensorflow/tfjs-core';
 import type {GradConfig, NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+
 import {
-  HandmadeMaxPool, HandmadeMaxPoolGather, HandmadeMaxPoolGrad, HandmadeMaxPoolValues, PoolAttrs,
+  HandmadeMaxPool,
+  HandmadeMaxPoolGather,
+  HandmadeMaxPoolGrad,
+  HandmadeMaxPoolValues,
+  PoolAttrs,
 } from '../names';
 import {poolAttrsOf} from './attrs';
 
 function scatter(dy: Tensor, argmax: Tensor, inputShape: number[], a: PoolAttrs): Tensor {
-  return tf.engine().runKernel(HandmadeMaxPoolGrad, {dy, argmax},
-      {...poolAttrsOf(a), inputShape} as unknown as NamedAttrMap) as Tensor;
+  return tf.engine().runKernel(HandmadeMaxPoolGrad, {dy, argmax}, {
+    ...poolAttrsOf(a),
+    inputShape,
+  } as unknown as NamedAttrMap) as Tensor;
 }
 
 function gather(x: Tensor, argmax: Tensor, a: PoolAttrs): Tensor {
-  return tf.engine().runKernel(HandmadeMaxPoolGather, {x, argmax},
-      poolAttrsOf(a) as unknown as NamedAttrMap) as Tensor;
+  return tf
+    .engine()
+    .runKernel(
+      HandmadeMaxPoolGather,
+      {x, argmax},
+      poolAttrsOf(a) as unknown as NamedAttrMap,
+    ) as Tensor;
 }
 
 export const maxPoolGrad: GradConfig = {
@@ -40,8 +52,9 @@ export const maxPoolValuesGrad: GradConfig = {
     const a = attrs as unknown as PoolAttrs;
     return {
       x: () => {
-        const [y, argmax] = tf.engine().runKernel(HandmadeMaxPool, {x},
-            poolAttrsOf(a) as unknown as NamedAttrMap) as Tensor[];
+        const [y, argmax] = tf
+          .engine()
+          .runKernel(HandmadeMaxPool, {x}, poolAttrsOf(a) as unknown as NamedAttrMap) as Tensor[];
         y.dispose();
         const dx = scatter(dy as Tensor, argmax, x.shape, a);
         argmax.dispose();

@@ -11,8 +11,10 @@ import {forEachOutputCell, forEachPoolTap, poolTapOffset} from './window';
 
 type Values = ArrayLike<number>;
 
-export function maxPoolReference(x: Values, g: ConvGeometry):
-    {y: Float64Array; argmax: Int32Array} {
+export function maxPoolReference(
+  x: Values,
+  g: ConvGeometry,
+): {y: Float64Array; argmax: Int32Array} {
   const n = sizeOf(g.outShape);
   const y = new Float64Array(n).fill(-Infinity);
   const argmax = new Int32Array(n).fill(-1);
@@ -34,12 +36,16 @@ function forEachArgmax(g: ConvGeometry, argmax: Values, visit: (yi: number, xi: 
 
 export function maxPoolGradReference(dy: Values, argmax: Values, g: ConvGeometry): Float64Array {
   const dx = new Float64Array(sizeOf(g.inShape));
-  forEachArgmax(g, argmax, (yi, xi) => { dx[xi] += dy[yi]; });
+  forEachArgmax(g, argmax, (yi, xi) => {
+    dx[xi] += dy[yi];
+  });
   return dx;
 }
 
 export function maxPoolGatherReference(x: Values, argmax: Values, g: ConvGeometry): Float64Array {
   const out = new Float64Array(sizeOf(g.outShape));
-  forEachArgmax(g, argmax, (yi, xi) => { out[yi] = x[xi]; });
+  forEachArgmax(g, argmax, (yi, xi) => {
+    out[yi] = x[xi];
+  });
   return out;
 }

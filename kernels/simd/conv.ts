@@ -12,7 +12,14 @@
 // regions (runtime.ts); the caller then runs the scalar kernel.
 
 import {ConvGeometry, readsPadding} from '../geometry';
-import {COL_FLOATS, IMAGE_FLOATS, KernelExports, PACK_FLOATS, SimdKernels, countSimdRun} from './runtime';
+import {
+  COL_FLOATS,
+  countSimdRun,
+  IMAGE_FLOATS,
+  KernelExports,
+  PACK_FLOATS,
+  SimdKernels,
+} from './runtime';
 
 /** Columns of the im2col matrix, fh * fw * Cg. */
 function colWidth(g: ConvGeometry): number {
@@ -26,9 +33,16 @@ function packedSize(k: number, n: number): number {
 
 function isIdentity(g: ConvGeometry): boolean {
   const p = g.padInfo;
-  return g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 &&
-      g.strideWidth === 1 && p.top === 0 && p.left === 0 && g.outHeight === g.inHeight &&
-      g.outWidth === g.inWidth;
+  return (
+    g.filterHeight === 1 &&
+    g.filterWidth === 1 &&
+    g.strideHeight === 1 &&
+    g.strideWidth === 1 &&
+    p.top === 0 &&
+    p.left === 0 &&
+    g.outHeight === g.inHeight &&
+    g.outWidth === g.inWidth
+  );
 }
 
 export function imageSizes(g: ConvGeometry): [number, number] {
@@ -42,9 +56,21 @@ function chunkRows(k: number, maxRows: number): number {
 }
 
 export function setWindows(wasm: KernelExports, g: ConvGeometry): void {
-  wasm.setWindows(g.inHeight, g.inWidth, g.inChannels, g.outWidth, g.filterHeight,
-                       g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight,
-                       g.dilationWidth, g.padInfo.top, g.padInfo.left, g.inChannelsPerGroup);
+  wasm.setWindows(
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outWidth,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.dilationHeight,
+    g.dilationWidth,
+    g.padInfo.top,
+    g.padInfo.left,
+    g.inChannelsPerGroup,
+  );
 }
 
 /** The sizes, in floats, that a plan keeps within: the module's own regions (runtime.ts), where
@@ -69,8 +95,13 @@ function fits(g: ConvGeometry, b: Bounds): boolean {
   const [inImage, outImage] = imageSizes(g);
   const k = colWidth(g);
   const filterSize = k * g.outChannels;
-  return inImage <= b.image && outImage <= b.image && filterSize <= b.image &&
-      4 * k <= COL_FLOATS && 4 * g.outChannels <= COL_FLOATS;
+  return (
+    inImage <= b.image &&
+    outImage <= b.image &&
+    filterSize <= b.image &&
+    4 * k <= COL_FLOATS &&
+    4 * g.outChannels <= COL_FLOATS
+  );
 }
 
 /** The forward's plan: the GEMM's sizes, the packed filter's floats per group, the im2col chunk. */
@@ -110,8 +141,11 @@ function tapsPlan(g: ConvGeometry, identity: boolean, b: Bounds): ForwardPlan['t
 
 /** The filter gradient's padded-rows plan of g, or null where it does not apply: one group,
  *  undilated columns, few channels, a padded image that fits the chunk region. */
-function rowsPlan(g: ConvGeometry, identity: boolean, b: Bounds):
-    {ph: number; pw: number; blockBytes: number} | null {
+function rowsPlan(
+  g: ConvGeometry,
+  identity: boolean,
+  b: Bounds,
+): {ph: number; pw: number; blockBytes: number} | null {
   if (identity || g.groups !== 1 || g.dilationWidth !== 1 || g.inChannels >= ROWS_MAX_CHANNELS) {
     return null;
   }
@@ -142,40 +176,98 @@ export function forwardColFloats(g: ConvGeometry, p: ForwardPlan): number {
 
 /** Packs each group's columns of W (HWIO, at filterAt) into pack (p.packFloats), and writes
  *  the table of taps after them where the forward runs by taps. */
-export function packForwardFilter(wasm: KernelExports, g: ConvGeometry, p: ForwardPlan,
-                                  filterAt: number, pack: number): void {
+export function packForwardFilter(
+  wasm: KernelExports,
+  g: ConvGeometry,
+  p: ForwardPlan,
+  filterAt: number,
+  pack: number,
+): void {
   if (p.taps != null) {
-    wasm.setTaps(pack + 4 * p.groupPack, g.filterHeight, g.filterWidth, g.inChannels, p.taps.pw,
-                 g.dilationHeight, g.dilationWidth);
+    wasm.setTaps(
+      pack + 4 * p.groupPack,
+      g.filterHeight,
+      g.filterWidth,
+      g.inChannels,
+      p.taps.pw,
+      g.dilationHeight,
+      g.dilationWidth,
+    );
   }
   for (let group = 0; group < g.groups; group++) {
-    wasm.packB(filterAt + 4 * group * p.n, 4 * g.outChannels, 4, p.k, p.n,
-               pack + 4 * group * p.groupPack);
+    wasm.packB(
+      filterAt + 4 * group * p.n,
+      4 * g.outChannels,
+      4,
+      p.k,
+      p.n,
+      pack + 4 * group * p.groupPack,
+    );
   }
 }
 
 /** One image's y (at yAt) from its x (at xAt), NHWC, W packed at pack; col is the im2col chunk
  *  or the padded image (unused for a 1x1 filter at stride 1, whose im2col is x itself).
  *  setWindows must have run. */
-export function forwardImage(wasm: KernelExports, g: ConvGeometry, p: ForwardPlan, xAt: number,
-                             pack: number, col: number, yAt: number): void {
+export function forwardImage(
+  wasm: KernelExports,
+  g: ConvGeometry,
+  p: ForwardPlan,
+  xAt: number,
+  pack: number,
+  col: number,
+  yAt: number,
+): void {
   const outC = g.outChannels;
   if (p.taps != null) {
     const {ph, pw} = p.taps;
-    wasm.padImage(xAt, g.inHeight, g.inWidth, g.inChannels, col, ph, pw, g.padInfo.top,
-                  g.padInfo.left);
+    wasm.padImage(
+      xAt,
+      g.inHeight,
+      g.inWidth,
+      g.inChannels,
+      col,
+      ph,
+      pw,
+      g.padInfo.top,
+      g.padInfo.left,
+    );
     // Undilated columns: each filter row's taps are one run, read without the table.
     const run = g.dilationWidth === 1 ? g.filterWidth * g.inChannels : 0;
-    wasm.convTaps(col, pw, g.inChannels, g.outHeight, g.outWidth, g.strideHeight,
-                  g.strideWidth, pack + 4 * p.groupPack, p.k, pack, outC, yAt, g.filterHeight,
-                  run, 4 * g.dilationHeight * pw * g.inChannels);
+    wasm.convTaps(
+      col,
+      pw,
+      g.inChannels,
+      g.outHeight,
+      g.outWidth,
+      g.strideHeight,
+      g.strideWidth,
+      pack + 4 * p.groupPack,
+      p.k,
+      pack,
+      outC,
+      yAt,
+      g.filterHeight,
+      run,
+      4 * g.dilationHeight * pw * g.inChannels,
+    );
     return;
   }
   for (let group = 0; group < g.groups; group++) {
     const pb = pack + 4 * group * p.groupPack;
     if (p.identity) {
-      wasm.gemm(p.positions, p.n, p.k, xAt + 4 * group * p.k, 4 * g.inChannels, 4, pb,
-                yAt + 4 * group * p.n, outC, 0);
+      wasm.gemm(
+        p.positions,
+        p.n,
+        p.k,
+        xAt + 4 * group * p.k,
+        4 * g.inChannels,
+        4,
+        pb,
+        yAt + 4 * group * p.n,
+        outC,
+        0,
+      );
       continue;
     }
     for (let p0 = 0; p0 < p.positions; p0 += p.chunk) {
@@ -187,8 +279,13 @@ export function forwardImage(wasm: KernelExports, g: ConvGeometry, p: ForwardPla
 }
 
 /** y = conv2d(x, W), x and y NHWC. */
-export function conv2dSimd(m: SimdKernels, x: Float32Array, filter: Float32Array,
-                           g: ConvGeometry, y: Float32Array): boolean {
+export function conv2dSimd(
+  m: SimdKernels,
+  x: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+  y: Float32Array,
+): boolean {
   const plan = forwardPlan(g);
   if (plan == null) return false;
   const {exports: wasm, regions: r, f32} = m;
@@ -220,13 +317,24 @@ function channelBlocks(g: ConvGeometry): number {
  *  dilated filter (so that every dx cell's window lies in dy padded by (f - 1) * d - pad), and
  *  operands within the regions. The blocked dy is hq × nb × wq v128 with dy's cell (0, 0) at
  *  (top, left); wq covers whole runs of eight dx cells. */
-export function inputGradFewPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY):
-    {hq: number; wq: number; top: number; left: number} | null {
+export function inputGradFewPlan(
+  g: ConvGeometry,
+  b: Bounds = OWN_MEMORY,
+): {hq: number; wq: number; top: number; left: number} | null {
   const spanH = (g.filterHeight - 1) * g.dilationHeight;
   const spanW = (g.filterWidth - 1) * g.dilationWidth;
   const {top, left} = g.padInfo;
-  if (g.groups !== 1 || g.inChannels > FEW_MAX_CHANNELS || g.strideHeight !== 1 ||
-      g.strideWidth !== 1 || top < 0 || top > spanH || left < 0 || left > spanW || !fits(g, b)) {
+  if (
+    g.groups !== 1 ||
+    g.inChannels > FEW_MAX_CHANNELS ||
+    g.strideHeight !== 1 ||
+    g.strideWidth !== 1 ||
+    top < 0 ||
+    top > spanH ||
+    left < 0 ||
+    left > spanW ||
+    !fits(g, b)
+  ) {
     return null;
   }
   const hq = g.inHeight + spanH;
@@ -238,13 +346,17 @@ export function inputGradFewPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY):
 /** The filter gradient's plan by taps (assembly/few.ts filterGradFew), or null where it does not
  *  apply: one group of at most FEW_MAX_CHANNELS input channels, a padded image (ph × pw cells)
  *  that fits the chunk region and a blocked dy that fits the pack region. */
-export function filterGradFewPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY):
-    {ph: number; pw: number} | null {
+export function filterGradFewPlan(
+  g: ConvGeometry,
+  b: Bounds = OWN_MEMORY,
+): {ph: number; pw: number} | null {
   if (g.groups !== 1 || g.inChannels > FEW_MAX_CHANNELS || !fits(g, b)) return null;
   const ph = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
   const pw = (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1;
-  if (ph * pw * g.inChannels > b.padded ||
-      g.outHeight * g.outWidth * 4 * channelBlocks(g) > b.pack) {
+  if (
+    ph * pw * g.inChannels > b.padded ||
+    g.outHeight * g.outWidth * 4 * channelBlocks(g) > b.pack
+  ) {
     return null;
   }
   return {ph, pw};
@@ -252,9 +364,16 @@ export function filterGradFewPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY):
 
 /** How the input gradient runs: by taps, or as col2im(dy · Wᵀ) per group on the GEMM. */
 export type InputGradPlan =
-    {kind: 'taps'; hq: number; wq: number; top: number; left: number; nb: number} |
-    {kind: 'gemm'; k: number; n: number; groupPack: number; positions: number; identity: boolean;
-     chunk: number};
+  | {kind: 'taps'; hq: number; wq: number; top: number; left: number; nb: number}
+  | {
+      kind: 'gemm';
+      k: number;
+      n: number;
+      groupPack: number;
+      positions: number;
+      identity: boolean;
+      chunk: number;
+    };
 
 /** The input gradient's plan, or null when its operands pass the regions' bounds. */
 export function inputGradPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): InputGradPlan | null {
@@ -265,8 +384,15 @@ export function inputGradPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): InputGra
   const groupPack = packedSize(n, k);
   if (!fits(g, b) || g.groups * groupPack > b.pack) return null;
   const positions = g.outHeight * g.outWidth;
-  return {kind: 'gemm', k, n, groupPack, positions, identity: isIdentity(g),
-          chunk: chunkRows(k, positions)};
+  return {
+    kind: 'gemm',
+    k,
+    n,
+    groupPack,
+    positions,
+    identity: isIdentity(g),
+    chunk: chunkRows(k, positions),
+  };
 }
 
 /** Floats of scratch a plan uses: the packed filter, and the chunk (blocked dy, or dy · Wᵀ). */
@@ -279,8 +405,13 @@ export function inputGradScratch(g: ConvGeometry, p: InputGradPlan): {pack: numb
 
 /** Lays out the filter (HWIO, at filterAt) at pack: in channel blocks (one row of fh * fw * C
  *  cells), or as each group's Wᵀ packed for the GEMM. */
-export function packInputGradFilter(wasm: KernelExports, g: ConvGeometry, p: InputGradPlan,
-                                    filterAt: number, pack: number): void {
+export function packInputGradFilter(
+  wasm: KernelExports,
+  g: ConvGeometry,
+  p: InputGradPlan,
+  filterAt: number,
+  pack: number,
+): void {
   if (p.kind === 'taps') {
     const cells = colWidth(g);
     wasm.blockChannels(filterAt, 1, cells, g.outChannels, pack, 1, cells, 0, 0);
@@ -288,22 +419,56 @@ export function packInputGradFilter(wasm: KernelExports, g: ConvGeometry, p: Inp
   }
   // Wᵀ of each group (n × k): element (d2, tap row j) is W[j, group * n + d2].
   for (let group = 0; group < g.groups; group++) {
-    wasm.packB(filterAt + 4 * group * p.n, 4, 4 * g.outChannels, p.n, p.k,
-               pack + 4 * group * p.groupPack);
+    wasm.packB(
+      filterAt + 4 * group * p.n,
+      4,
+      4 * g.outChannels,
+      p.n,
+      p.k,
+      pack + 4 * group * p.groupPack,
+    );
   }
 }
 
 /** One image's dx (at dxAt) from its dy (at dyAt), NHWC, the filter laid out at pack; f32 views
  *  the memory (the GEMM path zeroes dx before col2im adds into it). setWindows must have run for
  *  the GEMM path's im2col geometry. */
-export function inputGradImage(wasm: KernelExports, g: ConvGeometry, p: InputGradPlan,
-                               dyAt: number, pack: number, col: number, dxAt: number,
-                               f32: Float32Array): void {
+export function inputGradImage(
+  wasm: KernelExports,
+  g: ConvGeometry,
+  p: InputGradPlan,
+  dyAt: number,
+  pack: number,
+  col: number,
+  dxAt: number,
+  f32: Float32Array,
+): void {
   if (p.kind === 'taps') {
-    wasm.blockChannels(dyAt, g.outHeight, g.outWidth, g.outChannels, col, p.hq, p.wq, p.top,
-                       p.left);
-    wasm.inputGradFew(col, p.nb, p.wq, g.inHeight, g.inWidth, g.inChannels, g.filterHeight,
-                      g.filterWidth, g.dilationHeight, g.dilationWidth, pack, dxAt);
+    wasm.blockChannels(
+      dyAt,
+      g.outHeight,
+      g.outWidth,
+      g.outChannels,
+      col,
+      p.hq,
+      p.wq,
+      p.top,
+      p.left,
+    );
+    wasm.inputGradFew(
+      col,
+      p.nb,
+      p.wq,
+      g.inHeight,
+      g.inWidth,
+      g.inChannels,
+      g.filterHeight,
+      g.filterWidth,
+      g.dilationHeight,
+      g.dilationWidth,
+      pack,
+      dxAt,
+    );
     return;
   }
   const outC = g.outChannels;
@@ -312,22 +477,36 @@ export function inputGradImage(wasm: KernelExports, g: ConvGeometry, p: InputGra
   for (let group = 0; group < g.groups; group++) {
     const pb = pack + 4 * group * p.groupPack;
     if (p.identity) {
-      wasm.gemm(p.positions, cg, p.n, dyAt + 4 * group * p.n, 4 * outC, 4, pb,
-                dxAt + 4 * group * cg, g.inChannels, 0);
+      wasm.gemm(
+        p.positions,
+        cg,
+        p.n,
+        dyAt + 4 * group * p.n,
+        4 * outC,
+        4,
+        pb,
+        dxAt + 4 * group * cg,
+        g.inChannels,
+        0,
+      );
       continue;
     }
     for (let p0 = 0; p0 < p.positions; p0 += p.chunk) {
       const rows = Math.min(p.chunk, p.positions - p0);
-      wasm.gemm(rows, p.k, p.n, dyAt + 4 * (p0 * outC + group * p.n), 4 * outC, 4, pb, col, p.k,
-                0);
+      wasm.gemm(rows, p.k, p.n, dyAt + 4 * (p0 * outC + group * p.n), 4 * outC, 4, pb, col, p.k, 0);
       wasm.col2im(col, group, p0, rows, dxAt);
     }
   }
 }
 
 /** dx = the input gradient of conv2d for dy, dy and dx NHWC. */
-export function conv2dBackpropInputSimd(m: SimdKernels, dy: Float32Array, filter: Float32Array,
-                                        g: ConvGeometry, dx: Float32Array): boolean {
+export function conv2dBackpropInputSimd(
+  m: SimdKernels,
+  dy: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+  dx: Float32Array,
+): boolean {
   const plan = inputGradPlan(g);
   if (plan == null) return false;
   const {exports: wasm, regions: r, f32} = m;
@@ -349,9 +528,9 @@ export function conv2dBackpropInputSimd(m: SimdKernels, dy: Float32Array, filter
  *  of four, else laid out in blocks), by rows of the padded image (assembly/rows.ts), or on
  *  im2col chunks. */
 export type FilterGradPlan =
-    {kind: 'taps'; ph: number; pw: number; nb: number; dyInPlace: boolean} |
-    {kind: 'rows'; ph: number; pw: number} |
-    {kind: 'gemm'; k: number; n: number; positions: number; identity: boolean; chunk: number};
+  | {kind: 'taps'; ph: number; pw: number; nb: number; dyInPlace: boolean}
+  | {kind: 'rows'; ph: number; pw: number}
+  | {kind: 'gemm'; k: number; n: number; positions: number; identity: boolean; chunk: number};
 
 /** The filter gradient's plan, or null when its operands pass the regions' bounds. */
 export function filterGradPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): FilterGradPlan | null {
@@ -375,19 +554,30 @@ export function filterGradPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): FilterG
 
 /** Floats of scratch a plan uses: the chunk (padded image or im2col), the pack (blocked or
  *  packed dy) and the accumulator of dW. */
-export function filterGradScratch(g: ConvGeometry, p: FilterGradPlan):
-    {col: number; pack: number; acc: number} {
+export function filterGradScratch(
+  g: ConvGeometry,
+  p: FilterGradPlan,
+): {col: number; pack: number; acc: number} {
   const k = colWidth(g);
   switch (p.kind) {
     case 'taps':
-      return {col: p.ph * p.pw * g.inChannels,
-              pack: p.dyInPlace ? 0 : g.outHeight * g.outWidth * p.nb * 4, acc: k * p.nb * 4};
+      return {
+        col: p.ph * p.pw * g.inChannels,
+        pack: p.dyInPlace ? 0 : g.outHeight * g.outWidth * p.nb * 4,
+        acc: k * p.nb * 4,
+      };
     case 'rows':
-      return {col: p.ph * p.pw * g.inChannels, pack: packedSize(g.outWidth, g.outChannels),
-              acc: k * g.outChannels};
+      return {
+        col: p.ph * p.pw * g.inChannels,
+        pack: packedSize(g.outWidth, g.outChannels),
+        acc: k * g.outChannels,
+      };
     case 'gemm':
-      return {col: p.identity ? 0 : p.chunk * p.k, pack: packedSize(p.chunk, p.n),
-              acc: k * g.outChannels};
+      return {
+        col: p.identity ? 0 : p.chunk * p.k,
+        pack: packedSize(p.chunk, p.n),
+        acc: k * g.outChannels,
+      };
   }
 }
 
@@ -395,14 +585,31 @@ export function filterGradScratch(g: ConvGeometry, p: FilterGradPlan):
  *  first image). Where finiteDy is set (the windows read the padding, kernels/cpu/guards.ts),
  *  dy is checked first: false, and nothing added, when it is not finite. setWindows must have
  *  run for the GEMM path. */
-export function filterGradImage(wasm: KernelExports, g: ConvGeometry, p: FilterGradPlan,
-                                xAt: number, dyAt: number, col: number, pack: number,
-                                acc: number, finiteDy: boolean): boolean {
+export function filterGradImage(
+  wasm: KernelExports,
+  g: ConvGeometry,
+  p: FilterGradPlan,
+  xAt: number,
+  dyAt: number,
+  col: number,
+  pack: number,
+  acc: number,
+  finiteDy: boolean,
+): boolean {
   const outC = g.outChannels;
   if (finiteDy && wasm.allFinite(dyAt, g.outHeight * g.outWidth * outC) === 0) return false;
   if (p.kind === 'taps') {
-    wasm.padImage(xAt, g.inHeight, g.inWidth, g.inChannels, col, p.ph, p.pw, g.padInfo.top,
-                  g.padInfo.left);
+    wasm.padImage(
+      xAt,
+      g.inHeight,
+      g.inWidth,
+      g.inChannels,
+      col,
+      p.ph,
+      p.pw,
+      g.padInfo.top,
+      g.padInfo.left,
+    );
     let dyb = dyAt;
     let [rowBytes, cellBytes, blockBytes] = [4 * g.outWidth * outC, 4 * outC, 16];
     if (!p.dyInPlace) {
@@ -410,18 +617,56 @@ export function filterGradImage(wasm: KernelExports, g: ConvGeometry, p: FilterG
       wasm.blockChannels(dyAt, g.outHeight, g.outWidth, outC, pack, g.outHeight, g.outWidth, 0, 0);
       [rowBytes, cellBytes, blockBytes] = [16 * p.nb * g.outWidth, 16, 16 * g.outWidth];
     }
-    wasm.filterGradFew(col, p.pw, g.inChannels, g.outHeight, g.outWidth, g.filterHeight,
-                       g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight,
-                       g.dilationWidth, dyb, p.nb, rowBytes, cellBytes, blockBytes, acc);
+    wasm.filterGradFew(
+      col,
+      p.pw,
+      g.inChannels,
+      g.outHeight,
+      g.outWidth,
+      g.filterHeight,
+      g.filterWidth,
+      g.strideHeight,
+      g.strideWidth,
+      g.dilationHeight,
+      g.dilationWidth,
+      dyb,
+      p.nb,
+      rowBytes,
+      cellBytes,
+      blockBytes,
+      acc,
+    );
     return true;
   }
   if (p.kind === 'rows') {
     // By rows of the padded image (assembly/rows.ts), as the forward: no im2col.
-    wasm.padImage(xAt, g.inHeight, g.inWidth, g.inChannels, col, p.ph, p.pw, g.padInfo.top,
-                  g.padInfo.left);
-    wasm.filterGradRows(col, p.pw, g.inChannels, g.outHeight, g.outWidth, g.filterHeight,
-                        g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, dyAt,
-                        outC, pack, acc);
+    wasm.padImage(
+      xAt,
+      g.inHeight,
+      g.inWidth,
+      g.inChannels,
+      col,
+      p.ph,
+      p.pw,
+      g.padInfo.top,
+      g.padInfo.left,
+    );
+    wasm.filterGradRows(
+      col,
+      p.pw,
+      g.inChannels,
+      g.outHeight,
+      g.outWidth,
+      g.filterHeight,
+      g.filterWidth,
+      g.strideHeight,
+      g.strideWidth,
+      g.dilationHeight,
+      dyAt,
+      outC,
+      pack,
+      acc,
+    );
     return true;
   }
   const cg = g.inChannelsPerGroup;
@@ -431,8 +676,18 @@ export function filterGradImage(wasm: KernelExports, g: ConvGeometry, p: FilterG
       wasm.packB(dyAt + 4 * (p0 * outC + group * p.n), 4 * outC, 4, rows, p.n, pack);
       if (p.identity) {
         // A = xᵀ: row d1 (a channel of the group), column p at (p * inC + d1) floats.
-        wasm.gemm(cg, p.n, rows, xAt + 4 * (p0 * g.inChannels + group * cg), 4,
-                  4 * g.inChannels, pack, acc + 4 * group * p.n, outC, 1);
+        wasm.gemm(
+          cg,
+          p.n,
+          rows,
+          xAt + 4 * (p0 * g.inChannels + group * cg),
+          4,
+          4 * g.inChannels,
+          pack,
+          acc + 4 * group * p.n,
+          outC,
+          1,
+        );
         continue;
       }
       wasm.im2col(xAt, group, p0, rows, col);
@@ -444,8 +699,13 @@ export function filterGradImage(wasm: KernelExports, g: ConvGeometry, p: FilterG
 
 /** Writes dW (HWIO) from the accumulator (acc, floats of f32 from accAt): the taps path keeps
  *  each tap's sums in whole blocks of four channels, the others in dW's own layout. */
-export function filterGradResult(g: ConvGeometry, p: FilterGradPlan, f32: Float32Array,
-                                 accAt: number, dW: Float32Array): void {
+export function filterGradResult(
+  g: ConvGeometry,
+  p: FilterGradPlan,
+  f32: Float32Array,
+  accAt: number,
+  dW: Float32Array,
+): void {
   const k = colWidth(g);
   const at = accAt >> 2;
   if (p.kind !== 'taps') {
@@ -461,8 +721,13 @@ export function filterGradResult(g: ConvGeometry, p: FilterGradPlan, f32: Float3
 /** dW = the filter gradient of conv2d, x and dy NHWC, dW HWIO. Where the windows read the
  *  padding, dy must be finite (kernels/cpu/guards.ts): each image's copy of it is checked in the
  *  module, and a non-finite one makes the call return false, dW unfinished, for the guard. */
-export function conv2dBackpropFilterSimd(m: SimdKernels, x: Float32Array, dy: Float32Array,
-                                         g: ConvGeometry, dW: Float32Array): boolean {
+export function conv2dBackpropFilterSimd(
+  m: SimdKernels,
+  x: Float32Array,
+  dy: Float32Array,
+  g: ConvGeometry,
+  dW: Float32Array,
+): boolean {
   const plan = filterGradPlan(g);
   if (plan == null) return false;
   const {exports: wasm, regions: r, f32} = m;

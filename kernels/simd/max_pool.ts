@@ -3,12 +3,24 @@
 // when an image does not fit the module's regions; the caller then runs the scalar kernel.
 
 import {ConvGeometry} from '../geometry';
-import {IMAGE_FLOATS, KernelExports, SimdKernels, countSimdRun} from './runtime';
+import {countSimdRun, IMAGE_FLOATS, KernelExports, SimdKernels} from './runtime';
 
 export function setPool(wasm: KernelExports, g: ConvGeometry): void {
-  wasm.setPool(g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth,
-                    g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth,
-                    g.dilationHeight, g.dilationWidth, g.padInfo.top, g.padInfo.left);
+  wasm.setPool(
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.dilationHeight,
+    g.dilationWidth,
+    g.padInfo.top,
+    g.padInfo.left,
+  );
 }
 
 function imageSizes(g: ConvGeometry): [number, number] {
@@ -16,8 +28,13 @@ function imageSizes(g: ConvGeometry): [number, number] {
 }
 
 /** y and argmax of a max pool, x, y and argmax NHWC. */
-export function maxPoolSimd(m: SimdKernels, x: Float32Array, g: ConvGeometry, y: Float32Array,
-                            argmax: Int32Array): boolean {
+export function maxPoolSimd(
+  m: SimdKernels,
+  x: Float32Array,
+  g: ConvGeometry,
+  y: Float32Array,
+  argmax: Int32Array,
+): boolean {
   const [inImage, outImage] = imageSizes(g);
   if (inImage > IMAGE_FLOATS || outImage > IMAGE_FLOATS) return false;
   const {exports: wasm, regions: r, f32, i32} = m;
@@ -41,8 +58,11 @@ function copiedOut(f32: Float32Array, at: number, n: number): Float32Array {
 
 /** y of a max pool without its argmax, x and y NHWC; null, having done nothing, where an image
  *  does not fit the regions. */
-export function maxPoolValuesSimd(m: SimdKernels, x: Float32Array, g: ConvGeometry):
-    Float32Array | null {
+export function maxPoolValuesSimd(
+  m: SimdKernels,
+  x: Float32Array,
+  g: ConvGeometry,
+): Float32Array | null {
   const [inImage, outImage] = imageSizes(g);
   if (inImage > IMAGE_FLOATS || outImage > IMAGE_FLOATS) return null;
   const {exports: wasm, regions: r, f32} = m;
@@ -60,8 +80,12 @@ export function maxPoolValuesSimd(m: SimdKernels, x: Float32Array, g: ConvGeomet
 
 /** dx = the scatter of dy at argmax, all NHWC; null, having done nothing, where an image does
  *  not fit the regions. */
-export function maxPoolGradSimd(m: SimdKernels, dy: Float32Array, argmax: Int32Array,
-                                g: ConvGeometry): Float32Array | null {
+export function maxPoolGradSimd(
+  m: SimdKernels,
+  dy: Float32Array,
+  argmax: Int32Array,
+  g: ConvGeometry,
+): Float32Array | null {
   const [inImage, outImage] = imageSizes(g);
   if (inImage > IMAGE_FLOATS || outImage > IMAGE_FLOATS) return null;
   const {exports: wasm, regions: r, f32, i32} = m;

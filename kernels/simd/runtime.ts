@@ -39,15 +39,19 @@ export interface Regions {
 const EDGE_AT = 0;
 
 function layout(): {regions: Regions; bytes: number} {
-  let at = PAGE;  // page 0 holds the GEMM's edge tile
+  let at = PAGE; // page 0 holds the GEMM's edge tile
   const take = (floats: number) => {
     const start = at;
     at += Math.ceil((floats * 4) / PAGE) * PAGE;
     return start;
   };
   const regions = {
-    in: take(IMAGE_FLOATS), out: take(IMAGE_FLOATS), aux: take(IMAGE_FLOATS), col: take(COL_FLOATS),
-    pack: take(PACK_FLOATS), acc: take(PACK_FLOATS),
+    in: take(IMAGE_FLOATS),
+    out: take(IMAGE_FLOATS),
+    aux: take(IMAGE_FLOATS),
+    col: take(COL_FLOATS),
+    pack: take(PACK_FLOATS),
+    acc: take(PACK_FLOATS),
   };
   return {regions, bytes: at};
 }
@@ -60,39 +64,158 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   setEdge(at: number): void;
   packB(src: number, rs: number, cs: number, k: number, n: number, dst: number): void;
-  gemm(m: number, n: number, k: number, a: number, rs: number, cs: number, pb: number, c: number,
-       ldc: number, accumulate: number): void;
-  setWindows(inHeight: number, inWidth: number, inChannels: number, outWidth: number,
-             filterHeight: number, filterWidth: number, strideHeight: number,
-             strideWidth: number, dilationHeight: number, dilationWidth: number, top: number,
-             left: number, channelsPerGroup: number): void;
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rs: number,
+    cs: number,
+    pb: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  setWindows(
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    outWidth: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    dilationHeight: number,
+    dilationWidth: number,
+    top: number,
+    left: number,
+    channelsPerGroup: number,
+  ): void;
   im2col(x: number, group: number, p0: number, rows: number, col: number): void;
   col2im(col: number, group: number, p0: number, rows: number, dx: number): void;
-  setPool(inHeight: number, inWidth: number, channels: number, outHeight: number,
-          outWidth: number, filterHeight: number, filterWidth: number, strideHeight: number,
-          strideWidth: number, dilationHeight: number, dilationWidth: number, top: number,
-          left: number): void;
-  padImage(x: number, h: number, w: number, c: number, xp: number, ph: number, pw: number,
-           top: number, left: number): void;
-  filterGradRows(xp: number, pw: number, c: number, outH: number, outW: number, fh: number,
-                 fw: number, sH: number, sW: number, dH: number, dy: number, n: number,
-                 packDy: number, acc: number): void;
+  setPool(
+    inHeight: number,
+    inWidth: number,
+    channels: number,
+    outHeight: number,
+    outWidth: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    dilationHeight: number,
+    dilationWidth: number,
+    top: number,
+    left: number,
+  ): void;
+  padImage(
+    x: number,
+    h: number,
+    w: number,
+    c: number,
+    xp: number,
+    ph: number,
+    pw: number,
+    top: number,
+    left: number,
+  ): void;
+  filterGradRows(
+    xp: number,
+    pw: number,
+    c: number,
+    outH: number,
+    outW: number,
+    fh: number,
+    fw: number,
+    sH: number,
+    sW: number,
+    dH: number,
+    dy: number,
+    n: number,
+    packDy: number,
+    acc: number,
+  ): void;
   allFinite(p: number, n: number): number;
-  biasActivation(y: number, cells: number, c: number, hasBias: number, bias: number, kind: number,
-                 alpha: number, prelu: number): void;
-  blockChannels(src: number, h: number, w: number, n: number, dst: number, hq: number,
-                wq: number, top: number, left: number): void;
-  inputGradFew(dyb: number, nb: number, wq: number, h: number, w: number, c: number, fh: number,
-               fw: number, dH: number, dW: number, filt: number, dx: number): void;
-  filterGradFew(xp: number, pw: number, c: number, outH: number, outW: number, fh: number,
-                fw: number, sH: number, sW: number, dH: number, dW: number, dy: number,
-                nb: number, dyRowBytes: number, cellBytes: number, blockBytes: number,
-                acc: number): void;
-  setTaps(offs: number, fh: number, fw: number, c: number, pw: number, dH: number,
-          dW: number): void;
-  convTaps(xp: number, pw: number, c: number, outH: number, outW: number, sH: number, sW: number,
-           offs: number, k: number, pack: number, n: number, y: number, fh: number, run: number,
-           runStep: number): void;
+  biasActivation(
+    y: number,
+    cells: number,
+    c: number,
+    hasBias: number,
+    bias: number,
+    kind: number,
+    alpha: number,
+    prelu: number,
+  ): void;
+  blockChannels(
+    src: number,
+    h: number,
+    w: number,
+    n: number,
+    dst: number,
+    hq: number,
+    wq: number,
+    top: number,
+    left: number,
+  ): void;
+  inputGradFew(
+    dyb: number,
+    nb: number,
+    wq: number,
+    h: number,
+    w: number,
+    c: number,
+    fh: number,
+    fw: number,
+    dH: number,
+    dW: number,
+    filt: number,
+    dx: number,
+  ): void;
+  filterGradFew(
+    xp: number,
+    pw: number,
+    c: number,
+    outH: number,
+    outW: number,
+    fh: number,
+    fw: number,
+    sH: number,
+    sW: number,
+    dH: number,
+    dW: number,
+    dy: number,
+    nb: number,
+    dyRowBytes: number,
+    cellBytes: number,
+    blockBytes: number,
+    acc: number,
+  ): void;
+  setTaps(
+    offs: number,
+    fh: number,
+    fw: number,
+    c: number,
+    pw: number,
+    dH: number,
+    dW: number,
+  ): void;
+  convTaps(
+    xp: number,
+    pw: number,
+    c: number,
+    outH: number,
+    outW: number,
+    sH: number,
+    sW: number,
+    offs: number,
+    k: number,
+    pack: number,
+    n: number,
+    y: number,
+    fh: number,
+    run: number,
+    runStep: number,
+  ): void;
   maxPool(x: number, y: number, argmax: number): void;
   maxPoolValues(x: number, y: number): void;
   maxPoolGrad(dy: number, argmax: number, dx: number): void;
@@ -175,8 +298,9 @@ export function simdStats(): {runs: number; memoryBytes: number} {
 }
 
 function instantiate(memory: WebAssembly.Memory): KernelExports {
-  return new WebAssembly.Instance(compiledModule()!, {env: {memory}}).exports as unknown as
-      KernelExports;
+  const module = compiledModule();
+  if (module == null) throw new Error('tfjs-handmade: this engine has no WebAssembly SIMD');
+  return new WebAssembly.Instance(module, {env: {memory}}).exports as unknown as KernelExports;
 }
 
 /** The SIMD module on its own memory when it is the host path now, made on first use; else null. */

@@ -17,15 +17,28 @@
 // detach its views, so views are made only after every allocation of a call.
 
 import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
-import {ConvGeometry, readsPadding, sizeOf} from '../geometry';
+
 import {allFinite, allOutputsLive} from '../cpu/guards';
+import {ConvGeometry, readsPadding, sizeOf} from '../geometry';
 import {
-  ON_HEAP, filterGradImage, filterGradPlan, filterGradResult, filterGradScratch, forwardColFloats,
-  forwardImage, forwardPlan, imageSizes, inputGradImage, inputGradPlan, inputGradScratch,
-  packForwardFilter, packInputGradFilter, setWindows,
+  filterGradImage,
+  filterGradPlan,
+  filterGradResult,
+  filterGradScratch,
+  forwardColFloats,
+  forwardImage,
+  forwardPlan,
+  imageSizes,
+  inputGradImage,
+  inputGradPlan,
+  inputGradScratch,
+  ON_HEAP,
+  packForwardFilter,
+  packInputGradFilter,
+  setWindows,
 } from './conv';
 import {setPool} from './max_pool';
-import {KernelExports, countSimdRun, heapKernels} from './runtime';
+import {countSimdRun, heapKernels, KernelExports} from './runtime';
 
 interface TfjsWasmBackend {
   wasm: {asm?: {memory?: unknown}; _malloc(bytes: number): number; _free(at: number): void};
@@ -35,12 +48,17 @@ interface TfjsWasmBackend {
 
 /** tfjs-wasm's heap, for the kernels that run in place on it. */
 export class WasmHeap {
-  constructor(readonly exports: KernelExports, private readonly memory: WebAssembly.Memory,
-              private readonly backend: TfjsWasmBackend) {}
+  constructor(
+    readonly exports: KernelExports,
+    private readonly memory: WebAssembly.Memory,
+    private readonly backend: TfjsWasmBackend,
+  ) {}
 
   /** The byte address of a tensor's values. */
   at(t: TensorInfo): number {
-    return this.backend.dataIdMap.get(t.dataId)!.memoryOffset!;
+    const at = this.backend.dataIdMap.get(t.dataId)?.memoryOffset;
+    if (at == null) throw new Error("tfjs-handmade: a tensor has no place on tfjs-wasm's heap");
+    return at;
   }
 
   /** A new output tensor of tfjs-wasm's, and its address. */
@@ -71,13 +89,18 @@ export class WasmHeap {
   }
 }
 
-/** The heap of `backend` when it is tfjs-wasm's (unthreaded) and SIMD is the host path, else null. */
+/** The heap of `backend` when it is tfjs-wasm's (unthreaded) and SIMD is the host path, else
+ *  null. */
 export function wasmHeap(backend: unknown): WasmHeap | null {
   const b = backend as Partial<TfjsWasmBackend>;
   const memory = b.wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || typeof b.wasm?._malloc !== 'function' ||
-      typeof b.wasm._free !== 'function' || typeof b.makeOutput !== 'function' ||
-      typeof b.dataIdMap?.get !== 'function') {
+  if (
+    !(memory instanceof WebAssembly.Memory) ||
+    typeof b.wasm?._malloc !== 'function' ||
+    typeof b.wasm._free !== 'function' ||
+    typeof b.makeOutput !== 'function' ||
+    typeof b.dataIdMap?.get !== 'function'
+  ) {
     return null;
   }
   const exports = heapKernels(memory);
@@ -91,8 +114,13 @@ const EDGE_BYTES = 128;
  *  kernels/cpu/guards.ts would step in, or the call does not fit the kernels' bounds. Where
  *  given, `epilogue` runs on each image's y (its address and cells) as soon as it is made, while
  *  it is in cache (the fused convolution's bias and activation). */
-export function conv2dOnHeap(heap: WasmHeap, x: TensorInfo, filter: TensorInfo, g: ConvGeometry,
-                             epilogue?: (yAt: number, cells: number) => void): TensorInfo | null {
+export function conv2dOnHeap(
+  heap: WasmHeap,
+  x: TensorInfo,
+  filter: TensorInfo,
+  g: ConvGeometry,
+  epilogue?: (yAt: number, cells: number) => void,
+): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
   const plan = forwardPlan(g, ON_HEAP);
   if (plan == null) return null;
@@ -122,8 +150,11 @@ export function conv2dOnHeap(heap: WasmHeap, x: TensorInfo, filter: TensorInfo, 
 }
 
 /** y and argmax of a max pool in place on the heap, NHWC; null where a guard would step in. */
-export function maxPoolOnHeap(heap: WasmHeap, x: TensorInfo, g: ConvGeometry):
-    [TensorInfo, TensorInfo] | null {
+export function maxPoolOnHeap(
+  heap: WasmHeap,
+  x: TensorInfo,
+  g: ConvGeometry,
+): [TensorInfo, TensorInfo] | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
   const {exports: wasm} = heap;
   const y = heap.output(g.outShape, 'float32');
@@ -140,8 +171,11 @@ export function maxPoolOnHeap(heap: WasmHeap, x: TensorInfo, g: ConvGeometry):
 
 /** y of a max pool without its argmax in place on the heap, NHWC; null where a guard would
  *  step in. */
-export function maxPoolValuesOnHeap(heap: WasmHeap, x: TensorInfo, g: ConvGeometry):
-    TensorInfo | null {
+export function maxPoolValuesOnHeap(
+  heap: WasmHeap,
+  x: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
   const {exports: wasm} = heap;
   const y = heap.output(g.outShape, 'float32');
@@ -156,8 +190,12 @@ export function maxPoolValuesOnHeap(heap: WasmHeap, x: TensorInfo, g: ConvGeomet
 }
 
 /** dx of a max pool in place on the heap, NHWC; null where a guard would step in. */
-export function maxPoolGradOnHeap(heap: WasmHeap, dy: TensorInfo, argmax: TensorInfo,
-                                  g: ConvGeometry): TensorInfo | null {
+export function maxPoolGradOnHeap(
+  heap: WasmHeap,
+  dy: TensorInfo,
+  argmax: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
   const {exports: wasm} = heap;
   const dx = heap.output(g.inShape, 'float32');
@@ -175,8 +213,12 @@ export function maxPoolGradOnHeap(heap: WasmHeap, dy: TensorInfo, argmax: Tensor
 /** dx of conv2d in place on the heap, NHWC; null where a guard of kernels/cpu/guards.ts would
  *  step in (some outputs without a window on x, a non-finite filter) or the call does not fit
  *  the kernels' bounds. */
-export function conv2dBackpropInputOnHeap(heap: WasmHeap, dy: TensorInfo, filter: TensorInfo,
-                                          g: ConvGeometry): TensorInfo | null {
+export function conv2dBackpropInputOnHeap(
+  heap: WasmHeap,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
   const plan = inputGradPlan(g, ON_HEAP);
   if (plan == null) return null;
@@ -196,8 +238,16 @@ export function conv2dBackpropInputOnHeap(heap: WasmHeap, dy: TensorInfo, filter
     const dyAt = heap.at(dy);
     const f32 = heap.view();
     for (let b = 0; b < g.batchSize; b++) {
-      inputGradImage(wasm, g, plan, dyAt + 4 * b * outImage, pack, col, dx.at + 4 * b * inImage,
-                     f32);
+      inputGradImage(
+        wasm,
+        g,
+        plan,
+        dyAt + 4 * b * outImage,
+        pack,
+        col,
+        dx.at + 4 * b * inImage,
+        f32,
+      );
     }
   } finally {
     heap.free(scratch);
@@ -209,8 +259,12 @@ export function conv2dBackpropInputOnHeap(heap: WasmHeap, dy: TensorInfo, filter
 /** dW of conv2d in place on the heap, x and dy NHWC; null where a guard would step in (some
  *  outputs without a window on x, a non-finite dy where the windows read the padding: checked
  *  image by image in the module, before dW is made) or the call does not fit the bounds. */
-export function conv2dBackpropFilterOnHeap(heap: WasmHeap, x: TensorInfo, dy: TensorInfo,
-                                           g: ConvGeometry): TensorInfo | null {
+export function conv2dBackpropFilterOnHeap(
+  heap: WasmHeap,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
   const plan = filterGradPlan(g, ON_HEAP);
   if (plan == null) return null;
@@ -230,8 +284,17 @@ export function conv2dBackpropFilterOnHeap(heap: WasmHeap, x: TensorInfo, dy: Te
     const [xAt, dyAt] = [heap.at(x), heap.at(dy)];
     const finiteDy = readsPadding(g);
     for (let b = 0; b < g.batchSize && done; b++) {
-      done = filterGradImage(wasm, g, plan, xAt + 4 * b * inImage, dyAt + 4 * b * outImage, col,
-                             pack, acc, finiteDy);
+      done = filterGradImage(
+        wasm,
+        g,
+        plan,
+        xAt + 4 * b * inImage,
+        dyAt + 4 * b * outImage,
+        col,
+        pack,
+        acc,
+        finiteDy,
+      );
     }
     if (!done) return null;
     const dW = heap.output(g.filterShape, 'float32');

@@ -1,9 +1,10 @@
 // What the webgl dispatchers share: the backend's type (a type-only import; the side-effect
 // import that registers the backend lives in src/register.ts) and flattening an operand.
 
-import * as tf from '@tensorflow/tfjs-core';
-import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+
 import {sizeOf} from '../geometry';
 
 export type WebGLBackend = MathBackendWebGL;
@@ -13,6 +14,9 @@ export type WebGLBackend = MathBackendWebGL;
 export function flatten(backend: WebGLBackend, t: TensorInfo): TensorInfo {
   const reshape = tf.getKernel('Reshape', 'webgl');
   if (reshape == null) throw new Error('the webgl backend has no Reshape kernel');
-  return reshape.kernelFunc({inputs: {x: t}, backend, attrs: {shape: [sizeOf(t.shape)]}}) as
-      TensorInfo;
+  return reshape.kernelFunc({
+    inputs: {x: t},
+    backend,
+    attrs: {shape: [sizeOf(t.shape)]},
+  }) as TensorInfo;
 }

@@ -1,4 +1,6 @@
-// HandmadeConv2DBackpropInput, webgl. dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over xR = yR*s - padTop + wR*dl (and columns alike)
+// HandmadeConv2DBackpropInput, webgl.
+//   dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over xR = yR*s - padTop + wR*dl (and
+//   columns alike)
 // NHWC without groups:
 // - at stride 1 and dilation 1 with an even number (>= 8) of output channels, the forward
 //   convolution of dy by the rotated filter (geometry.ts, inputGradientAsConv) on the packed-input
@@ -12,17 +14,18 @@
 // (programs/conv2d_backprop_input_program.ts).
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {inputGradientAsConv} from '../geometry';
+
 import type {ConvGeometry} from '../geometry';
+import {inputGradientAsConv} from '../geometry';
 import {HandmadeConv2DBackpropInput} from '../names';
 import type {WebGLBackend} from './backend';
 import {startWebglCall} from './entry';
 import {gradientOnLiveRegion} from './guards';
 import {Col2imProgram} from './programs/col2im_program';
-import {groupChannelValues} from './programs/conv2d_program';
-import {Conv2DBackpropInputProgram} from './programs/conv2d_backprop_input_program';
 import {Conv2DBackpropInputPackedProgram} from './programs/conv2d_backprop_input_packed_program';
+import {Conv2DBackpropInputProgram} from './programs/conv2d_backprop_input_program';
 import {Conv2DPackedInputsProgram} from './programs/conv2d_packed_inputs_program';
+import {groupChannelValues} from './programs/conv2d_program';
 import {GemmProgram} from './programs/gemm_program';
 import {RotatedFilterProgram} from './programs/rotated_filter_program';
 import {windowUniformValues} from './programs/uniforms';
@@ -38,15 +41,24 @@ const MAX_PRODUCT_VALUES = 1 << 24;
 
 /** Whether dx is the packed-input forward convolution of dy by the rotated filter. */
 export function inputGradientIsForwardConv(g: ConvGeometry): boolean {
-  return g.dataFormat === 'NHWC' && g.groups === 1 && g.strideHeight === 1 &&
-      g.strideWidth === 1 && g.dilationHeight === 1 && g.dilationWidth === 1 &&
-      g.outChannels % 2 === 0 && g.outChannels >= AS_CONV_MIN_CHANNELS;
+  return (
+    g.dataFormat === 'NHWC' &&
+    g.groups === 1 &&
+    g.strideHeight === 1 &&
+    g.strideWidth === 1 &&
+    g.dilationHeight === 1 &&
+    g.dilationWidth === 1 &&
+    g.outChannels % 2 === 0 &&
+    g.outChannels >= AS_CONV_MIN_CHANNELS
+  );
 }
 
 /** The texels of col2im's product: [output positions, taps * input channels]. */
 function productTexels(g: ConvGeometry): [number, number] {
-  return [g.batchSize * g.outHeight * Math.ceil(g.outWidth / 2),
-          g.filterHeight * g.filterWidth * Math.ceil(g.inChannels / 2)];
+  return [
+    g.batchSize * g.outHeight * Math.ceil(g.outWidth / 2),
+    g.filterHeight * g.filterWidth * Math.ceil(g.inChannels / 2),
+  ];
 }
 
 /** Whether dx is col2im(dy · Wᵀ). */
@@ -60,23 +72,34 @@ export const conv2dBackpropInputWebglKernel: KernelFunc = ({inputs, backend, att
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeConv2DBackpropInput, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
-  return gradientOnLiveRegion(gl, checked.geometry, [dy], checked.geometry.inShape,
-                              (g, [dyPart]) => inputGradient(gl, g, dyPart, filter));
+  return gradientOnLiveRegion(gl, checked.geometry, [dy], checked.geometry.inShape, (g, [dyPart]) =>
+    inputGradient(gl, g, dyPart, filter),
+  );
 };
 
-function inputGradient(gl: WebGLBackend, g: ConvGeometry, dy: TensorInfo, filter: TensorInfo):
-    TensorInfo {
+function inputGradient(
+  gl: WebGLBackend,
+  g: ConvGeometry,
+  dy: TensorInfo,
+  filter: TensorInfo,
+): TensorInfo {
   if (inputGradientIsForwardConv(g)) {
     const rotated = gl.runWebGLProgram(new RotatedFilterProgram(g), [filter], 'float32');
-    const dx = gl.runWebGLProgram(new Conv2DPackedInputsProgram(inputGradientAsConv(g)),
-                                  [dy, rotated], 'float32');
+    const dx = gl.runWebGLProgram(
+      new Conv2DPackedInputsProgram(inputGradientAsConv(g)),
+      [dy, rotated],
+      'float32',
+    );
     gl.disposeIntermediateTensorInfo(rotated);
     return dx;
   }
   if (inputGradientIsCol2im(g)) {
     const [positions, taps] = productTexels(g);
-    const product = gl.runWebGLProgram(new GemmProgram(positions, taps, g.outChannels),
-                                       [dy, filter], 'float32');
+    const product = gl.runWebGLProgram(
+      new GemmProgram(positions, taps, g.outChannels),
+      [dy, filter],
+      'float32',
+    );
     const dx = gl.runWebGLProgram(new Col2imProgram(g), [product], 'float32');
     gl.disposeIntermediateTensorInfo(product);
     return dx;
@@ -84,6 +107,8 @@ function inputGradient(gl: WebGLBackend, g: ConvGeometry, dy: TensorInfo, filter
   if (g.dataFormat === 'NHWC' && g.groups === 1) {
     return gl.runWebGLProgram(new Conv2DBackpropInputPackedProgram(g), [dy, filter], 'float32');
   }
-  return gl.runWebGLProgram(new Conv2DBackpropInputProgram(g), [dy, filter], 'float32',
-                            [...windowUniformValues(g), groupChannelValues(g)]);
+  return gl.runWebGLProgram(new Conv2DBackpropInputProgram(g), [dy, filter], 'float32', [
+    ...windowUniformValues(g),
+    groupChannelValues(g),
+  ]);
 }

@@ -8,9 +8,10 @@
 // strides that are 0 along broadcast axes.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
 import {ConvGeometry, isWholeOutput, liveRegion, sizeOf} from '../geometry';
-import {HandmadeFusedConv2D} from '../names';
 import type {FusedConv2DAttrs} from '../names';
+import {HandmadeFusedConv2D} from '../names';
 import {flatten, WebGLBackend} from './backend';
 import {conv2dPackedWebgl, conv2dWebgl} from './conv2d';
 import {startWebglCall} from './entry';
@@ -34,8 +35,12 @@ export function broadcastStrides(shape: number[], g: ConvGeometry): number[] {
 }
 
 export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x, filter, bias, preluActivationWeights} = inputs as
-      {x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo};
+  const {x, filter, bias, preluActivationWeights} = inputs as {
+    x: TensorInfo;
+    filter: TensorInfo;
+    bias?: TensorInfo;
+    preluActivationWeights?: TensorInfo;
+  };
   const gl = backend as WebGLBackend;
   const a = attrs as unknown as FusedConv2DAttrs;
   const {checked, outputs} = startWebglCall(HandmadeFusedConv2D, inputs, attrs, gl);
@@ -43,21 +48,25 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
   const g = checked.geometry;
   // An absent operand is a 0 that applies everywhere.
   const zero = gl.makeTensorInfo([1], 'float32', new Float32Array([0]));
-  const operand = (t?: TensorInfo) => t == null ? zero : flatten(gl, t);
+  const operand = (t?: TensorInfo) => (t == null ? zero : flatten(gl, t));
   const flatBias = operand(bias);
   const flatPrelu = operand(a.activation === 'prelu' ? preluActivationWeights : undefined);
   const uniforms = [
     broadcastStrides(bias?.shape ?? [1], g),
-    broadcastStrides(a.activation === 'prelu' ? preluActivationWeights!.shape : [1], g),
+    broadcastStrides(a.activation === 'prelu' ? (preluActivationWeights?.shape ?? [1]) : [1], g),
     [a.leakyreluAlpha ?? 0.2],
   ];
   const epilogue = {activation: a.activation};
   let y: TensorInfo;
   if (isWholeOutput(g, liveRegion(g))) {
-    y = conv2dPackedWebgl(gl, g, x, filter, {epilogue, inputs: [flatBias, flatPrelu], uniforms}) ??
-        gl.runWebGLProgram(new Conv2DProgram(g, epilogue), [x, filter, flatBias, flatPrelu],
-                           'float32',
-                           [...windowUniformValues(g), groupChannelValues(g), ...uniforms]);
+    y =
+      conv2dPackedWebgl(gl, g, x, filter, {epilogue, inputs: [flatBias, flatPrelu], uniforms}) ??
+      gl.runWebGLProgram(
+        new Conv2DProgram(g, epilogue),
+        [x, filter, flatBias, flatPrelu],
+        'float32',
+        [...windowUniformValues(g), groupChannelValues(g), ...uniforms],
+      );
   } else {
     // Outputs whose windows lie wholly in the padding are act(bias + 0): not 0, and not one value
     // either where the bias or the PReLU weights vary over the output. So the convolution runs
@@ -65,8 +74,12 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
     // follows as a pass of its own over the full output, reading the operands as the fused
     // programs do.
     const conv = conv2dWebgl(gl, g, x, filter);
-    y = gl.runWebGLProgram(new EpilogueProgram(g.outShape, epilogue), [conv, flatBias, flatPrelu],
-                           'float32', uniforms);
+    y = gl.runWebGLProgram(
+      new EpilogueProgram(g.outShape, epilogue),
+      [conv, flatBias, flatPrelu],
+      'float32',
+      uniforms,
+    );
     gl.disposeIntermediateTensorInfo(conv);
   }
   for (const t of new Set([zero, flatBias, flatPrelu])) gl.disposeIntermediateTensorInfo(t);

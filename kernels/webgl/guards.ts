@@ -7,13 +7,18 @@
 // rectangle with its Slice), so that a 1x1 input with a pad of 1000 is one window's work.
 // The same guard on the host kernels is kernels/cpu/guards.ts.
 
-import * as tf from '@tensorflow/tfjs-core';
 import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
-import {ConvGeometry, cropToRegion, isWholeOutput, liveRegion, LiveRegion} from '../geometry';
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ConvGeometry, cropToRegion, isWholeOutput, LiveRegion, liveRegion} from '../geometry';
 import type {WebGLBackend} from './backend';
 
-function runBackendKernel(gl: WebGLBackend, name: string, inputs: Record<string, TensorInfo>,
-                          attrs: object): TensorInfo {
+function runBackendKernel(
+  gl: WebGLBackend,
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: object,
+): TensorInfo {
   const kernel = tf.getKernel(name, 'webgl');
   if (kernel == null) throw new Error(`the webgl backend has no ${name} kernel`);
   return kernel.kernelFunc({inputs, backend: gl, attrs: attrs as tf.NamedAttrMap}) as TensorInfo;
@@ -37,10 +42,20 @@ function cut(gl: WebGLBackend, t: TensorInfo, g: ConvGeometry, r: LiveRegion): T
 }
 
 /** part (the region of g's output) padded back to the full output with `fill`. */
-function placed(gl: WebGLBackend, part: TensorInfo, g: ConvGeometry, r: LiveRegion, fill: number):
-    TensorInfo {
+function placed(
+  gl: WebGLBackend,
+  part: TensorInfo,
+  g: ConvGeometry,
+  r: LiveRegion,
+  fill: number,
+): TensorInfo {
   const [rowAxis, colAxis] = spatialAxes(g);
-  const paddings = [[0, 0], [0, 0], [0, 0], [0, 0]];
+  const paddings = [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ];
   paddings[rowAxis] = [r.rowStart, g.outHeight - r.rowEnd];
   paddings[colAxis] = [r.colStart, g.outWidth - r.colEnd];
   return runBackendKernel(gl, 'PadV2', {x: part}, {paddings, constantValue: fill});
@@ -54,8 +69,12 @@ function filled(gl: WebGLBackend, shape: number[], value: number, dtype: DataTyp
  *  inputs `perOutput`, shaped like g's output too, cut to it), `fills` (value and dtype, one
  *  per output) elsewhere. */
 export function outputsOnLiveRegion(
-    gl: WebGLBackend, g: ConvGeometry, fills: [number, DataType][], perOutput: TensorInfo[],
-    compute: (g: ConvGeometry, perOutput: TensorInfo[]) => TensorInfo[]): TensorInfo[] {
+  gl: WebGLBackend,
+  g: ConvGeometry,
+  fills: [number, DataType][],
+  perOutput: TensorInfo[],
+  compute: (g: ConvGeometry, perOutput: TensorInfo[]) => TensorInfo[],
+): TensorInfo[] {
   const r = liveRegion(g);
   if (isWholeOutput(g, r)) return compute(g, perOutput);
   if (r.rowEnd <= r.rowStart) return fills.map(([v, dtype]) => filled(gl, g.outShape, v, dtype));
@@ -72,8 +91,12 @@ export function outputsOnLiveRegion(
 /** A gradient (of `shape`) whose inputs `perOutput` are shaped like g's output: computed on the
  *  live region from those inputs cut to it; 0 where no window reads x at all. */
 export function gradientOnLiveRegion(
-    gl: WebGLBackend, g: ConvGeometry, perOutput: TensorInfo[], shape: number[],
-    compute: (g: ConvGeometry, perOutput: TensorInfo[]) => TensorInfo): TensorInfo {
+  gl: WebGLBackend,
+  g: ConvGeometry,
+  perOutput: TensorInfo[],
+  shape: number[],
+  compute: (g: ConvGeometry, perOutput: TensorInfo[]) => TensorInfo,
+): TensorInfo {
   const r = liveRegion(g);
   if (isWholeOutput(g, r)) return compute(g, perOutput);
   if (r.rowEnd <= r.rowStart) return filled(gl, shape, 0, 'float32');

@@ -5,14 +5,18 @@
 // unpacked for NCHW.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {HandmadeMaxPool, HandmadeMaxPoolValues} from '../names';
+
 import type {ConvGeometry} from '../geometry';
+import {HandmadeMaxPool, HandmadeMaxPoolValues} from '../names';
 import type {WebGLBackend} from './backend';
 import {startWebglCall} from './entry';
 import {outputsOnLiveRegion} from './guards';
 import {MaxPoolArgmaxProgram} from './programs/max_pool_argmax_program';
 import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
-import {MaxPoolArgmaxPackedProgram, MaxPoolGatherPackedProgram} from './programs/max_pool_packed_programs';
+import {
+  MaxPoolArgmaxPackedProgram,
+  MaxPoolGatherPackedProgram,
+} from './programs/max_pool_packed_programs';
 import {windowUniformValues} from './programs/uniforms';
 
 export const maxPoolWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
@@ -20,21 +24,36 @@ export const maxPoolWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeMaxPool, inputs, attrs, gl);
   if (outputs != null) return outputs;
-  return outputsOnLiveRegion(gl, checked.geometry, [[-Infinity, 'float32'], [-1, 'int32']], [],
-                             (g) => maxPoolOn(gl, g, x));
+  return outputsOnLiveRegion(
+    gl,
+    checked.geometry,
+    [
+      [-Infinity, 'float32'],
+      [-1, 'int32'],
+    ],
+    [],
+    (g) => maxPoolOn(gl, g, x),
+  );
 };
 
 function maxPoolOn(gl: WebGLBackend, g: ConvGeometry, x: TensorInfo): TensorInfo[] {
   if (g.dataFormat === 'NHWC') {
-    const argmax = gl.runWebGLProgram(new MaxPoolArgmaxPackedProgram(g), [x], 'int32', [[-Infinity]]);
-    const y = gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, argmax], 'float32',
-                                 [[-Infinity]]);
+    const argmax = gl.runWebGLProgram(new MaxPoolArgmaxPackedProgram(g), [x], 'int32', [
+      [-Infinity],
+    ]);
+    const y = gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, argmax], 'float32', [
+      [-Infinity],
+    ]);
     return [y, argmax];
   }
-  const argmax = gl.runWebGLProgram(new MaxPoolArgmaxProgram(g), [x], 'int32',
-                                    [...windowUniformValues(g), [-Infinity]]);
-  const y = gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, argmax], 'float32',
-                               [...windowUniformValues(g), [-Infinity]]);
+  const argmax = gl.runWebGLProgram(new MaxPoolArgmaxProgram(g), [x], 'int32', [
+    ...windowUniformValues(g),
+    [-Infinity],
+  ]);
+  const y = gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, argmax], 'float32', [
+    ...windowUniformValues(g),
+    [-Infinity],
+  ]);
   return [y, argmax];
 }
 
@@ -45,8 +64,16 @@ export const maxPoolValuesWebglKernel: KernelFunc = ({inputs, backend, attrs}) =
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeMaxPoolValues, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
-  const [y, argmax] = outputsOnLiveRegion(gl, checked.geometry, [[-Infinity, 'float32'], [-1, 'int32']],
-                                          [], (g) => maxPoolOn(gl, g, x));
+  const [y, argmax] = outputsOnLiveRegion(
+    gl,
+    checked.geometry,
+    [
+      [-Infinity, 'float32'],
+      [-1, 'int32'],
+    ],
+    [],
+    (g) => maxPoolOn(gl, g, x),
+  );
   gl.disposeData(argmax.dataId);
   return y;
 };

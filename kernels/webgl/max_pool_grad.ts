@@ -4,13 +4,17 @@
 // (programs/max_pool_packed_programs.ts), unpacked for NCHW.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
 import {HandmadeMaxPoolGather, HandmadeMaxPoolGrad} from '../names';
 import type {WebGLBackend} from './backend';
 import {startWebglCall} from './entry';
 import {gradientOnLiveRegion, outputsOnLiveRegion} from './guards';
 import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
 import {MaxPoolGradProgram} from './programs/max_pool_grad_program';
-import {MaxPoolGatherPackedProgram, MaxPoolGradPackedProgram} from './programs/max_pool_packed_programs';
+import {
+  MaxPoolGatherPackedProgram,
+  MaxPoolGradPackedProgram,
+} from './programs/max_pool_packed_programs';
 import {windowUniformValues} from './programs/uniforms';
 
 export const maxPoolGradWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
@@ -18,11 +22,17 @@ export const maxPoolGradWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeMaxPoolGrad, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
-  return gradientOnLiveRegion(gl, checked.geometry, [dy, argmax], checked.geometry.inShape,
-                              (g, [dyPart, argmaxPart]) => {
-    const program = g.dataFormat === 'NHWC' ? new MaxPoolGradPackedProgram(g) : new MaxPoolGradProgram(g);
-    return gl.runWebGLProgram(program, [dyPart, argmaxPart], 'float32');
-  });
+  return gradientOnLiveRegion(
+    gl,
+    checked.geometry,
+    [dy, argmax],
+    checked.geometry.inShape,
+    (g, [dyPart, argmaxPart]) => {
+      const program =
+        g.dataFormat === 'NHWC' ? new MaxPoolGradPackedProgram(g) : new MaxPoolGradProgram(g);
+      return gl.runWebGLProgram(program, [dyPart, argmaxPart], 'float32');
+    },
+  );
 };
 
 export const maxPoolGatherWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
@@ -31,8 +41,11 @@ export const maxPoolGatherWebglKernel: KernelFunc = ({inputs, backend, attrs}) =
   const {checked, outputs} = startWebglCall(HandmadeMaxPoolGather, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
   return outputsOnLiveRegion(gl, checked.geometry, [[0, 'float32']], [argmax], (g, [part]) => [
-    g.dataFormat === 'NHWC' ?
-        gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, part], 'float32', [[0]]) :
-        gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, part], 'float32',
-                           [...windowUniformValues(g), [0]])])[0];
+    g.dataFormat === 'NHWC'
+      ? gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, part], 'float32', [[0]])
+      : gl.runWebGLProgram(new MaxPoolGatherProgram(g), [x, part], 'float32', [
+          ...windowUniformValues(g),
+          [0],
+        ]),
+  ])[0];
 };

@@ -8,16 +8,23 @@ import type {Browser, Page} from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const INSTALL_HINT = 'Install Chromium with `apt-get install -y chromium` (as root), or set ' +
-    'CHROMIUM_PATH to a Chromium or Chrome binary.';
+export const INSTALL_HINT =
+  'Install Chromium with `apt-get install -y chromium` (as root), or set ' +
+  'CHROMIUM_PATH to a Chromium or Chrome binary.';
 
 // Headless with SwiftShader: WebGL2 in software, the same on every machine. playwright-core adds
 // its own --headless; the explicit --headless=new comes later on the command line and wins. The
 // network flags keep Chromium from reaching for hosts a closed machine does not have.
 export const CHROMIUM_ARGS = [
-  '--headless=new', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic',
+  '--headless=new',
+  '--no-sandbox',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
 ];
 
 /** Bundles a browser entry point (TypeScript) with tfjs and everything it imports into one IIFE. */
@@ -49,22 +56,29 @@ export interface ChromiumPage {
 /** Launches Chromium with CHROMIUM_ARGS and checks that a page gets a WebGL2 context; the caller
  *  closes the browser. */
 export async function launchChromium(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH}. ${INSTALL_HINT}`);
+  if (!fs.existsSync(CHROMIUM_PATH))
+    throw new Error(`No Chromium at ${CHROMIUM_PATH}. ${INSTALL_HINT}`);
   const {chromium} = await import('playwright-core');
   let browser: Browser;
   try {
     browser = await chromium.launch({executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS});
   } catch (e) {
-    throw new Error(`Chromium at ${CHROMIUM_PATH} did not start (${(e as Error).message}). ${INSTALL_HINT}`);
+    throw new Error(
+      `Chromium at ${CHROMIUM_PATH} did not start (${(e as Error).message}). ${INSTALL_HINT}`,
+    );
   }
   try {
     const page = await browser.newPage();
     await page.setContent('<!doctype html><html><body></body></html>');
-    const webgl2 = await page.evaluate(() => document.createElement('canvas').getContext('webgl2') != null);
+    const webgl2 = await page.evaluate(
+      () => document.createElement('canvas').getContext('webgl2') != null,
+    );
     await page.close();
     if (!webgl2) {
-      throw new Error(`Chromium at ${CHROMIUM_PATH} gives no WebGL2 context (flags: ` +
-                      `${CHROMIUM_ARGS.join(' ')}). ${INSTALL_HINT}`);
+      throw new Error(
+        `Chromium at ${CHROMIUM_PATH} gives no WebGL2 context (flags: ` +
+          `${CHROMIUM_ARGS.join(' ')}). ${INSTALL_HINT}`,
+      );
     }
     return browser;
   } catch (e) {

@@ -3,6 +3,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
+
 import {bundleForBrowser, openChromiumPage} from '../browser/chromium';
 import type {CompareRow} from './compare';
 import type {PageCompareOptions} from './page';
@@ -15,26 +16,35 @@ function pageScript(): string {
   try {
     return bundleForBrowser(source);
   } catch (e) {
-    throw new Error(`the browser backends need the page bundle: building ${source} failed ` +
-                    `(${(e as Error).message}); esbuild and playwright-core must be installed`);
+    throw new Error(
+      `the browser backends need the page bundle: building ${source} failed ` +
+        `(${(e as Error).message}); esbuild and playwright-core must be installed`,
+    );
   }
 }
 
 const inPage = (backend: string) => (backend === 'browser-cpu' ? 'cpu' : backend);
 const reported = (backend: string) => (backend === 'cpu' ? 'browser-cpu' : backend);
 
-export async function compareInBrowser(options: PageCompareOptions,
-                                       onRow: (r: CompareRow, done: number, total: number) => void):
-    Promise<CompareRow[]> {
+export async function compareInBrowser(
+  options: PageCompareOptions,
+  onRow: (r: CompareRow, done: number, total: number) => void,
+): Promise<CompareRow[]> {
   const {page, errors, close} = await openChromiumPage(pageScript());
   try {
     await page.exposeFunction('hmCompareRow', (row: CompareRow, done: number, total: number) =>
-        onRow({...row, backend: reported(row.backend)}, done, total));
-    const rows = await page.evaluate((o) => window.hmCompare.run(o),
-                                     {...options, backends: options.backends.map(inPage)})
-        .catch((e: Error) => {
-          throw new Error(`${e.message}${errors.length > 0 ? ` (page errors: ${errors.join('; ')})` : ''}`);
-        });
+      onRow({...row, backend: reported(row.backend)}, done, total),
+    );
+    const rows = await page
+      .evaluate((o) => window.hmCompare.run(o), {
+        ...options,
+        backends: options.backends.map(inPage),
+      })
+      .catch((e: Error) => {
+        throw new Error(
+          `${e.message}${errors.length > 0 ? ` (page errors: ${errors.join('; ')})` : ''}`,
+        );
+      });
     return rows.map((r) => ({...r, backend: reported(r.backend)}));
   } finally {
     await close();

@@ -1,12 +1,18 @@
 // The cases of the comparison harness, in tfjs's own conventions (NHWC or NCHW shapes, HWIO
 // filters, strides / pad / dilations / dimRoundingMode as tf.conv2d and tf.maxPool take them),
 // so a case file reads like the call it stands for:
-//   {"kind": "conv", "name": "resnet", "x": [8,56,56,64], "filter": [3,3,64,64], "strides": 1, "pad": "same"}
+//   {"kind": "conv", "name": "resnet", "x": [8,56,56,64], "filter": [3,3,64,64], "strides": 1,
+//    "pad": "same"}
 //   {"kind": "pool", "x": [8,56,56,64], "filterSize": 2, "strides": 2, "pad": "valid"}
 
 import {ArgumentError, checkConvShapes, checkPoolShapes, show} from '../../kernels/checks';
 import type {
-  ConvAttrs, DataFormat, Pair, PadSpec, PoolAttrs, RoundingMode,
+  ConvAttrs,
+  DataFormat,
+  PadSpec,
+  Pair,
+  PoolAttrs,
+  RoundingMode,
 } from '../../kernels/names';
 
 export interface ConvCompareCase {
@@ -38,16 +44,52 @@ export type CompareCase = ConvCompareCase | PoolCompareCase;
 /** Small geometries that run in seconds on every backend, each a different corner. */
 export const QUICK_CASES: CompareCase[] = [
   {kind: 'conv', name: 'lenet-1', x: [4, 28, 28, 1], filter: [5, 5, 1, 8], strides: 1, pad: 'same'},
-  {kind: 'conv', name: 'strided', x: [2, 15, 13, 6], filter: [3, 3, 6, 8], strides: [2, 1], pad: 'valid'},
-  {kind: 'conv', name: 'dilated', x: [2, 12, 12, 4], filter: [3, 3, 4, 6], strides: 1, pad: 'same', dilations: 2},
+  {
+    kind: 'conv',
+    name: 'strided',
+    x: [2, 15, 13, 6],
+    filter: [3, 3, 6, 8],
+    strides: [2, 1],
+    pad: 'valid',
+  },
+  {
+    kind: 'conv',
+    name: 'dilated',
+    x: [2, 12, 12, 4],
+    filter: [3, 3, 4, 6],
+    strides: 1,
+    pad: 'same',
+    dilations: 2,
+  },
   {kind: 'conv', name: 'grouped', x: [2, 10, 10, 6], filter: [3, 3, 2, 9], strides: 1, pad: 1},
-  {kind: 'conv', name: 'nchw-explicit-ceil', x: [2, 5, 11, 9], filter: [4, 2, 5, 4], strides: 2,
-   pad: [[0, 0], [0, 0], [1, 2], [0, 1]], dataFormat: 'NCHW', dimRoundingMode: 'ceil'},
+  {
+    kind: 'conv',
+    name: 'nchw-explicit-ceil',
+    x: [2, 5, 11, 9],
+    filter: [4, 2, 5, 4],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [0, 0],
+      [1, 2],
+      [0, 1],
+    ],
+    dataFormat: 'NCHW',
+    dimRoundingMode: 'ceil',
+  },
   {kind: 'conv', name: '1x1', x: [2, 8, 8, 32], filter: [1, 1, 32, 16], strides: 1, pad: 'valid'},
   {kind: 'pool', name: '2x2/2', x: [4, 14, 14, 8], filterSize: 2, strides: 2, pad: 'valid'},
   {kind: 'pool', name: '3x3/2 same', x: [2, 13, 13, 5], filterSize: 3, strides: 2, pad: 'same'},
-  {kind: 'pool', name: 'nchw-ceil', x: [2, 3, 9, 9], filterSize: [2, 3], strides: 2, pad: 1,
-   dimRoundingMode: 'ceil', dataFormat: 'NCHW'},
+  {
+    kind: 'pool',
+    name: 'nchw-ceil',
+    x: [2, 3, 9, 9],
+    filterSize: [2, 3],
+    strides: 2,
+    pad: 1,
+    dimRoundingMode: 'ceil',
+    dataFormat: 'NCHW',
+  },
 ];
 
 /** The reference shapes (NHWC, float32): LeNet's layers (c1, c2, p1), ResNet's 3x3 blocks at
@@ -58,7 +100,14 @@ export const REFERENCE_CASES: CompareCase[] = [
   {kind: 'conv', name: 'c2', x: [32, 14, 14, 8], filter: [5, 5, 8, 16], strides: 1, pad: 'same'},
   {kind: 'conv', name: 'c3', x: [8, 56, 56, 64], filter: [3, 3, 64, 64], strides: 1, pad: 'same'},
   {kind: 'conv', name: 'c4', x: [8, 56, 56, 64], filter: [3, 3, 64, 128], strides: 2, pad: 'same'},
-  {kind: 'conv', name: 'c5', x: [8, 28, 28, 128], filter: [1, 1, 128, 256], strides: 1, pad: 'same'},
+  {
+    kind: 'conv',
+    name: 'c5',
+    x: [8, 28, 28, 128],
+    filter: [1, 1, 128, 256],
+    strides: 1,
+    pad: 'same',
+  },
   {kind: 'pool', name: 'p1', x: [32, 28, 28, 8], filterSize: 2, strides: 2, pad: 'valid'},
   {kind: 'pool', name: 'p2', x: [8, 56, 56, 64], filterSize: 2, strides: 2, pad: 'valid'},
   {kind: 'pool', name: 'p3', x: [8, 112, 112, 64], filterSize: 3, strides: 2, pad: 'same'},
@@ -74,12 +123,25 @@ type Targets = Partial<Record<string, Partial<Record<string, number>>>>;
  *  HandmadeMaxPoolValues, which does the job of tfjs's MaxPool; on wasm tfjs has no filter
  *  gradient, and no target is set for the fused convolution. */
 const SPEED_TARGETS: Targets = {
-  cpu: {HandmadeConv2D: 20, HandmadeConv2DBackpropInput: 12, HandmadeConv2DBackpropFilter: 250,
-        HandmadeMaxPoolValues: 8, HandmadeMaxPoolGrad: 40},
-  webgl: {HandmadeConv2D: 1, HandmadeConv2DBackpropInput: 1, HandmadeConv2DBackpropFilter: 3,
-          HandmadeMaxPoolGrad: 1.5},
-  wasm: {HandmadeConv2D: 1, HandmadeConv2DBackpropInput: 5, HandmadeMaxPoolValues: 1,
-         HandmadeMaxPoolGrad: 5},
+  cpu: {
+    HandmadeConv2D: 20,
+    HandmadeConv2DBackpropInput: 12,
+    HandmadeConv2DBackpropFilter: 250,
+    HandmadeMaxPoolValues: 8,
+    HandmadeMaxPoolGrad: 40,
+  },
+  webgl: {
+    HandmadeConv2D: 1,
+    HandmadeConv2DBackpropInput: 1,
+    HandmadeConv2DBackpropFilter: 3,
+    HandmadeMaxPoolGrad: 1.5,
+  },
+  wasm: {
+    HandmadeConv2D: 1,
+    HandmadeConv2DBackpropInput: 5,
+    HandmadeMaxPoolValues: 1,
+    HandmadeMaxPoolGrad: 5,
+  },
 };
 
 /** Targets of one reference shape that differ from its kernel's: c1 has one input channel,
@@ -97,8 +159,13 @@ export function speedTarget(backend: string, c: CompareCase, kernel: string): nu
 
 /** A conv case's attributes, as the handmade kernels and ops take them. */
 export function convAttrsOf(c: ConvCompareCase): ConvAttrs {
-  return {strides: c.strides, pad: c.pad, dataFormat: c.dataFormat ?? 'NHWC',
-          dilations: c.dilations ?? 1, dimRoundingMode: c.dimRoundingMode} as ConvAttrs;
+  return {
+    strides: c.strides,
+    pad: c.pad,
+    dataFormat: c.dataFormat ?? 'NHWC',
+    dilations: c.dilations ?? 1,
+    dimRoundingMode: c.dimRoundingMode,
+  } as ConvAttrs;
 }
 
 /** A pool case's attributes, as the handmade kernels and ops take them. */
@@ -108,8 +175,9 @@ export function poolAttrsOf(c: PoolCompareCase): PoolAttrs {
 
 export function caseName(c: CompareCase): string {
   if (c.name != null) return c.name;
-  return c.kind === 'conv' ? `x=${JSON.stringify(c.x)} f=${JSON.stringify(c.filter)}` :
-                             `x=${JSON.stringify(c.x)} k=${JSON.stringify(c.filterSize)}`;
+  return c.kind === 'conv'
+    ? `x=${JSON.stringify(c.x)} f=${JSON.stringify(c.filter)}`
+    : `x=${JSON.stringify(c.x)} k=${JSON.stringify(c.filterSize)}`;
 }
 
 /** Checks every case of a parsed case file, its geometry included, before any runs: throws one
@@ -117,11 +185,13 @@ export function caseName(c: CompareCase): string {
 export function parseCases(json: unknown, source: string): CompareCase[] {
   if (!Array.isArray(json)) throw new Error(`${source}: expected a JSON array of cases`);
   const problems: string[] = [];
-  const isShape = (v: unknown, rank: number) => Array.isArray(v) && v.length === rank &&
-      v.every((n) => Number.isInteger(n) && n > 0);
+  const isShape = (v: unknown, rank: number) =>
+    Array.isArray(v) && v.length === rank && v.every((n) => Number.isInteger(n) && n > 0);
   const problem = (c: Record<string, unknown>): string | null => {
-    if (c.kind !== 'conv' && c.kind !== 'pool') return `kind: must be "conv" or "pool", got ${show(c.kind)}`;
-    if (c.name != null && typeof c.name !== 'string') return `name: must be a string, got ${show(c.name)}`;
+    if (c.kind !== 'conv' && c.kind !== 'pool')
+      return `kind: must be "conv" or "pool", got ${show(c.kind)}`;
+    if (c.name != null && typeof c.name !== 'string')
+      return `name: must be a string, got ${show(c.name)}`;
     if (!isShape(c.x, 4)) return `x: must be a 4-D shape of positive sizes, got ${show(c.x)}`;
     if (c.kind === 'conv' && !isShape(c.filter, 4)) {
       return `filter: must be a 4-D shape [fh, fw, inC / groups, outC] of positive sizes, got ${show(c.filter)}`;
@@ -131,8 +201,13 @@ export function parseCases(json: unknown, source: string): CompareCase[] {
     if (c.pad == null) return 'pad: is required';
     try {
       if (c.kind === 'conv') {
-        checkConvShapes('', c.x as number[], c.filter as number[],
-                        convAttrsOf(c as unknown as ConvCompareCase), true);
+        checkConvShapes(
+          '',
+          c.x as number[],
+          c.filter as number[],
+          convAttrsOf(c as unknown as ConvCompareCase),
+          true,
+        );
       } else {
         checkPoolShapes('', c.x as number[], poolAttrsOf(c as unknown as PoolCompareCase), true);
       }
@@ -152,8 +227,10 @@ export function parseCases(json: unknown, source: string): CompareCase[] {
     if (why != null) problems.push(`case ${i}${name}, field ${why}`);
   });
   if (problems.length > 0) {
-    throw new Error(`${source}: ${problems.length} of ${json.length} cases are invalid (none was ` +
-                    `run):\n  ${problems.join('\n  ')}`);
+    throw new Error(
+      `${source}: ${problems.length} of ${json.length} cases are invalid (none was ` +
+        `run):\n  ${problems.join('\n  ')}`,
+    );
   }
   return json as CompareCase[];
 }

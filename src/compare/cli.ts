@@ -6,6 +6,7 @@
 
 import * as fs from 'fs';
 import {parseArgs} from 'util';
+
 import type {CompareCase} from './cases';
 import {parseCases} from './cases';
 import type {CompareRow} from './compare';
@@ -50,7 +51,9 @@ const OPTIONS = {
 } as const;
 
 export function parseCompareArgs(argv: string[]): Parsed {
-  let parsed: ReturnType<typeof parseArgs<{args: string[]; allowPositionals: true; options: typeof OPTIONS}>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{args: string[]; allowPositionals: true; options: typeof OPTIONS}>
+  >;
   try {
     parsed = parseArgs({args: argv, allowPositionals: true, options: OPTIONS});
   } catch (e) {
@@ -62,14 +65,23 @@ export function parseCompareArgs(argv: string[]): Parsed {
   if (positionals.length !== 1 || positionals[0] !== 'compare') {
     throw new UsageError(`expected the command 'compare', got ${JSON.stringify(positionals)}`);
   }
-  const backends = [...new Set(values.backends.split(',').map((b) => b.trim())
-      .filter((b) => b !== ''))];
+  const backends = [
+    ...new Set(
+      values.backends
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== ''),
+    ),
+  ];
   const unknown = backends.filter((b) => ![...NODE_BACKENDS, ...BROWSER_BACKENDS].includes(b));
   if (backends.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--backends: unknown backend(s) ${JSON.stringify(unknown)}; ` +
-                         `choose from ${[...NODE_BACKENDS, ...BROWSER_BACKENDS].join(', ')}`);
+    throw new UsageError(
+      `--backends: unknown backend(s) ${JSON.stringify(unknown)}; ` +
+        `choose from ${[...NODE_BACKENDS, ...BROWSER_BACKENDS].join(', ')}`,
+    );
   }
-  if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other');
+  if (values.json && values.markdown)
+    throw new UsageError('--json and --markdown exclude each other');
   const repeats = Number(values.repeats);
   if (!Number.isInteger(repeats) || repeats < 1) {
     throw new UsageError(`--repeats must be a positive integer, got ${values.repeats}`);
@@ -96,22 +108,32 @@ export function parseCompareArgs(argv: string[]): Parsed {
       throw new UsageError(`--cases: ${(e as Error).message}`);
     }
   }
-  return {backends, cases, repeats,
-          format: values.json ? 'json' : values.markdown ? 'markdown' : 'text'};
+  return {
+    backends,
+    cases,
+    repeats,
+    format: values.json ? 'json' : values.markdown ? 'markdown' : 'text',
+  };
 }
 
 export class UsageError extends Error {}
 
-async function runInNode(args: Parsed, backends: string[], onRow: (r: CompareRow, n: number, total: number) => void):
-    Promise<CompareRow[]> {
+async function runInNode(
+  args: Parsed,
+  backends: string[],
+  onRow: (r: CompareRow, n: number, total: number) => void,
+): Promise<CompareRow[]> {
   if (backends.includes('wasm')) await import('@tensorflow/tfjs-backend-wasm');
   const {compare} = await import('./compare');
   await import('../register');
   return compare({backends, cases: args.cases, repeats: args.repeats, onRow});
 }
 
-async function runInBrowser(args: Parsed, backends: string[],
-                            onRow: (r: CompareRow, n: number, total: number) => void): Promise<CompareRow[]> {
+async function runInBrowser(
+  args: Parsed,
+  backends: string[],
+  onRow: (r: CompareRow, n: number, total: number) => void,
+): Promise<CompareRow[]> {
   const {compareInBrowser} = await import('./browser');
   return compareInBrowser({backends, cases: args.cases, repeats: args.repeats}, onRow);
 }
@@ -128,13 +150,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const bar = io.isTTY && args.format === 'text' ? await progressBar() : null;
   const onRow = (r: CompareRow, done: number, total: number) =>
-      bar?.update(done, total, `${r.backend} ${r.kernel.replace(/^Handmade/, '')} ${escapeCell(r.case)}`);
+    bar?.update(
+      done,
+      total,
+      `${r.backend} ${r.kernel.replace(/^Handmade/, '')} ${escapeCell(r.case)}`,
+    );
   const rows: CompareRow[] = [];
   try {
     const inNode = args.backends.filter((b) => NODE_BACKENDS.includes(b));
     const inBrowser = args.backends.filter((b) => BROWSER_BACKENDS.includes(b));
-    if (inNode.length > 0) rows.push(...await runInNode(args, inNode, onRow));
-    if (inBrowser.length > 0) rows.push(...await runInBrowser(args, inBrowser, onRow));
+    if (inNode.length > 0) rows.push(...(await runInNode(args, inNode, onRow)));
+    if (inBrowser.length > 0) rows.push(...(await runInBrowser(args, inBrowser, onRow)));
   } finally {
     bar?.stop();
   }
@@ -147,8 +173,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 /** A progress bar on stderr, so that stdout stays the table. */
 async function progressBar() {
   const {SingleBar, Presets} = await import('cli-progress');
-  const bar = new SingleBar({format: ' {bar} {value}/{total} {label}', stream: process.stderr,
-                             clearOnComplete: true, hideCursor: true}, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      format: ' {bar} {value}/{total} {label}',
+      stream: process.stderr,
+      clearOnComplete: true,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     update(done: number, total: number, label: string) {

@@ -1,7 +1,8 @@
 // hm.compare: every handmade kernel, on every backend asked for, against the float64 reference and
 // against tfjs's built-in kernel of the same job on the same backend (where one is defined), with
 // the median times of both. One row per kernel x case x backend; a row fails when an error is
-// past its tolerance. Errors are relative to the largest expected magnitude (src/compare/errors.ts).
+// past its tolerance. Errors are relative to the largest expected magnitude
+// (src/compare/errors.ts).
 //
 // The one harness of the project: hm.compare, the compare command (src/compare/cli.ts) and
 // `npm run bench` (bench/run.ts, which adds only its report) are views of compareActiveBackend,
@@ -9,7 +10,8 @@
 // src/compare/timing.ts.
 
 import * as tf from '@tensorflow/tfjs-core';
-import {CompareCase, caseName, FULL_CASES, QUICK_CASES, speedTarget} from './cases';
+
+import {caseName, CompareCase, FULL_CASES, QUICK_CASES, speedTarget} from './cases';
 import {compare as measure} from './errors';
 import {caseJobs, KernelJob} from './jobs';
 import {runCall, timePair, TimingOptions} from './timing';
@@ -70,11 +72,15 @@ export interface ActiveBackendOptions extends TimingOptions {
 }
 
 /** Tolerances relative to the largest expected magnitude, per backend and texture precision. */
-export function tolerances(backend: string): {reference: number; builtin: number; precision: string} {
+export function tolerances(backend: string): {
+  reference: number;
+  builtin: number;
+  precision: string;
+} {
   if (backend === 'webgl') {
-    return tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ?
-        {reference: 1e-4, builtin: 1e-4, precision: 'float32'} :
-        {reference: 2e-2, builtin: 2e-2, precision: 'float16'};
+    return tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')
+      ? {reference: 1e-4, builtin: 1e-4, precision: 'float32'}
+      : {reference: 2e-2, builtin: 2e-2, precision: 'float16'};
   }
   return {reference: 1e-5, builtin: 1e-4, precision: 'float32'};
 }
@@ -102,9 +108,11 @@ export const jobsPerCase = (c: CompareCase) => (c.kind === 'conv' ? 4 : 3);
 
 /** Every job of every case on the active backend, one row each, handed to onRow as it is made;
  *  the case's tensors are released after it, and a leak is an error. */
-export async function compareActiveBackend(cases: CompareCase[], opts: ActiveBackendOptions,
-                                           onRow: (row: CompareRow) => Promise<void> | void):
-    Promise<CompareRow[]> {
+export async function compareActiveBackend(
+  cases: CompareCase[],
+  opts: ActiveBackendOptions,
+  onRow: (row: CompareRow) => Promise<void> | void,
+): Promise<CompareRow[]> {
   const backend = tf.getBackend();
   const tol = tolerances(backend);
   const rows: CompareRow[] = [];
@@ -150,8 +158,10 @@ export async function compare(options: CompareOptions = {}): Promise<CompareRow[
   try {
     for (const backend of backends) {
       if (!(await tf.setBackend(backend))) {
-        throw new Error(`hm.compare: backend '${backend}' could not be initialised here ` +
-                        `(registered: ${availableBackends().join(', ') || 'none'})`);
+        throw new Error(
+          `hm.compare: backend '${backend}' could not be initialised here ` +
+            `(registered: ${availableBackends().join(', ') || 'none'})`,
+        );
       }
       await compareActiveBackend(cases, timing, (row) => {
         rows.push(row);
@@ -164,9 +174,14 @@ export async function compare(options: CompareOptions = {}): Promise<CompareRow[
   return rows;
 }
 
-async function runJob(job: KernelJob, backend: string, c: CompareCase, shape: string,
-                      tol: {reference: number; builtin: number; precision: string},
-                      opts: ActiveBackendOptions): Promise<CompareRow> {
+async function runJob(
+  job: KernelJob,
+  backend: string,
+  c: CompareCase,
+  shape: string,
+  tol: {reference: number; builtin: number; precision: string},
+  opts: ActiveBackendOptions,
+): Promise<CompareRow> {
   const notes: string[] = [];
   if (tol.precision !== 'float32') notes.push(`${tol.precision} textures`);
   const skipped = job.builtin != null && (opts.skipBuiltin?.(job, backend) ?? false);
@@ -179,8 +194,11 @@ async function runJob(job: KernelJob, backend: string, c: CompareCase, shape: st
     const {actual, expected} = await job.reference();
     ref = measure(actual, expected, tol.reference);
     if (builtin != null) {
-      const e = measure(await firstOutput(job.handmade), await firstOutput(builtin.call),
-                        tol.builtin);
+      const e = measure(
+        await firstOutput(job.handmade),
+        await firstOutput(builtin.call),
+        tol.builtin,
+      );
       builtinMaxAbs = e.maxAbs;
       builtinRelErr = e.relErr;
       if (builtin.oracle) builtinOk = e.firstBad < 0;
@@ -194,16 +212,29 @@ async function runJob(job: KernelJob, backend: string, c: CompareCase, shape: st
   if (t.handmade.runs === 1) notes.push('timed by one run');
   const gf = (ms: number) => job.flops / ms / 1e6;
   return {
-    backend, kernel: job.kernel, builtin: builtin?.call.kernelName ?? null,
-    builtinMissing: skipped ? 'skipped' : job.builtinMissing, case: caseName(c), shape,
-    refMaxAbs: ref?.maxAbs ?? null, refRelErr: ref?.relErr ?? null, builtinMaxAbs, builtinRelErr,
-    handmadeMs: t.handmade.ms, builtinMs: t.builtin?.ms ?? null,
+    backend,
+    kernel: job.kernel,
+    builtin: builtin?.call.kernelName ?? null,
+    builtinMissing: skipped ? 'skipped' : job.builtinMissing,
+    case: caseName(c),
+    shape,
+    refMaxAbs: ref?.maxAbs ?? null,
+    refRelErr: ref?.relErr ?? null,
+    builtinMaxAbs,
+    builtinRelErr,
+    handmadeMs: t.handmade.ms,
+    builtinMs: t.builtin?.ms ?? null,
     ratio: t.builtin == null ? null : t.builtin.ms / t.handmade.ms,
-    handmadeRuns: t.handmade.runs, builtinRuns: t.builtin?.runs ?? 0,
-    gflops: job.flops > 0 ? {handmade: gf(t.handmade.ms),
-                             builtin: t.builtin == null ? null : gf(t.builtin.ms)} : null,
+    handmadeRuns: t.handmade.runs,
+    builtinRuns: t.builtin?.runs ?? 0,
+    gflops:
+      job.flops > 0
+        ? {handmade: gf(t.handmade.ms), builtin: t.builtin == null ? null : gf(t.builtin.ms)}
+        : null,
     target: speedTarget(backend, c, job.kernel),
-    refTolerance: tol.reference, builtinTolerance: tol.builtin,
-    ok: (ref == null || ref.firstBad < 0) && builtinOk, note: notes.join('; '),
+    refTolerance: tol.reference,
+    builtinTolerance: tol.builtin,
+    ok: (ref == null || ref.firstBad < 0) && builtinOk,
+    note: notes.join('; '),
   };
 }

@@ -10,8 +10,11 @@ export interface Comparison {
   firstBad: number;
 }
 
-export function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number):
-    Comparison {
+export function compare(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+): Comparison {
   if (actual.length !== expected.length) {
     throw new Error(`length ${actual.length} differs from the expected ${expected.length}`);
   }
@@ -30,7 +33,7 @@ export function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, 
     const diff = Object.is(a, e) ? 0 : Math.abs(a - e);
     const bad = !(diff <= rtol * scale) || (!Number.isFinite(e) && diff !== 0);
     if (bad && firstBad < 0) firstBad = i;
-    if (!(diff <= maxAbs)) maxAbs = diff;  // a NaN difference makes maxAbs NaN
+    if (!(diff <= maxAbs)) maxAbs = diff; // a NaN difference makes maxAbs NaN
   }
   return {maxAbs, scale, relErr: maxAbs / scale, firstBad};
 }
@@ -45,15 +48,21 @@ export function coords(index: number, shape: readonly number[]): number[] {
 }
 
 /** Throws unless actual matches expected to rtol (relative to expected's largest magnitude). */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>,
-                            shape: readonly number[], rtol: number, label = 'value'): Comparison {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  shape: readonly number[],
+  rtol: number,
+  label = 'value',
+): Comparison {
   const c = compare(actual, expected, rtol);
   if (c.firstBad >= 0) {
     const i = c.firstBad;
     throw new Error(
-        `${label} differs at [${coords(i, shape).join(',')}] of shape [${shape.join(',')}]: ` +
+      `${label} differs at [${coords(i, shape).join(',')}] of shape [${shape.join(',')}]: ` +
         `got ${actual[i]}, expected ${expected[i]}; max abs diff ${c.maxAbs.toExponential(3)}, ` +
-        `relative error ${c.relErr.toExponential(3)} > ${rtol}`);
+        `relative error ${c.relErr.toExponential(3)} > ${rtol}`,
+    );
   }
   return c;
 }

@@ -5,23 +5,27 @@
 // kernel treats images independently; the filter gradient, which sums over images, is
 // recomputed on that image alone); errors against the built-in and all times use the whole batch.
 
-import * as tf from '@tensorflow/tfjs-core';
 import type {NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+
+import {checkConvShapes, checkPoolShapes} from '../../kernels/checks';
 import {ConvGeometry, sizeOf} from '../../kernels/geometry';
 import * as names from '../../kernels/names';
 import {
-  conv2dBackpropFilterReference, conv2dBackpropInputReference, conv2dReference,
+  conv2dBackpropFilterReference,
+  conv2dBackpropInputReference,
+  conv2dReference,
 } from '../../kernels/reference/conv2d';
 import {maxPoolGradReference, maxPoolReference} from '../../kernels/reference/max_pool';
-import {checkConvShapes, checkPoolShapes} from '../../kernels/checks';
-import {CompareCase, ConvCompareCase, convAttrsOf, PoolCompareCase, poolAttrsOf} from './cases';
+import {CompareCase, convAttrsOf, ConvCompareCase, poolAttrsOf, PoolCompareCase} from './cases';
 import {distinct, uniform} from './random';
 import {KernelCall, runCall} from './timing';
 
 export interface KernelJob {
   kernel: string;
   handmade: KernelCall;
-  /** tfjs's kernel of the same job, and whether it is an oracle (tfjs-wasm's MaxPoolGrad is not). */
+  /** tfjs's kernel of the same job, and whether it is an oracle (tfjs-wasm's MaxPoolGrad is
+   *  not). */
   builtin: {call: KernelCall; oracle: boolean} | null;
   /** Why builtin is null: tfjs has no such kernel on this backend ('absent'), or not for this
    *  geometry (groups, dilated gradients, NCHW where tfjs takes none). */
@@ -41,15 +45,19 @@ export interface CaseJobs {
 }
 
 const isOne = (v: number | names.Pair | undefined) =>
-    v == null || (typeof v === 'number' ? v === 1 : v[0] === 1 && v[1] === 1);
+  v == null || (typeof v === 'number' ? v === 1 : v[0] === 1 && v[1] === 1);
 
 const show = (v: number | names.Pair | names.PadSpec) =>
-    Array.isArray(v) ? JSON.stringify(v) : String(v);
+  Array.isArray(v) ? JSON.stringify(v) : String(v);
 
 /** The geometry with a batch of one: what the reference is computed on. */
 function firstImage(g: ConvGeometry): ConvGeometry {
-  return {...g, batchSize: 1, inShape: [1, ...g.inShape.slice(1)],
-          outShape: [1, ...g.outShape.slice(1)]};
+  return {
+    ...g,
+    batchSize: 1,
+    inShape: [1, ...g.inShape.slice(1)],
+    outShape: [1, ...g.outShape.slice(1)],
+  };
 }
 
 async function read(t: Tensor): Promise<Float32Array> {
@@ -66,13 +74,27 @@ async function head(call: KernelCall, n: number): Promise<Float32Array> {
 }
 
 /** A job whose built-in is `builtinName` where `usable` (and the backend has it). */
-function job(backend: string, kernel: string, handmade: KernelCall, builtinName: string | null,
-             builtinCall: () => KernelCall, usable: boolean, flops: number,
-             reference: KernelJob['reference'], oracle = true): KernelJob {
+function job(
+  backend: string,
+  kernel: string,
+  handmade: KernelCall,
+  builtinName: string | null,
+  builtinCall: () => KernelCall,
+  usable: boolean,
+  flops: number,
+  reference: KernelJob['reference'],
+  oracle = true,
+): KernelJob {
   const absent = builtinName == null || tf.getKernel(builtinName, backend) == null;
   const builtin = !absent && usable ? {call: builtinCall(), oracle} : null;
-  return {kernel, handmade, builtin, flops, reference,
-          builtinMissing: builtin != null ? null : absent ? 'absent' : 'geometry'};
+  return {
+    kernel,
+    handmade,
+    builtin,
+    flops,
+    reference,
+    builtinMissing: builtin != null ? null : absent ? 'absent' : 'geometry',
+  };
 }
 
 function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
@@ -86,66 +108,128 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
   // tfjs's conv kernels take no groups, and tfjs-wasm's no NCHW; its backprops take no dilations.
   const plain = g.groups === 1 && !(backend === 'wasm' && g.dataFormat === 'NCHW');
   const undilated = isOne(probe.attrs.dilations);
-  const builtinAttrs = {strides: probe.attrs.strides, pad: probe.attrs.pad,
-                        dataFormat: probe.attrs.dataFormat,
-                        dimRoundingMode: probe.attrs.dimRoundingMode} as unknown as NamedAttrMap;
+  const builtinAttrs = {
+    strides: probe.attrs.strides,
+    pad: probe.attrs.pad,
+    dataFormat: probe.attrs.dataFormat,
+    dimRoundingMode: probe.attrs.dimRoundingMode,
+  } as unknown as NamedAttrMap;
   const g1 = firstImage(g);
   const [xv, wv, dyv, bv] = [x, filter, dy, bias].map((t) => t.dataSync() as Float32Array);
   const x0 = xv.subarray(0, sizeOf(g1.inShape));
   const dy0 = dyv.subarray(0, sizeOf(g1.outShape));
-  const flops = 2 * g.batchSize * g.outHeight * g.outWidth * g.outChannels * g.filterHeight *
-      g.filterWidth * g.inChannelsPerGroup;
-  const channelOf = (i: number) => g.dataFormat === 'NHWC' ? i % g.outChannels :
-      Math.floor(i / (g.outHeight * g.outWidth)) % g.outChannels;
+  const flops =
+    2 *
+    g.batchSize *
+    g.outHeight *
+    g.outWidth *
+    g.outChannels *
+    g.filterHeight *
+    g.filterWidth *
+    g.inChannelsPerGroup;
+  const channelOf = (i: number) =>
+    g.dataFormat === 'NHWC'
+      ? i % g.outChannels
+      : Math.floor(i / (g.outHeight * g.outWidth)) % g.outChannels;
   const forward: KernelCall = {kernelName: names.HandmadeConv2D, inputs: {x, filter}, attrs};
   const dxAttrs = {...attrs, inputShape: c.x} as NamedAttrMap;
   const dWAttrs = {...attrs, filterShape: c.filter} as NamedAttrMap;
   const fusedAttrs = {...attrs, activation: 'relu'} as NamedAttrMap;
   const jobs: KernelJob[] = [
-    job(backend, names.HandmadeConv2D, forward, 'Conv2D',
-        () => ({kernelName: 'Conv2D', inputs: {x, filter},
-                attrs: {...builtinAttrs, dilations: probe.attrs.dilations} as NamedAttrMap}),
-        plain, flops,
-        async () => ({actual: await head(forward, sizeOf(g1.outShape)),
-                      expected: conv2dReference(x0, wv, g1)})),
-    job(backend, names.HandmadeConv2DBackpropInput,
-        {kernelName: names.HandmadeConv2DBackpropInput, inputs: {dy, filter}, attrs: dxAttrs},
-        'Conv2DBackpropInput',
-        () => ({kernelName: 'Conv2DBackpropInput', inputs: {dy, filter},
-                attrs: {...builtinAttrs, inputShape: c.x} as NamedAttrMap}),
-        plain && undilated, flops,
-        async () => ({
-          actual: await head({kernelName: names.HandmadeConv2DBackpropInput, inputs: {dy, filter},
-                              attrs: dxAttrs}, sizeOf(g1.inShape)),
-          expected: conv2dBackpropInputReference(dy0, wv, g1)})),
-    job(backend, names.HandmadeConv2DBackpropFilter,
-        {kernelName: names.HandmadeConv2DBackpropFilter, inputs: {x, dy}, attrs: dWAttrs},
-        'Conv2DBackpropFilter',
-        () => ({kernelName: 'Conv2DBackpropFilter', inputs: {x, dy},
-                attrs: {...builtinAttrs, filterShape: c.filter} as NamedAttrMap}),
-        plain && undilated, flops,
-        async () => {
-          const [xs, dys] = [tf.tensor(x0, g1.inShape), tf.tensor(dy0, g1.outShape)];
-          const actual = await head({kernelName: names.HandmadeConv2DBackpropFilter,
-                                     inputs: {x: xs, dy: dys}, attrs: dWAttrs}, sizeOf(c.filter));
-          tf.dispose([xs, dys]);
-          return {actual, expected: conv2dBackpropFilterReference(x0, dy0, g1)};
-        }),
-    job(backend, names.HandmadeFusedConv2D,
-        {kernelName: names.HandmadeFusedConv2D, inputs: {x, filter, bias}, attrs: fusedAttrs},
-        'FusedConv2D',
-        () => ({kernelName: 'FusedConv2D', inputs: {x, filter, bias},
-                attrs: {...builtinAttrs, dilations: probe.attrs.dilations,
-                        activation: 'relu'} as NamedAttrMap}),
-        plain, flops,
-        async () => ({
-          actual: await head({kernelName: names.HandmadeFusedConv2D, inputs: {x, filter, bias},
-                              attrs: fusedAttrs}, sizeOf(g1.outShape)),
-          expected: Array.from(conv2dReference(x0, wv, g1),
-                               (v, i) => Math.max(0, v + bv[channelOf(i)]))})),
+    job(
+      backend,
+      names.HandmadeConv2D,
+      forward,
+      'Conv2D',
+      () => ({
+        kernelName: 'Conv2D',
+        inputs: {x, filter},
+        attrs: {...builtinAttrs, dilations: probe.attrs.dilations} as NamedAttrMap,
+      }),
+      plain,
+      flops,
+      async () => ({
+        actual: await head(forward, sizeOf(g1.outShape)),
+        expected: conv2dReference(x0, wv, g1),
+      }),
+    ),
+    job(
+      backend,
+      names.HandmadeConv2DBackpropInput,
+      {kernelName: names.HandmadeConv2DBackpropInput, inputs: {dy, filter}, attrs: dxAttrs},
+      'Conv2DBackpropInput',
+      () => ({
+        kernelName: 'Conv2DBackpropInput',
+        inputs: {dy, filter},
+        attrs: {...builtinAttrs, inputShape: c.x} as NamedAttrMap,
+      }),
+      plain && undilated,
+      flops,
+      async () => ({
+        actual: await head(
+          {kernelName: names.HandmadeConv2DBackpropInput, inputs: {dy, filter}, attrs: dxAttrs},
+          sizeOf(g1.inShape),
+        ),
+        expected: conv2dBackpropInputReference(dy0, wv, g1),
+      }),
+    ),
+    job(
+      backend,
+      names.HandmadeConv2DBackpropFilter,
+      {kernelName: names.HandmadeConv2DBackpropFilter, inputs: {x, dy}, attrs: dWAttrs},
+      'Conv2DBackpropFilter',
+      () => ({
+        kernelName: 'Conv2DBackpropFilter',
+        inputs: {x, dy},
+        attrs: {...builtinAttrs, filterShape: c.filter} as NamedAttrMap,
+      }),
+      plain && undilated,
+      flops,
+      async () => {
+        const [xs, dys] = [tf.tensor(x0, g1.inShape), tf.tensor(dy0, g1.outShape)];
+        const actual = await head(
+          {
+            kernelName: names.HandmadeConv2DBackpropFilter,
+            inputs: {x: xs, dy: dys},
+            attrs: dWAttrs,
+          },
+          sizeOf(c.filter),
+        );
+        tf.dispose([xs, dys]);
+        return {actual, expected: conv2dBackpropFilterReference(x0, dy0, g1)};
+      },
+    ),
+    job(
+      backend,
+      names.HandmadeFusedConv2D,
+      {kernelName: names.HandmadeFusedConv2D, inputs: {x, filter, bias}, attrs: fusedAttrs},
+      'FusedConv2D',
+      () => ({
+        kernelName: 'FusedConv2D',
+        inputs: {x, filter, bias},
+        attrs: {
+          ...builtinAttrs,
+          dilations: probe.attrs.dilations,
+          activation: 'relu',
+        } as NamedAttrMap,
+      }),
+      plain,
+      flops,
+      async () => ({
+        actual: await head(
+          {kernelName: names.HandmadeFusedConv2D, inputs: {x, filter, bias}, attrs: fusedAttrs},
+          sizeOf(g1.outShape),
+        ),
+        expected: Array.from(conv2dReference(x0, wv, g1), (v, i) =>
+          Math.max(0, v + bv[channelOf(i)]),
+        ),
+      }),
+    ),
   ];
-  const shape = `x[${c.x}] w[${c.filter}] s${show(c.strides)} ${show(c.pad)}` +
-      (isOne(c.dilations) ? '' : ` d${show(c.dilations!)}`) + (c.dataFormat === 'NCHW' ? ' NCHW' : '');
+  const shape =
+    `x[${c.x}] w[${c.filter}] s${show(c.strides)} ${show(c.pad)}` +
+    (c.dilations == null || isOne(c.dilations) ? '' : ` d${show(c.dilations)}`) +
+    (c.dataFormat === 'NCHW' ? ' NCHW' : '');
   return {jobs, shape, dispose: () => tf.dispose([x, filter, dy, bias])};
 }
 
@@ -155,9 +239,12 @@ function poolJobs(c: PoolCompareCase, backend: string, seed: number): CaseJobs {
   const g = probe.geometry;
   const dy = tf.tensor(uniform(sizeOf(g.outShape), seed + 1), g.outShape);
   const attrs = probe.attrs as unknown as NamedAttrMap;
-  const builtinAttrs = {filterSize: probe.attrs.filterSize, strides: probe.attrs.strides,
-                        pad: probe.attrs.pad,
-                        dimRoundingMode: probe.attrs.dimRoundingMode} as unknown as NamedAttrMap;
+  const builtinAttrs = {
+    filterSize: probe.attrs.filterSize,
+    strides: probe.attrs.strides,
+    pad: probe.attrs.pad,
+    dimRoundingMode: probe.attrs.dimRoundingMode,
+  } as unknown as NamedAttrMap;
   // tfjs's max pool has no dataFormat and no dilation.
   const plain = g.dataFormat === 'NHWC' && isOne(probe.attrs.dilations);
   const g1 = firstImage(g);
@@ -167,36 +254,60 @@ function poolJobs(c: PoolCompareCase, backend: string, seed: number): CaseJobs {
   const [y, argmax] = runCall({kernelName: names.HandmadeMaxPool, inputs: {x}, attrs});
   y.dispose();
   const hasMaxPool = plain && tf.getKernel('MaxPool', backend) != null;
-  const output = hasMaxPool ? runCall({kernelName: 'MaxPool', inputs: {x}, attrs: builtinAttrs})[0] : null;
+  const output = hasMaxPool
+    ? runCall({kernelName: 'MaxPool', inputs: {x}, attrs: builtinAttrs})[0]
+    : null;
   const ref = maxPoolReference(x0, g1);
   const maxPool = (): KernelCall => ({kernelName: 'MaxPool', inputs: {x}, attrs: builtinAttrs});
   const values: KernelCall = {kernelName: names.HandmadeMaxPoolValues, inputs: {x}, attrs};
   const pool: KernelCall = {kernelName: names.HandmadeMaxPool, inputs: {x}, attrs};
-  const grad: KernelCall = {kernelName: names.HandmadeMaxPoolGrad, inputs: {dy, argmax},
-                            attrs: {...attrs, inputShape: c.x} as NamedAttrMap};
+  const grad: KernelCall = {
+    kernelName: names.HandmadeMaxPoolGrad,
+    inputs: {dy, argmax},
+    attrs: {...attrs, inputShape: c.x} as NamedAttrMap,
+  };
   const jobs: KernelJob[] = [
     // tfjs's MaxPool's job, y alone (what it runs under installAsBuiltins), then the training
     // forward, which also writes the argmax its gradient reads.
-    job(backend, names.HandmadeMaxPoolValues, values, 'MaxPool', maxPool, plain, 0,
-        async () => ({actual: await head(values, sizeOf(g1.outShape)), expected: ref.y})),
-    job(backend, names.HandmadeMaxPool, pool, 'MaxPool', maxPool, plain, 0,
-        async () => ({actual: await head(pool, sizeOf(g1.outShape)), expected: ref.y})),
+    job(backend, names.HandmadeMaxPoolValues, values, 'MaxPool', maxPool, plain, 0, async () => ({
+      actual: await head(values, sizeOf(g1.outShape)),
+      expected: ref.y,
+    })),
+    job(backend, names.HandmadeMaxPool, pool, 'MaxPool', maxPool, plain, 0, async () => ({
+      actual: await head(pool, sizeOf(g1.outShape)),
+      expected: ref.y,
+    })),
     // tfjs's wasm MaxPoolGrad starts its running max at the smallest positive float, so a
     // window whose maximum is <= 0 routes its gradient wrongly: timed, but not an oracle.
-    job(backend, names.HandmadeMaxPoolGrad, grad, 'MaxPoolGrad',
-        () => ({kernelName: 'MaxPoolGrad', inputs: {dy, input: x, output: output!},
-                attrs: builtinAttrs}),
-        plain && output != null, 0,
-        async () => ({actual: await head(grad, sizeOf(g1.inShape)),
-                      expected: maxPoolGradReference(dy0, ref.argmax, g1)}),
-        backend !== 'wasm'),
+    job(
+      backend,
+      names.HandmadeMaxPoolGrad,
+      grad,
+      'MaxPoolGrad',
+      () => ({
+        kernelName: 'MaxPoolGrad',
+        inputs: {dy, input: x, output: output ?? x},
+        attrs: builtinAttrs,
+      }),
+      plain && output != null,
+      0,
+      async () => ({
+        actual: await head(grad, sizeOf(g1.inShape)),
+        expected: maxPoolGradReference(dy0, ref.argmax, g1),
+      }),
+      backend !== 'wasm',
+    ),
   ];
-  const size = typeof c.filterSize === 'number' ? `${c.filterSize}x${c.filterSize}` :
-      c.filterSize.join('x');
-  const shape = `x[${c.x}] ${size}/${show(c.strides)} ${show(c.pad)}` +
-      (c.dataFormat === 'NCHW' ? ' NCHW' : '');
-  return {jobs, shape,
-          dispose: () => tf.dispose([x, dy, argmax, ...(output != null ? [output] : [])])};
+  const size =
+    typeof c.filterSize === 'number' ? `${c.filterSize}x${c.filterSize}` : c.filterSize.join('x');
+  const shape =
+    `x[${c.x}] ${size}/${show(c.strides)} ${show(c.pad)}` +
+    (c.dataFormat === 'NCHW' ? ' NCHW' : '');
+  return {
+    jobs,
+    shape,
+    dispose: () => tf.dispose([x, dy, argmax, ...(output != null ? [output] : [])]),
+  };
 }
 
 /** The jobs of case c on the active backend `backend`, its tensors drawn from `seed`. */

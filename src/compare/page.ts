@@ -3,6 +3,7 @@
 // window.hmCompareRow (set by the command) as they are measured.
 
 import '../index';
+
 import type {CompareCase} from './cases';
 import {compare, CompareRow} from './compare';
 
@@ -20,7 +21,11 @@ declare global {
 }
 
 window.hmCompare = {
-  run: (options) => compare({...options, onRow: (row, done, total) => {
-    void window.hmCompareRow?.(row, done, total);
-  }}),
+  run: (options) =>
+    compare({
+      ...options,
+      onRow: (row, done, total) => {
+        void window.hmCompareRow?.(row, done, total);
+      },
+    }),
 };

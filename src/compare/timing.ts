@@ -3,8 +3,8 @@
 // dataSync, so that a call on webgl counts until the GPU has finished (the handmade max pool's
 // argmax, its second output, stays on the backend, as in training).
 
-import * as tf from '@tensorflow/tfjs-core';
 import type {NamedAttrMap, NamedTensorMap, Tensor} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** One kernel call: a kernel name, its inputs and attributes. */
 export interface KernelCall {
@@ -59,8 +59,11 @@ const MIN_SAMPLE_MS = 1;
  *  same machine load. A kernel whose first call is over the cap is timed by one call alone, so
  *  that a big shape on SwiftShader or tfjs's cpu Conv2DBackpropFilter does not take minutes: on
  *  webgl by its second call (the first compiles the shaders), elsewhere by the first. */
-export function timePair(handmade: KernelCall, builtin: KernelCall | null, opts: TimingOptions):
-    {handmade: Timing; builtin: Timing | null} {
+export function timePair(
+  handmade: KernelCall,
+  builtin: KernelCall | null,
+  opts: TimingOptions,
+): {handmade: Timing; builtin: Timing | null} {
   const compiles = tf.getBackend() === 'webgl';
   // Both kernels start from a collected heap where the engine lets a script collect (node
   // --expose-gc, as `npm run bench` runs): the garbage of the rows before (tfjs's cpu kernels
@@ -83,32 +86,41 @@ export function timePair(handmade: KernelCall, builtin: KernelCall | null, opts:
   };
   const hm = warmUp(handmade, 3);
   const bi = builtin == null ? null : warmUp(builtin, 2);
-  const batch = (ms: number) => Math.min(100, Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(ms, 1e-3))));
+  const batch = (ms: number) =>
+    Math.min(100, Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(ms, 1e-3))));
   const hmCalls = batch(hm.first);
   const biCalls = bi == null ? 1 : batch(bi.first);
   const timeHandmade = hm.single == null;
-  const timeBuiltin = bi != null && bi.single == null;
+  const timeBuiltin = builtin != null && bi != null && bi.single == null;
   const hmSamples: number[] = [];
   const biSamples: number[] = [];
   let hmSpent = 0;
   let biSpent = 0;
   const enough = (samples: number[], spent: number) =>
-      samples.length >= opts.runs && (spent >= 500 || samples.length >= 50);
-  while ((timeHandmade && !enough(hmSamples, hmSpent)) ||
-         (timeBuiltin && !enough(biSamples, biSpent))) {
+    samples.length >= opts.runs && (spent >= 500 || samples.length >= 50);
+  while (
+    (timeHandmade && !enough(hmSamples, hmSpent)) ||
+    (timeBuiltin && !enough(biSamples, biSpent))
+  ) {
     if (timeHandmade && !enough(hmSamples, hmSpent)) {
       hmSamples.push(sample(handmade, hmCalls));
       hmSpent += hmSamples[hmSamples.length - 1] * hmCalls;
     }
-    if (timeBuiltin && !enough(biSamples, biSpent)) {
-      biSamples.push(sample(builtin!, biCalls));
+    if (builtin != null && timeBuiltin && !enough(biSamples, biSpent)) {
+      biSamples.push(sample(builtin, biCalls));
       biSpent += biSamples[biSamples.length - 1] * biCalls;
     }
   }
   return {
-    handmade: hm.single != null ? {ms: hm.single, runs: 1} :
-        {ms: median(hmSamples), runs: hmSamples.length},
-    builtin: bi == null ? null : bi.single != null ? {ms: bi.single, runs: 1} :
-        {ms: median(biSamples), runs: biSamples.length},
+    handmade:
+      hm.single != null
+        ? {ms: hm.single, runs: 1}
+        : {ms: median(hmSamples), runs: hmSamples.length},
+    builtin:
+      bi == null
+        ? null
+        : bi.single != null
+          ? {ms: bi.single, runs: 1}
+          : {ms: median(biSamples), runs: biSamples.length},
   };
 }

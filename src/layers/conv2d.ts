@@ -12,12 +12,13 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type {Shape} from '@tensorflow/tfjs-layers/dist/keras_format/common';
-import type {ConvLayerArgs} from '@tensorflow/tfjs-layers/dist/layers/convolutional';
-import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 import type {Constraint} from '@tensorflow/tfjs-layers/dist/constraints';
 import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
+import type {Shape} from '@tensorflow/tfjs-layers/dist/keras_format/common';
+import type {ConvLayerArgs} from '@tensorflow/tfjs-layers/dist/layers/convolutional';
 import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
+import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
+
 import {convGeometry} from '../../kernels/geometry';
 import type {Activation, DataFormat, Pair} from '../../kernels/names';
 import {fused} from '../ops';
@@ -29,7 +30,10 @@ export interface HandmadeConv2DLayerArgs extends ConvLayerArgs {
   groups?: number;
 }
 
-interface ActivationFn { apply(x: tf.Tensor): tf.Tensor; getClassName(): string; }
+interface ActivationFn {
+  apply(x: tf.Tensor): tf.Tensor;
+  getClassName(): string;
+}
 interface ConvInternals {
   activation: ActivationFn;
   kernelInitializer: Initializer;
@@ -43,19 +47,32 @@ interface ConvInternals {
 
 /** tfjs-layers activations the fused kernel applies itself; any other runs after it. */
 const FUSED: Record<string, Activation> = {
-  linear: 'linear', relu: 'relu', relu6: 'relu6', elu: 'elu', sigmoid: 'sigmoid',
+  linear: 'linear',
+  relu: 'relu',
+  relu6: 'relu6',
+  elu: 'elu',
+  sigmoid: 'sigmoid',
 };
 
 const fmt = (shape: ReadonlyArray<number | null>) => `[${shape.join(',')}]`;
 
 /** Keys of the arguments that are the base layer's, not the convolution's. */
-const BASE_KEYS = ['inputShape', 'batchInputShape', 'batchSize', 'dtype', 'name', 'trainable',
-                   'weights', 'inputDType', 'groups'];
+const BASE_KEYS = [
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'dtype',
+  'name',
+  'trainable',
+  'weights',
+  'inputDType',
+  'groups',
+];
 
 export class HandmadeConv2D extends tfl.layers.Layer {
   static className = 'HandmadeConv2D';
   readonly groups: number;
-  private readonly parsed: ConvInternals;  // the parsed arguments, held by a tf.layers.Conv2D
+  private readonly parsed: ConvInternals; // the parsed arguments, held by a tf.layers.Conv2D
   private readonly conf: tf.serialization.ConfigDict;
   private kernel: tfl.LayerVariable | null = null;
   private bias: tfl.LayerVariable | null = null;
@@ -65,10 +82,14 @@ export class HandmadeConv2D extends tfl.layers.Layer {
     const groups = args.groups ?? 1;
     const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
     if (!positiveInt(args.filters)) {
-      throw new Error(`hm.layers.conv2d: filters must be a positive integer, got ${show(args.filters)}`);
+      throw new Error(
+        `hm.layers.conv2d: filters must be a positive integer, got ${show(args.filters)}`,
+      );
     }
     if (!positiveInt(groups)) {
-      throw new Error(`hm.layers.conv2d: groups must be a positive integer, got ${show(args.groups)}`);
+      throw new Error(
+        `hm.layers.conv2d: groups must be a positive integer, got ${show(args.groups)}`,
+      );
     }
     if (args.filters % groups !== 0) {
       throw new Error(`hm.layers.conv2d: groups (${groups}) must divide filters (${args.filters})`);
@@ -89,25 +110,39 @@ export class HandmadeConv2D extends tfl.layers.Layer {
   private get dataFormat(): DataFormat {
     return this.conf.dataFormat === 'channelsFirst' ? 'NCHW' : 'NHWC';
   }
-  private get kernelSize(): Pair { return this.conf.kernelSize as Pair; }
-  private get strides(): Pair { return this.conf.strides as Pair; }
+  private get kernelSize(): Pair {
+    return this.conf.kernelSize as Pair;
+  }
+  private get strides(): Pair {
+    return this.conf.strides as Pair;
+  }
   private get dilations(): Pair {
     const d = this.conf.dilationRate as number | number[];
     return typeof d === 'number' ? [d, d] : [d[0], d[1] ?? d[0]];
   }
-  private get padding(): 'same' | 'valid' { return this.conf.padding as 'same' | 'valid'; }
-  private get filters(): number { return this.conf.filters as number; }
-  private get useBias(): boolean { return this.conf.useBias as boolean; }
+  private get padding(): 'same' | 'valid' {
+    return this.conf.padding as 'same' | 'valid';
+  }
+  private get filters(): number {
+    return this.conf.filters as number;
+  }
+  private get useBias(): boolean {
+    return this.conf.useBias as boolean;
+  }
 
   private inChannels(inputShape: Shape): number {
     const c = inputShape[this.dataFormat === 'NHWC' ? 3 : 1];
     if (inputShape.length !== 4 || c == null) {
-      throw new Error(`hm.layers.conv2d (${this.name}): expects a rank-4 input with a known ` +
-                      `channel axis (${this.dataFormat}), got input shape ${fmt(inputShape)}`);
+      throw new Error(
+        `hm.layers.conv2d (${this.name}): expects a rank-4 input with a known ` +
+          `channel axis (${this.dataFormat}), got input shape ${fmt(inputShape)}`,
+      );
     }
     if (c % this.groups !== 0) {
-      throw new Error(`hm.layers.conv2d (${this.name}): groups (${this.groups}) must divide the ` +
-                      `input's ${c} channels (input shape ${fmt(inputShape)}, ${this.dataFormat})`);
+      throw new Error(
+        `hm.layers.conv2d (${this.name}): groups (${this.groups}) must divide the ` +
+          `input's ${c} channels (input shape ${fmt(inputShape)}, ${this.dataFormat})`,
+      );
     }
     return c;
   }
@@ -117,11 +152,24 @@ export class HandmadeConv2D extends tfl.layers.Layer {
     const inC = this.inChannels(shape);
     const p = this.parsed;
     this.kernel = this.addWeight(
-        'kernel', [...this.kernelSize, inC / this.groups, this.filters], 'float32',
-        p.kernelInitializer, p.kernelRegularizer, true, p.kernelConstraint);
+      'kernel',
+      [...this.kernelSize, inC / this.groups, this.filters],
+      'float32',
+      p.kernelInitializer,
+      p.kernelRegularizer,
+      true,
+      p.kernelConstraint,
+    );
     if (this.useBias) {
-      this.bias = this.addWeight('bias', [this.filters], 'float32', p.biasInitializer,
-                                 p.biasRegularizer, true, p.biasConstraint);
+      this.bias = this.addWeight(
+        'bias',
+        [this.filters],
+        'float32',
+        p.biasInitializer,
+        p.biasRegularizer,
+        true,
+        p.biasConstraint,
+      );
     }
     const axis = this.dataFormat === 'NHWC' ? 3 : 1;
     this.inputSpec = [{ndim: 4, axes: {[axis]: inC}}];
@@ -138,7 +186,9 @@ export class HandmadeConv2D extends tfl.layers.Layer {
     if (h != null && w != null) {
       const xShape = nchw ? [1, inC, h, w] : [1, h, w, inC];
       const g = convGeometry(xShape, [...this.kernelSize, inC / this.groups, this.filters], {
-        strides: this.strides, pad: this.padding, dataFormat: this.dataFormat,
+        strides: this.strides,
+        pad: this.padding,
+        dataFormat: this.dataFormat,
         dilations: this.dilations,
       });
       [outH, outW] = [g.outHeight, g.outWidth];
@@ -147,14 +197,21 @@ export class HandmadeConv2D extends tfl.layers.Layer {
   }
 
   call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    const kernel = this.kernel;
+    if (kernel == null) throw new Error(`${this.name}: call() before the layer was built`);
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const act = this.parsed.activation;
       const fusedAct = FUSED[act.getClassName()];
       const y = fused.conv2d({
-        x, filter: this.kernel!.read() as tf.Tensor4D, strides: this.strides,
-        pad: this.padding, dataFormat: this.dataFormat, dilations: this.dilations,
-        bias: this.bias?.read(), activation: fusedAct ?? 'linear',
+        x,
+        filter: kernel.read() as tf.Tensor4D,
+        strides: this.strides,
+        pad: this.padding,
+        dataFormat: this.dataFormat,
+        dilations: this.dilations,
+        bias: this.bias?.read(),
+        activation: fusedAct ?? 'linear',
       });
       return fusedAct != null ? y : act.apply(y);
     });

@@ -9,6 +9,6 @@
 // them back is all a file handler would do. test/layers/layers.test.ts round-trips this way
 // (through JSON text) and checks the predictions are identical.
 
-export {conv2d, HandmadeConv2D} from './conv2d';
 export type {HandmadeConv2DLayerArgs} from './conv2d';
-export {maxPooling2d, HandmadeMaxPooling2D} from './max_pooling2d';
+export {conv2d, HandmadeConv2D} from './conv2d';
+export {HandmadeMaxPooling2D, maxPooling2d} from './max_pooling2d';

@@ -8,6 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type {Shape} from '@tensorflow/tfjs-layers/dist/keras_format/common';
 import type {Pooling2DLayerArgs} from '@tensorflow/tfjs-layers/dist/layers/pooling';
 import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
+
 import {poolGeometry} from '../../kernels/geometry';
 import type {DataFormat, Pair} from '../../kernels/names';
 import {maxPool} from '../ops';
@@ -21,8 +22,13 @@ export class HandmadeMaxPooling2D extends tfl.layers.Layer {
   constructor(args: Pooling2DLayerArgs = {}) {
     super(args);
     const {poolSize, strides, padding, dataFormat} = args;
-    const spec = tfl.layers.maxPooling2d({poolSize, strides, padding, dataFormat,
-                                          name: `${this.name}_args`});
+    const spec = tfl.layers.maxPooling2d({
+      poolSize,
+      strides,
+      padding,
+      dataFormat,
+      name: `${this.name}_args`,
+    });
     const {poolSize: p, strides: s, padding: pad, dataFormat: df} = spec.getConfig();
     this.conf = {poolSize: p, strides: s, padding: pad, dataFormat: df};
     this.inputSpec = [{ndim: 4}];
@@ -31,15 +37,23 @@ export class HandmadeMaxPooling2D extends tfl.layers.Layer {
   private get dataFormat(): DataFormat {
     return this.conf.dataFormat === 'channelsFirst' ? 'NCHW' : 'NHWC';
   }
-  private get poolSize(): Pair { return this.conf.poolSize as Pair; }
-  private get strides(): Pair { return this.conf.strides as Pair; }
-  private get padding(): 'same' | 'valid' { return this.conf.padding as 'same' | 'valid'; }
+  private get poolSize(): Pair {
+    return this.conf.poolSize as Pair;
+  }
+  private get strides(): Pair {
+    return this.conf.strides as Pair;
+  }
+  private get padding(): 'same' | 'valid' {
+    return this.conf.padding as 'same' | 'valid';
+  }
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     if (shape.length !== 4) {
-      throw new Error(`hm.layers.maxPooling2d (${this.name}): expects a rank-4 input, got ` +
-                      `input shape ${fmt(shape)}`);
+      throw new Error(
+        `hm.layers.maxPooling2d (${this.name}): expects a rank-4 input, got ` +
+          `input shape ${fmt(shape)}`,
+      );
     }
     const nchw = this.dataFormat === 'NCHW';
     const [h, w] = nchw ? [shape[2], shape[3]] : [shape[1], shape[2]];
@@ -48,7 +62,9 @@ export class HandmadeMaxPooling2D extends tfl.layers.Layer {
     let outW: number | null = null;
     if (h != null && w != null) {
       const g = poolGeometry(nchw ? [1, 1, h, w] : [1, h, w, 1], {
-        filterSize: this.poolSize, strides: this.strides, pad: this.padding,
+        filterSize: this.poolSize,
+        strides: this.strides,
+        pad: this.padding,
         dataFormat: this.dataFormat,
       });
       [outH, outW] = [g.outHeight, g.outWidth];

@@ -9,19 +9,44 @@ import * as path from 'path';
 test('npm run bench -- --quick --only=p1 --backends=cpu,wasm --json prints one array of rows', () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'results.md');
   const stdout = execFileSync(
-      'npm', ['run', '-s', 'bench', '--', '--quick', '--only=p1', '--backends=cpu,wasm', '--json',
-              `--out=${out}`],
-      {cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-       timeout: 60000});
+    'npm',
+    [
+      'run',
+      '-s',
+      'bench',
+      '--',
+      '--quick',
+      '--only=p1',
+      '--backends=cpu,wasm',
+      '--json',
+      `--out=${out}`,
+    ],
+    {
+      cwd: path.join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60000,
+    },
+  );
   const rows = JSON.parse(stdout) as Record<string, unknown>[];
   expect(Array.isArray(rows)).toBe(true);
   expect(rows.map((r) => `${r.backend} ${r.kernel}`)).toEqual([
-    'cpu HandmadeMaxPoolValues', 'cpu HandmadeMaxPool', 'cpu HandmadeMaxPoolGrad',
-    'wasm HandmadeMaxPoolValues', 'wasm HandmadeMaxPool', 'wasm HandmadeMaxPoolGrad',
+    'cpu HandmadeMaxPoolValues',
+    'cpu HandmadeMaxPool',
+    'cpu HandmadeMaxPoolGrad',
+    'wasm HandmadeMaxPoolValues',
+    'wasm HandmadeMaxPool',
+    'wasm HandmadeMaxPoolGrad',
   ]);
   for (const r of rows) {
-    expect(Object.keys(r).sort()).toEqual(
-        ['backend', 'builtinMs', 'handmadeMs', 'kernel', 'ratio', 'shape']);
+    expect(Object.keys(r).sort()).toEqual([
+      'backend',
+      'builtinMs',
+      'handmadeMs',
+      'kernel',
+      'ratio',
+      'shape',
+    ]);
     expect(r.shape).toBe('x[32,28,28,8] 2x2/2 valid');
     expect(r.handmadeMs).toBeGreaterThan(0);
     expect(r.ratio).toBeCloseTo((r.builtinMs as number) / (r.handmadeMs as number), 6);

@@ -36,10 +36,19 @@ test('inputs stored as packed textures give the same result as fresh uploads', a
 // tfjs's own ops are defined for NHWC, groups 1; their gradients drop dilation and
 // dimRoundingMode, and tf.maxPool takes no dataFormat or dilation.
 const BUILTIN_RTOL = 1e-4;
-const builtinConv = CONV_CASES.filter((c) => c.attrs.dataFormat === 'NHWC' && c.groups === 1 &&
-    String(c.attrs.dilations) === '1,1' && c.attrs.dimRoundingMode == null).slice(0, 6);
-const builtinPool = POOL_CASES.filter((c) => c.attrs.dataFormat === 'NHWC' &&
-    String(c.attrs.dilations) === '1,1' && c.attrs.dimRoundingMode == null).slice(0, 6);
+const builtinConv = CONV_CASES.filter(
+  (c) =>
+    c.attrs.dataFormat === 'NHWC' &&
+    c.groups === 1 &&
+    String(c.attrs.dilations) === '1,1' &&
+    c.attrs.dimRoundingMode == null,
+).slice(0, 6);
+const builtinPool = POOL_CASES.filter(
+  (c) =>
+    c.attrs.dataFormat === 'NHWC' &&
+    String(c.attrs.dilations) === '1,1' &&
+    c.attrs.dimRoundingMode == null,
+).slice(0, 6);
 
 describe(`public ops vs tfjs's webgl kernels (rtol ${BUILTIN_RTOL})`, () => {
   test.each(builtinConv.map((c) => [c.name, c] as const))('hm.conv2d %s', async (_, c) => {
@@ -55,8 +64,12 @@ describe('max-pool gradients on ties (constant windows, ReLU zeros)', () => {
     ['2x2 stride 2', [2, 2], [2, 2]],
     ['3x3 stride 1 (overlapping)', [3, 3], [1, 1]],
   ];
-  const on = async (backend: 'cpu' | 'webgl', which: 'handmade' | 'builtin',
-                    window: [number, number], strides: [number, number]) => {
+  const on = async (
+    backend: 'cpu' | 'webgl',
+    which: 'handmade' | 'builtin',
+    window: [number, number],
+    strides: [number, number],
+  ) => {
     await page.call('setBackend', backend);
     try {
       return await page.call('tieGradients', which, window, strides);
@@ -65,22 +78,26 @@ describe('max-pool gradients on ties (constant windows, ReLU zeros)', () => {
     }
   };
 
-  test.each(geometries)('%s: the handmade cpu and webgl kernels agree exactly, on the first maximum',
-      async (_, window, strides) => {
-        const cpu = await on('cpu', 'handmade', window, strides);
-        const webgl = await on('webgl', 'handmade', window, strides);
-        expect(webgl).toEqual(cpu);
-        // tfjs's cpu MaxPoolGrad also takes the first maximum.
-        expect(cpu).toEqual(await on('cpu', 'builtin', window, strides));
-      });
+  test.each(geometries)(
+    '%s: the handmade cpu and webgl kernels agree exactly, on the first maximum',
+    async (_, window, strides) => {
+      const cpu = await on('cpu', 'handmade', window, strides);
+      const webgl = await on('webgl', 'handmade', window, strides);
+      expect(webgl).toEqual(cpu);
+      // tfjs's cpu MaxPoolGrad also takes the first maximum.
+      expect(cpu).toEqual(await on('cpu', 'builtin', window, strides));
+    },
+  );
 
-  test.each(geometries)('%s: tfjs\'s own cpu (first max) and webgl (last max) disagree',
-      async (_, window, strides) => {
-        const cpu = await on('cpu', 'builtin', window, strides);
-        const webgl = await on('webgl', 'builtin', window, strides);
-        expect(webgl).not.toEqual(cpu);
-        // Same total: each window routes its dy somewhere, just to different cells.
-        const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
-        expect(sum(webgl)).toBeCloseTo(sum(cpu), 3);
-      });
+  test.each(geometries)(
+    "%s: tfjs's own cpu (first max) and webgl (last max) disagree",
+    async (_, window, strides) => {
+      const cpu = await on('cpu', 'builtin', window, strides);
+      const webgl = await on('webgl', 'builtin', window, strides);
+      expect(webgl).not.toEqual(cpu);
+      // Same total: each window routes its dy somewhere, just to different cells.
+      const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+      expect(sum(webgl)).toBeCloseTo(sum(cpu), 3);
+    },
+  );
 });

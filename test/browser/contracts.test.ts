@@ -28,17 +28,17 @@ test('every kernel, called directly, throws a clear error for inputs that contra
   expect(r.cases).toBeGreaterThan(40);
 });
 
-test('zero-sized axes: ops, gradients and kernels give tfjs\'s shapes and values', async () => {
+test("zero-sized axes: ops, gradients and kernels give tfjs's shapes and values", async () => {
   const r = await page.call('emptyAxisCases');
   expect(r.problems).toEqual([]);
   expect(r.cases).toBeGreaterThan(100);
 });
 
-test('under installAsBuiltins, tfjs\'s ops throw clear errors for a dy of the wrong shape', async () => {
+test("under installAsBuiltins, tfjs's ops throw clear errors for a dy of the wrong shape", async () => {
   expect((await page.call('overrideErrorCases')).problems).toEqual([]);
 });
 
-test('under installAsBuiltins, every form of tfjs\'s six kernels keeps tfjs\'s dtype, shape and values', async () => {
+test("under installAsBuiltins, every form of tfjs's six kernels keeps tfjs's dtype, shape and values", async () => {
   const r = await page.call('overrideContractCases', 1e-4, {
     oracle: 'cpu',
     // A FusedConv2D bias that widens the output goes to tfjs's webgl kernel, which gives y of

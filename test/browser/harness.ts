@@ -4,6 +4,7 @@
 // no WebGL2 context is a failure with instructions, never a skip.
 
 import * as path from 'path';
+
 import {bundleForBrowser, openChromiumPage} from '../../src/browser/chromium';
 import type {PageApi, PageInfo, PageOptions} from './page_api';
 
@@ -11,8 +12,10 @@ let bundled: string | undefined;
 
 export interface BrowserPage {
   info: PageInfo;
-  call<K extends keyof PageApi>(name: K, ...args: Parameters<PageApi[K]>):
-      Promise<Awaited<ReturnType<PageApi[K]>>>;
+  call<K extends keyof PageApi>(
+    name: K,
+    ...args: Parameters<PageApi[K]>
+  ): Promise<Awaited<ReturnType<PageApi[K]>>>;
   close(): Promise<void>;
 }
 
@@ -22,14 +25,18 @@ export async function openPage(options: PageOptions): Promise<BrowserPage> {
   try {
     const info = await page.evaluate((o) => window.hmTest.init(o), options);
     if (info.backend !== options.backend) {
-      throw new Error(`the page runs on '${info.backend}', not '${options.backend}'` +
-                      (errors.length > 0 ? `: ${errors.join('; ')}` : ''));
+      throw new Error(
+        `the page runs on '${info.backend}', not '${options.backend}'` +
+          (errors.length > 0 ? `: ${errors.join('; ')}` : ''),
+      );
     }
     return {
       info,
-      call: (name, ...args) => page.evaluate(
-          ([n, a]) => (window.hmTest[n] as (...x: unknown[]) => unknown)(...a),
-          [name, args] as [keyof PageApi, unknown[]]) as never,
+      call: (name, ...args) =>
+        page.evaluate(([n, a]) => (window.hmTest[n] as (...x: unknown[]) => unknown)(...a), [
+          name,
+          args,
+        ] as [keyof PageApi, unknown[]]) as never,
       close,
     };
   } catch (e) {

@@ -6,11 +6,21 @@
 import {BrowserPage, openPage} from './harness';
 
 let page: BrowserPage;
-beforeAll(async () => { page = await openPage({backend: 'webgl'}); });
-afterAll(async () => { await page?.close(); });
+beforeAll(async () => {
+  page = await openPage({backend: 'webgl'});
+});
+afterAll(async () => {
+  await page?.close();
+});
 
-const RAN = ['HandmadeConv2D', 'HandmadeConv2DBackpropInput', 'HandmadeConv2DBackpropFilter',
-             'HandmadeFusedConv2D', 'HandmadeMaxPool', 'HandmadeMaxPoolGrad'];
+const RAN = [
+  'HandmadeConv2D',
+  'HandmadeConv2DBackpropInput',
+  'HandmadeConv2DBackpropFilter',
+  'HandmadeFusedConv2D',
+  'HandmadeMaxPool',
+  'HandmadeMaxPoolGrad',
+];
 
 test('installAsBuiltins on webgl: a tf.layers model predicts and trains on the handmade kernels', async () => {
   const r = await page.call('overrideCase');

@@ -6,7 +6,9 @@
 // decides.
 
 import {
-  LARGE_PAD_CONV_CASES, LARGE_PAD_FUSED_CASES, LARGE_PAD_POOL_CASES,
+  LARGE_PAD_CONV_CASES,
+  LARGE_PAD_FUSED_CASES,
+  LARGE_PAD_POOL_CASES,
 } from '../cases/large_pads';
 import {specialValueCases} from '../cases/special_values';
 import {worst} from '../helpers/report';
@@ -55,11 +57,14 @@ test('a 1x1 input with pad 300: every kernel under its bound, values as known', 
   }
 });
 
-test('a 1x1 input with pad 300: the fused kernel with biases and PReLU weights over the output ' +
-     'under the same bound, values as known', async () => {
-  await page.call('largePadFusedTimings', 300);
-  const times = await page.call('largePadFusedTimings', 300);
-  for (const [form, ms] of Object.entries(times)) {
-    expect([form, ms < 1500]).toEqual([form, true]);
-  }
-});
+test(
+  'a 1x1 input with pad 300: the fused kernel with biases and PReLU weights over the output ' +
+    'under the same bound, values as known',
+  async () => {
+    await page.call('largePadFusedTimings', 300);
+    const times = await page.call('largePadFusedTimings', 300);
+    for (const [form, ms] of Object.entries(times)) {
+      expect([form, ms < 1500]).toEqual([form, true]);
+    }
+  },
+);

@@ -1,15 +1,17 @@
 // The test page: tfjs, the plugin and the shared case bodies in one bundle, exposed on
 // window.hmTest for test/browser/harness.ts to call.
 
-import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index';
+
+import * as tf from '@tensorflow/tfjs-core';
+
 import * as behaviour from '../cases/behaviour';
 import {convCase, poolCase} from '../cases/bodies';
-import {fusedCase} from '../cases/fused';
 import * as contracts from '../cases/contracts';
+import {fusedCase} from '../cases/fused';
 import {largePadFusedCase, largePadFusedTimings, largePadTimings} from '../cases/large_pads';
-import {specialValuesCase} from '../cases/special_values';
 import {layersTrainCase, overrideCase} from '../cases/override';
+import {specialValuesCase} from '../cases/special_values';
 import type {PageApi, PageOptions} from './page_api';
 
 async function setBackend(name: 'webgl' | 'cpu'): Promise<void> {
@@ -24,7 +26,8 @@ window.hmTest = {
     await setBackend(options.backend);
     return {
       backend: tf.getBackend(),
-      renderFloat32: options.backend === 'webgl' && tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
+      renderFloat32:
+        options.backend === 'webgl' && tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
     };
   },
   setBackend,

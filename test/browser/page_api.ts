@@ -5,8 +5,8 @@ import type * as bodies from '../cases/bodies';
 import type * as contracts from '../cases/contracts';
 import type * as fused from '../cases/fused';
 import type * as largePads from '../cases/large_pads';
-import type * as specialValues from '../cases/special_values';
 import type * as override from '../cases/override';
+import type * as specialValues from '../cases/special_values';
 
 export interface PageOptions {
   backend: 'webgl' | 'cpu';
@@ -49,5 +49,7 @@ export interface PageApi {
 }
 
 declare global {
-  interface Window { hmTest: PageApi; }
+  interface Window {
+    hmTest: PageApi;
+  }
 }

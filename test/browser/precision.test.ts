@@ -4,8 +4,8 @@
 // the texture format is fixed when the webgl backend is created.
 
 import {poolGeometry, sizeOf} from '../../kernels/geometry';
-import {maxPoolReference} from '../../kernels/reference/max_pool';
 import type {ConvAttrs} from '../../kernels/names';
+import {maxPoolReference} from '../../kernels/reference/max_pool';
 import {CONV_CASES, ConvCase, convCaseName, every, POOL_CASES, PoolCase} from '../cases/sweeps';
 import {worst} from '../helpers/report';
 import {BrowserPage, openPage} from './harness';
@@ -17,8 +17,14 @@ const POOL = every(POOL_CASES, 6);
 // program (8 or more input channels, an even count), which fetches float16 texels by position.
 function packedConv(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>): ConvCase {
   const attrs: ConvAttrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a};
-  return {name: convCaseName(xShape, filterShape, attrs, 1, String(attrs.pad)), xShape, filterShape,
-          attrs, groups: 1, seed: 9700 + xShape.reduce((p, q) => p * 7 + q, 0) % 211};
+  return {
+    name: convCaseName(xShape, filterShape, attrs, 1, String(attrs.pad)),
+    xShape,
+    filterShape,
+    attrs,
+    groups: 1,
+    seed: 9700 + (xShape.reduce((p, q) => p * 7 + q, 0) % 211),
+  };
 }
 const PACKED_CONV_F16: ConvCase[] = [
   packedConv([2, 6, 7, 8], [3, 3, 8, 5], {}),
@@ -69,16 +75,19 @@ describe(`webgl float16 textures vs reference (rtol ${F16_RTOL})`, () => {
   test.each(CONV.map((c) => [c.name, c] as const))('conv %s', async (_, c) => {
     worst.record('webgl f16 conv', (await f16.call('convCase', c, F16_RTOL)).errors);
   });
-  test.each(PACKED_CONV_F16.map((c) => [c.name, c] as const))('packed-inputs conv %s', async (_, c) => {
-    worst.record('webgl f16 conv', (await f16.call('convCase', c, F16_RTOL)).errors);
-  });
+  test.each(PACKED_CONV_F16.map((c) => [c.name, c] as const))(
+    'packed-inputs conv %s',
+    async (_, c) => {
+      worst.record('webgl f16 conv', (await f16.call('convCase', c, F16_RTOL)).errors);
+    },
+  );
   test.each(POOL_F16.map((c) => [c.name, c] as const))('pool %s', async (_, c) => {
     worst.record('webgl f16 pool', (await f16.call('poolCase', c, F16_RTOL)).errors);
   });
 });
 
 describe('±Infinity with float16 textures', () => {
-  test('reads back as NaN, from tfjs\'s own ops and from an empty max-pool window alike', async () => {
+  test("reads back as NaN, from tfjs's own ops and from an empty max-pool window alike", async () => {
     const f32 = await cpu.call('infinityRoundTrip');
     expect(f32).toEqual({neg: ['Infinity', '-Infinity'], emptyWindow: '-Infinity'});
     const half = await f16.call('infinityRoundTrip');

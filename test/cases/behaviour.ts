@@ -3,18 +3,19 @@
 // the public ops against tfjs's own kernels, and max-pool gradients on inputs with ties.
 
 import * as tf from '@tensorflow/tfjs-core';
-import * as hm from '../../src/index';
+
 import {convGeometry, poolGeometry, sizeOf} from '../../kernels/geometry';
-import * as names from '../../kernels/names';
 import type {Pair} from '../../kernels/names';
+import * as names from '../../kernels/names';
 import {maxPoolGradReference, maxPoolReference} from '../../kernels/reference/max_pool';
+import * as hm from '../../src/index';
 import {expectClose} from '../helpers/close';
 import {distinct, uniform} from '../helpers/random';
 import type {CaseResult} from './bodies';
 import type {ConvCase, PoolCase} from './sweeps';
 
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
-    tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap);
+  tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap);
 
 async function readAll(ts: tf.Tensor[]): Promise<number[][]> {
   const values = await Promise.all(ts.map((t) => t.data()));
@@ -23,11 +24,13 @@ async function readAll(ts: tf.Tensor[]): Promise<number[][]> {
 }
 
 function sameBits(first: number[][], second: number[][], label: string): void {
-  first.forEach((a, k) => a.forEach((v, i) => {
-    if (!Object.is(v, second[k][i])) {
-      throw new Error(`${label}: output ${k} element ${i} is ${v}, then ${second[k][i]}`);
-    }
-  }));
+  first.forEach((a, k) =>
+    a.forEach((v, i) => {
+      if (!Object.is(v, second[k][i])) {
+        throw new Error(`${label}: output ${k} element ${i} is ${v}, then ${second[k][i]}`);
+      }
+    }),
+  );
 }
 
 /** The three conv kernels and the fused one, each run twice on the same inputs. */
@@ -37,12 +40,13 @@ export async function repeatConvCase(c: ConvCase): Promise<void> {
   const w = tf.tensor(uniform(sizeOf(c.filterShape), c.seed + 1), c.filterShape);
   const dy = tf.tensor(uniform(sizeOf(g.outShape), c.seed + 2), g.outShape);
   const bias = tf.tensor(uniform(g.outChannels, c.seed + 3), [g.outChannels]);
-  const once = () => readAll([
-    run(names.HandmadeConv2D, {x, filter: w}, c.attrs),
-    run(names.HandmadeConv2DBackpropInput, {dy, filter: w}, {...c.attrs, inputShape: c.xShape}),
-    run(names.HandmadeConv2DBackpropFilter, {x, dy}, {...c.attrs, filterShape: c.filterShape}),
-    run(names.HandmadeFusedConv2D, {x, filter: w, bias}, {...c.attrs, activation: 'elu'}),
-  ] as tf.Tensor[]);
+  const once = () =>
+    readAll([
+      run(names.HandmadeConv2D, {x, filter: w}, c.attrs),
+      run(names.HandmadeConv2DBackpropInput, {dy, filter: w}, {...c.attrs, inputShape: c.xShape}),
+      run(names.HandmadeConv2DBackpropFilter, {x, dy}, {...c.attrs, filterShape: c.filterShape}),
+      run(names.HandmadeFusedConv2D, {x, filter: w, bias}, {...c.attrs, activation: 'elu'}),
+    ] as tf.Tensor[]);
   sameBits(await once(), await once(), c.name);
   tf.dispose([x, w, dy, bias]);
 }
@@ -62,7 +66,10 @@ export async function repeatPoolCase(c: PoolCase): Promise<void> {
   tf.dispose([x, dy]);
 }
 
-interface Usage { numTensors: number; numBytesInGPU?: number; }
+interface Usage {
+  numTensors: number;
+  numBytesInGPU?: number;
+}
 
 function usage(): Usage {
   const m = tf.memory() as tf.MemoryInfo & {numBytesInGPU?: number};
@@ -72,19 +79,25 @@ function usage(): Usage {
 /** Each public op and its gradients leave tf.memory() where it was. Returns the labels checked. */
 export async function leakChecks(): Promise<string[]> {
   const x = tf.tensor(uniform(2 * 7 * 6 * 4, 1), [2, 7, 6, 4]) as tf.Tensor4D;
-  const w = tf.tensor(uniform(3 * 3 * 2 * 6, 2), [3, 3, 2, 6]) as tf.Tensor4D;  // groups 2
+  const w = tf.tensor(uniform(3 * 3 * 2 * 6, 2), [3, 3, 2, 6]) as tf.Tensor4D; // groups 2
   const bias = tf.tensor(uniform(6, 3), [6]);
   const conv = (a: tf.Tensor4D, b: tf.Tensor4D) => hm.conv2d(a, b, 2, 'same', 'NHWC', 1);
   const pool = (a: tf.Tensor4D) => hm.maxPool(a, 3, 2, 'same');
   const fused = (a: tf.Tensor4D, b: tf.Tensor4D) =>
-      hm.fused.conv2d({x: a, filter: b, strides: 1, pad: 1, bias, activation: 'relu'});
+    hm.fused.conv2d({x: a, filter: b, strides: 1, pad: 1, bias, activation: 'relu'});
   const checks: [string, () => tf.Tensor[]][] = [
     ['hm.conv2d', () => [conv(x, w)]],
     ['hm.maxPool', () => [pool(x)]],
     ['hm.fused.conv2d', () => [fused(x, w)]],
-    ['tf.grads(hm.conv2d)', () => tf.grads((a, b) => tf.sum(conv(a as tf.Tensor4D, b as tf.Tensor4D)))([x, w])],
+    [
+      'tf.grads(hm.conv2d)',
+      () => tf.grads((a, b) => tf.sum(conv(a as tf.Tensor4D, b as tf.Tensor4D)))([x, w]),
+    ],
     ['tf.grads(hm.maxPool)', () => tf.grads((a) => tf.sum(pool(a as tf.Tensor4D)))([x])],
-    ['tf.grads(hm.fused.conv2d)', () => tf.grads((a, b) => tf.sum(fused(a as tf.Tensor4D, b as tf.Tensor4D)))([x, w])],
+    [
+      'tf.grads(hm.fused.conv2d)',
+      () => tf.grads((a, b) => tf.sum(fused(a as tf.Tensor4D, b as tf.Tensor4D)))([x, w]),
+    ],
   ];
   for (const [label, body] of checks) {
     // The first round may upload the inputs to the GPU, which adds bytes that are not a leak;
@@ -93,8 +106,10 @@ export async function leakChecks(): Promise<string[]> {
       const before = usage();
       await readAll(body());
       const after = usage();
-      if (after.numTensors !== before.numTensors ||
-          (round === 1 && after.numBytesInGPU !== before.numBytesInGPU)) {
+      if (
+        after.numTensors !== before.numTensors ||
+        (round === 1 && after.numBytesInGPU !== before.numBytesInGPU)
+      ) {
         throw new Error(`${label} leaked: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
       }
     }
@@ -105,15 +120,20 @@ export async function leakChecks(): Promise<string[]> {
 
 /** hm.conv2d and its gradients against tf.conv2d's (NHWC, groups 1, no dilation). */
 export async function builtinConvCase(c: ConvCase, rtol: number): Promise<CaseResult> {
-  const x = tf.tensor4d(uniform(sizeOf(c.xShape), c.seed), c.xShape as [number, number, number, number]);
-  const w = tf.tensor4d(uniform(sizeOf(c.filterShape), c.seed + 1),
-                       c.filterShape as [number, number, number, number]);
+  const x = tf.tensor4d(
+    uniform(sizeOf(c.xShape), c.seed),
+    c.xShape as [number, number, number, number],
+  );
+  const w = tf.tensor4d(
+    uniform(sizeOf(c.filterShape), c.seed + 1),
+    c.filterShape as [number, number, number, number],
+  );
   const a = c.attrs;
   const pad = a.pad as Parameters<typeof tf.conv2d>[3];
   const mine = (p: tf.Tensor4D, q: tf.Tensor4D) =>
-      hm.conv2d(p, q, a.strides, a.pad, 'NHWC', a.dilations, a.dimRoundingMode);
+    hm.conv2d(p, q, a.strides, a.pad, 'NHWC', a.dilations, a.dimRoundingMode);
   const theirs = (p: tf.Tensor4D, q: tf.Tensor4D) =>
-      tf.conv2d(p, q, a.strides, pad, 'NHWC', a.dilations, a.dimRoundingMode);
+    tf.conv2d(p, q, a.strides, pad, 'NHWC', a.dilations, a.dimRoundingMode);
   // A weighted sum, so that the gradients see a dy that is not all ones.
   const loss = (f: typeof mine) => (p: tf.Tensor, q: tf.Tensor) => {
     const y = f(p as tf.Tensor4D, q as tf.Tensor4D);
@@ -122,22 +142,27 @@ export async function builtinConvCase(c: ConvCase, rtol: number): Promise<CaseRe
   const [y1, dx1, dW1] = await readAll([mine(x, w), ...tf.grads(loss(mine))([x, w])]);
   const [y2, dx2, dW2] = await readAll([theirs(x, w), ...tf.grads(loss(theirs))([x, w])]);
   tf.dispose([x, w]);
-  return {errors: {
-    y: expectClose(y1, y2, [y2.length], rtol, 'y').relErr,
-    dx: expectClose(dx1, dx2, c.xShape, rtol, 'dx').relErr,
-    dW: expectClose(dW1, dW2, c.filterShape, rtol, 'dW').relErr,
-  }};
+  return {
+    errors: {
+      y: expectClose(y1, y2, [y2.length], rtol, 'y').relErr,
+      dx: expectClose(dx1, dx2, c.xShape, rtol, 'dx').relErr,
+      dW: expectClose(dW1, dW2, c.filterShape, rtol, 'dW').relErr,
+    },
+  };
 }
 
 /** hm.maxPool and its gradient against tf.maxPool's, on distinct inputs (no ties). */
 export async function builtinPoolCase(c: PoolCase, rtol: number): Promise<CaseResult> {
-  const x = tf.tensor4d(distinct(sizeOf(c.xShape), c.seed), c.xShape as [number, number, number, number]);
+  const x = tf.tensor4d(
+    distinct(sizeOf(c.xShape), c.seed),
+    c.xShape as [number, number, number, number],
+  );
   const a = c.attrs;
   const pad = a.pad as Parameters<typeof tf.maxPool>[3];
-  const mine = (p: tf.Tensor) => hm.maxPool(p as tf.Tensor4D, a.filterSize, a.strides, a.pad,
-                                            a.dimRoundingMode);
-  const theirs = (p: tf.Tensor) => tf.maxPool(p as tf.Tensor4D, a.filterSize, a.strides, pad,
-                                              a.dimRoundingMode);
+  const mine = (p: tf.Tensor) =>
+    hm.maxPool(p as tf.Tensor4D, a.filterSize, a.strides, a.pad, a.dimRoundingMode);
+  const theirs = (p: tf.Tensor) =>
+    tf.maxPool(p as tf.Tensor4D, a.filterSize, a.strides, pad, a.dimRoundingMode);
   const loss = (f: typeof mine) => (p: tf.Tensor) => {
     const y = f(p);
     return tf.sum(tf.mul(y, tf.cos(tf.reshape(tf.range(0, y.size), y.shape))));
@@ -145,29 +170,36 @@ export async function builtinPoolCase(c: PoolCase, rtol: number): Promise<CaseRe
   const [y1, dx1] = await readAll([mine(x), tf.grad(loss(mine))(x)]);
   const [y2, dx2] = await readAll([theirs(x), tf.grad(loss(theirs))(x)]);
   tf.dispose(x);
-  return {errors: {
-    y: expectClose(y1, y2, [y2.length], rtol, 'y').relErr,
-    dx: expectClose(dx1, dx2, c.xShape, rtol, 'dx').relErr,
-  }};
+  return {
+    errors: {
+      y: expectClose(y1, y2, [y2.length], rtol, 'y').relErr,
+      dx: expectClose(dx1, dx2, c.xShape, rtol, 'dx').relErr,
+    },
+  };
 }
 
 /** A max-pool input full of ties: constant windows and ReLU zeros, [1, 6, 6, 2]. */
 export function tieInput(): {values: number[]; shape: number[]} {
   const shape = [1, 6, 6, 2];
   const values = Array.from({length: sizeOf(shape)}, (_, i) =>
-      (i % 2 === 0) ? 0.5 : Math.max(0, Math.sin(i * 1.7)));  // channel 0 constant, 1 with zeros
+    i % 2 === 0 ? 0.5 : Math.max(0, Math.sin(i * 1.7)),
+  ); // channel 0 constant, 1 with zeros
   return {values, shape};
 }
 
 /** dx of sum(maxPool(x) * weights) on the tie input, on the active backend, with the handmade
  *  op or tfjs's built-in one. */
-export async function tieGradients(which: 'handmade' | 'builtin', window: Pair, strides: Pair):
-    Promise<number[]> {
+export async function tieGradients(
+  which: 'handmade' | 'builtin',
+  window: Pair,
+  strides: Pair,
+): Promise<number[]> {
   const {values, shape} = tieInput();
   const x = tf.tensor4d(values, shape as [number, number, number, number]);
-  const pool = (p: tf.Tensor) => which === 'handmade' ?
-      hm.maxPool(p as tf.Tensor4D, window, strides, 'valid') :
-      tf.maxPool(p as tf.Tensor4D, window, strides, 'valid');
+  const pool = (p: tf.Tensor) =>
+    which === 'handmade'
+      ? hm.maxPool(p as tf.Tensor4D, window, strides, 'valid')
+      : tf.maxPool(p as tf.Tensor4D, window, strides, 'valid');
   const dx = tf.grad((p: tf.Tensor) => {
     const y = pool(p);
     return tf.sum(tf.mul(y, tf.add(tf.reshape(tf.range(0, y.size), y.shape), 1)));
@@ -181,33 +213,59 @@ export async function tieGradients(which: 'handmade' | 'builtin', window: Pair, 
  *  the reference: NaN never wins, -Infinity never beats the empty start, an all-NaN window gives
  *  y = -Infinity and argmax -1. [1, 4, 6, 2] NHWC, 2x2 windows, stride 2. */
 export async function specialValuesPoolCase(rtol: number): Promise<CaseResult> {
-  const c: PoolCase = {name: 'special values', xShape: [1, 4, 6, 2], seed: 77,
-                       attrs: {filterSize: 2, strides: 2, pad: 'valid', dataFormat: 'NHWC'}};
+  const c: PoolCase = {
+    name: 'special values',
+    xShape: [1, 4, 6, 2],
+    seed: 77,
+    attrs: {filterSize: 2, strides: 2, pad: 'valid', dataFormat: 'NHWC'},
+  };
   const g = poolGeometry(c.xShape, c.attrs);
   const x = distinct(sizeOf(c.xShape), c.seed);
   const at = (r: number, col: number, d: number) => (r * 6 + col) * 2 + d;
-  x[at(0, 0, 0)] = NaN;                       // a NaN before the maximum
-  x[at(1, 1, 0)] = NaN;                       // and after it
-  x[at(0, 2, 1)] = Infinity;                  // +Infinity wins
-  x[at(0, 4, 0)] = -Infinity;                 // -Infinity among numbers
-  for (const [r, col] of [[2, 0], [2, 1], [3, 0], [3, 1]]) x[at(r, col, 1)] = NaN;  // all NaN
-  for (const [r, col] of [[2, 2], [2, 3], [3, 2], [3, 3]]) x[at(r, col, 0)] = -Infinity;
-  x[at(2, 4, 1)] = NaN;                       // NaN and -Infinity only
-  for (const [r, col] of [[2, 5], [3, 4], [3, 5]]) x[at(r, col, 1)] = -Infinity;
+  x[at(0, 0, 0)] = NaN; // a NaN before the maximum
+  x[at(1, 1, 0)] = NaN; // and after it
+  x[at(0, 2, 1)] = Infinity; // +Infinity wins
+  x[at(0, 4, 0)] = -Infinity; // -Infinity among numbers
+  for (const [r, col] of [
+    [2, 0],
+    [2, 1],
+    [3, 0],
+    [3, 1],
+  ])
+    x[at(r, col, 1)] = NaN; // all NaN
+  for (const [r, col] of [
+    [2, 2],
+    [2, 3],
+    [3, 2],
+    [3, 3],
+  ])
+    x[at(r, col, 0)] = -Infinity;
+  x[at(2, 4, 1)] = NaN; // NaN and -Infinity only
+  for (const [r, col] of [
+    [2, 5],
+    [3, 4],
+    [3, 5],
+  ])
+    x[at(r, col, 1)] = -Infinity;
   const ref = maxPoolReference(x, g);
   const dy = uniform(sizeOf(g.outShape), c.seed + 1);
   const xt = tf.tensor(x, c.xShape);
   const dyt = tf.tensor(dy, g.outShape);
   const [yt, argmaxt] = run(names.HandmadeMaxPool, {x: xt}, c.attrs) as tf.Tensor[];
-  const dxt = run(names.HandmadeMaxPoolGrad, {dy: dyt, argmax: argmaxt},
-                  {...c.attrs, inputShape: c.xShape}) as tf.Tensor;
+  const dxt = run(
+    names.HandmadeMaxPoolGrad,
+    {dy: dyt, argmax: argmaxt},
+    {...c.attrs, inputShape: c.xShape},
+  ) as tf.Tensor;
   const [y, argmax, dx] = await readAll([yt, argmaxt, dxt]);
   tf.dispose([xt, dyt]);
-  return {errors: {
-    y: expectClose(y, ref.y, g.outShape, 0, 'y').relErr,
-    argmax: expectClose(argmax, ref.argmax, g.outShape, 0, 'argmax').relErr,
-    dx: expectClose(dx, maxPoolGradReference(dy, ref.argmax, g), g.inShape, rtol, 'dx').relErr,
-  }};
+  return {
+    errors: {
+      y: expectClose(y, ref.y, g.outShape, 0, 'y').relErr,
+      argmax: expectClose(argmax, ref.argmax, g.outShape, 0, 'argmax').relErr,
+      dx: expectClose(dx, maxPoolGradReference(dy, ref.argmax, g), g.inShape, rtol, 'dx').relErr,
+    },
+  };
 }
 
 /** ±Infinity through the active backend: tfjs's own tf.neg on a tensor big enough to run on the
@@ -232,11 +290,19 @@ export async function packedInputsCase(): Promise<number> {
   const w = tf.tensor4d(uniform(3 * 3 * 3 * 4, 12), [3, 3, 3, 4]);
   const bias = tf.tensor1d(uniform(4, 13));
   const prelu = tf.tensor3d(uniform(5 * 4, 14), [5, 1, 4]);
-  const viaMatMul = (t: tf.Tensor) =>  // the same values, produced as a packed texture
-      tf.reshape(tf.matMul(tf.ones([1, 1]), tf.reshape(t, [1, t.size])), t.shape);
-  const fused = (p: tf.Tensor[]) => hm.fused.conv2d({
-    x: p[0] as tf.Tensor4D, filter: p[1] as tf.Tensor4D, strides: 1, pad: 'same', bias: p[2],
-    activation: 'prelu', preluActivationWeights: p[3]});
+  const viaMatMul = (t: tf.Tensor) =>
+    // the same values, produced as a packed texture
+    tf.reshape(tf.matMul(tf.ones([1, 1]), tf.reshape(t, [1, t.size])), t.shape);
+  const fused = (p: tf.Tensor[]) =>
+    hm.fused.conv2d({
+      x: p[0] as tf.Tensor4D,
+      filter: p[1] as tf.Tensor4D,
+      strides: 1,
+      pad: 'same',
+      bias: p[2],
+      activation: 'prelu',
+      preluActivationWeights: p[3],
+    });
   const plain = [x, w, bias, prelu];
   const packed = plain.map(viaMatMul);
   const [a, b] = await readAll([fused(plain), fused(packed)]);
@@ -245,8 +311,12 @@ export async function packedInputsCase(): Promise<number> {
 }
 
 interface WebGLRunner {
-  runWebGLProgram(p: object, inputs: tf.TensorInfo[], dtype: 'float32', uniforms?: number[][]):
-      tf.TensorInfo;
+  runWebGLProgram(
+    p: object,
+    inputs: tf.TensorInfo[],
+    dtype: 'float32',
+    uniforms?: number[][],
+  ): tf.TensorInfo;
   readSync(dataId: object): Float32Array;
   disposeIntermediateTensorInfo(t: tf.TensorInfo): void;
 }
@@ -258,17 +328,26 @@ function withNaNPadding(values: Float32Array, shape: number[]): tf.Tensor {
   const gl = tf.backend() as unknown as WebGLRunner;
   const [, , w, c] = shape;
   const clean = tf.tensor(values, shape);
-  const dirty = gl.runWebGLProgram({
-    variableNames: ['A'], outputShape: shape, packedInputs: true, packedOutput: true,
-    enableShapeUniforms: false, customUniforms: [{name: 'nan', type: 'float'}],
-    userCode: `void main() {
+  const dirty = gl.runWebGLProgram(
+    {
+      variableNames: ['A'],
+      outputShape: shape,
+      packedInputs: true,
+      packedOutput: true,
+      enableShapeUniforms: false,
+      customUniforms: [{name: 'nan', type: 'float'}],
+      userCode: `void main() {
       ivec4 o = getOutputCoords();
       vec4 v = getAAtOutCoords();
       bool column = o.z + 1 >= ${w};
       bool channel = o.w + 1 >= ${c};
       setOutput(vec4(v.x, channel ? nan : v.y, column ? nan : v.z, column || channel ? nan : v.w));
     }`,
-  }, [clean], 'float32', [[NaN]]);
+    },
+    [clean],
+    'float32',
+    [[NaN]],
+  );
   clean.dispose();
   return tf.engine().makeTensorFromTensorInfo(dirty);
 }
@@ -279,13 +358,20 @@ function paddingLanes(t: tf.Tensor): number[] {
   const gl = tf.backend() as unknown as WebGLRunner;
   const [, , w, c] = t.shape as number[];
   const reads: string[] = [];
-  if (c % 2 === 1) reads.push(`getA(0, 0, 0, ${c - 1}).y`);  // (column 0, channel c)
-  if (w % 2 === 1) reads.push(`getA(0, 0, ${w - 1}, 0).z`);  // (column w, channel 0)
+  if (c % 2 === 1) reads.push(`getA(0, 0, 0, ${c - 1}).y`); // (column 0, channel c)
+  if (w % 2 === 1) reads.push(`getA(0, 0, ${w - 1}, 0).z`); // (column w, channel 0)
   return reads.map((read) => {
-    const probe = gl.runWebGLProgram({
-      variableNames: ['A'], outputShape: [1], packedInputs: true, enableShapeUniforms: false,
-      userCode: `void main() { setOutput(${read}); }`,
-    }, [t], 'float32');
+    const probe = gl.runWebGLProgram(
+      {
+        variableNames: ['A'],
+        outputShape: [1],
+        packedInputs: true,
+        enableShapeUniforms: false,
+        userCode: `void main() { setOutput(${read}); }`,
+      },
+      [t],
+      'float32',
+    );
     const value = gl.readSync(probe.dataId)[0];
     gl.disposeIntermediateTensorInfo(probe);
     return value;
@@ -300,17 +386,21 @@ function paddingLanes(t: tf.Tensor): number[] {
  */
 export async function dirtyPaddingCase(c: ConvCase): Promise<{maxDiff: number; padding: number[]}> {
   const g = convGeometry(c.xShape, c.filterShape, c.attrs);
-  const values = [uniform(sizeOf(c.xShape), c.seed), uniform(sizeOf(c.filterShape), c.seed + 1),
-                  uniform(sizeOf(g.outShape), c.seed + 2)];
+  const values = [
+    uniform(sizeOf(c.xShape), c.seed),
+    uniform(sizeOf(c.filterShape), c.seed + 1),
+    uniform(sizeOf(g.outShape), c.seed + 2),
+  ];
   const shapes = [c.xShape, c.filterShape, g.outShape];
   const inputs = values.map((v, i) => withNaNPadding(v, shapes[i]));
   const padding = inputs.flatMap(paddingLanes);
   const fresh = values.map((v, i) => tf.tensor(v, shapes[i]));
-  const kernels = ([x, w, dy]: tf.Tensor[]) => [
-    run(names.HandmadeConv2D, {x, filter: w}, c.attrs),
-    run(names.HandmadeConv2DBackpropInput, {dy, filter: w}, {...c.attrs, inputShape: c.xShape}),
-    run(names.HandmadeConv2DBackpropFilter, {x, dy}, {...c.attrs, filterShape: c.filterShape}),
-  ] as tf.Tensor[];
+  const kernels = ([x, w, dy]: tf.Tensor[]) =>
+    [
+      run(names.HandmadeConv2D, {x, filter: w}, c.attrs),
+      run(names.HandmadeConv2DBackpropInput, {dy, filter: w}, {...c.attrs, inputShape: c.xShape}),
+      run(names.HandmadeConv2DBackpropFilter, {x, dy}, {...c.attrs, filterShape: c.filterShape}),
+    ] as tf.Tensor[];
   const a = await readAll(kernels(inputs));
   const b = await readAll(kernels(fresh));
   tf.dispose([...inputs, ...fresh]);
@@ -319,15 +409,19 @@ export async function dirtyPaddingCase(c: ConvCase): Promise<{maxDiff: number; p
 
 function maxDifference(a: number[][], b: number[][]): number {
   let maxDiff = 0;
-  a.forEach((values, k) => values.forEach((v, i) => {
-    const d = Object.is(v, b[k][i]) ? 0 : Math.abs(v - b[k][i]) || Infinity;
-    maxDiff = Math.max(maxDiff, d);
-  }));
+  a.forEach((values, k) =>
+    values.forEach((v, i) => {
+      const d = Object.is(v, b[k][i]) ? 0 : Math.abs(v - b[k][i]) || Infinity;
+      maxDiff = Math.max(maxDiff, d);
+    }),
+  );
   return maxDiff;
 }
 
 /** dirtyPaddingCase for the three max-pool kernels (NHWC): x and dy dirty, argmax from x. */
-export async function dirtyPaddingPoolCase(c: PoolCase): Promise<{maxDiff: number; padding: number[]}> {
+export async function dirtyPaddingPoolCase(
+  c: PoolCase,
+): Promise<{maxDiff: number; padding: number[]}> {
   const g = poolGeometry(c.xShape, c.attrs);
   const values = [distinct(sizeOf(c.xShape), c.seed), uniform(sizeOf(g.outShape), c.seed + 1)];
   const shapes = [c.xShape, g.outShape];

@@ -4,7 +4,8 @@
 // activation and every kind of bias (none, scalar, per channel, broadcast).
 
 import * as tf from '@tensorflow/tfjs-core';
-import {convGeometry, ConvGeometry, sizeOf} from '../../kernels/geometry';
+
+import {ConvGeometry, convGeometry, sizeOf} from '../../kernels/geometry';
 import * as names from '../../kernels/names';
 import {conv2dReference} from '../../kernels/reference/conv2d';
 import {expectClose} from '../helpers/close';
@@ -19,17 +20,29 @@ export interface FusedCase extends ConvCase {
   preluShape: number[] | null;
 }
 
-const ACTIVATIONS: names.Activation[] =
-    ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'prelu', 'sigmoid'];
+const ACTIVATIONS: names.Activation[] = [
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'leakyrelu',
+  'prelu',
+  'sigmoid',
+];
 
 /** The operand shapes a fused op accepts, by kind: scalar, per channel, broadcast. */
 function operandShape(kind: number, g: ConvGeometry): number[] | null {
   switch (kind % 4) {
-    case 0: return null;
-    case 1: return [1];
-    case 2: return [g.outChannels];
-    default:  // numpy broadcast against the output, in its layout
-      return g.dataFormat === 'NHWC' ? [g.outHeight, 1, g.outChannels] : [g.outChannels, g.outHeight, 1];
+    case 0:
+      return null;
+    case 1:
+      return [1];
+    case 2:
+      return [g.outChannels];
+    default: // numpy broadcast against the output, in its layout
+      return g.dataFormat === 'NHWC'
+        ? [g.outHeight, 1, g.outChannels]
+        : [g.outChannels, g.outHeight, 1];
   }
 }
 
@@ -38,10 +51,17 @@ export function fusedCases(base: ConvCase[]): FusedCase[] {
     const g = convGeometry(c.xShape, c.filterShape, c.attrs);
     const activation = ACTIVATIONS[i % ACTIVATIONS.length];
     const biasShape = operandShape(i, g);
-    const preluShape = activation === 'prelu' ? operandShape(i + 1, g) ?? [1] : null;
-    return {...c, name: `${c.name} act=${activation} bias=${JSON.stringify(biasShape)}` +
-                        (preluShape ? ` prelu=${JSON.stringify(preluShape)}` : ''),
-            activation, leakyreluAlpha: 0.15, biasShape, preluShape};
+    const preluShape = activation === 'prelu' ? (operandShape(i + 1, g) ?? [1]) : null;
+    return {
+      ...c,
+      name:
+        `${c.name} act=${activation} bias=${JSON.stringify(biasShape)}` +
+        (preluShape ? ` prelu=${JSON.stringify(preluShape)}` : ''),
+      activation,
+      leakyreluAlpha: 0.15,
+      biasShape,
+      preluShape,
+    };
   });
 }
 
@@ -70,16 +90,26 @@ export function expand(values: Float32Array, shape: number[], g: ConvGeometry): 
   return full;
 }
 
-export function activate(v: number, c: Pick<FusedCase, 'activation' | 'leakyreluAlpha'>,
-                         prelu: number): number {
+export function activate(
+  v: number,
+  c: Pick<FusedCase, 'activation' | 'leakyreluAlpha'>,
+  prelu: number,
+): number {
   switch (c.activation) {
-    case 'linear': return v;
-    case 'relu': return Math.max(v, 0);
-    case 'relu6': return Math.min(Math.max(v, 0), 6);
-    case 'elu': return v < 0 ? Math.exp(v) - 1 : v;
-    case 'leakyrelu': return v < 0 ? v * c.leakyreluAlpha : v;
-    case 'prelu': return v < 0 ? v * prelu : v;
-    case 'sigmoid': return 1 / (1 + Math.exp(-v));
+    case 'linear':
+      return v;
+    case 'relu':
+      return Math.max(v, 0);
+    case 'relu6':
+      return Math.min(Math.max(v, 0), 6);
+    case 'elu':
+      return v < 0 ? Math.exp(v) - 1 : v;
+    case 'leakyrelu':
+      return v < 0 ? v * c.leakyreluAlpha : v;
+    case 'prelu':
+      return v < 0 ? v * prelu : v;
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-v));
   }
 }
 
@@ -90,12 +120,17 @@ export async function fusedCase(c: FusedCase, rtol: number): Promise<CaseResult>
   const bias = c.biasShape && uniform(sizeOf(c.biasShape), c.seed + 3);
   const prelu = c.preluShape && uniform(sizeOf(c.preluShape), c.seed + 4);
   const before = tf.memory().numTensors;
-  const inputs: tf.NamedTensorMap = {x: tf.tensor(x, c.xShape), filter: tf.tensor(w, c.filterShape)};
+  const inputs: tf.NamedTensorMap = {
+    x: tf.tensor(x, c.xShape),
+    filter: tf.tensor(w, c.filterShape),
+  };
   if (bias) inputs.bias = tf.tensor(bias, c.biasShape!);
   if (prelu) inputs.preluActivationWeights = tf.tensor(prelu, c.preluShape!);
-  const yt = tf.engine().runKernel(names.HandmadeFusedConv2D, inputs,
-      {...c.attrs, activation: c.activation, leakyreluAlpha: c.leakyreluAlpha} as
-          unknown as tf.NamedAttrMap) as tf.Tensor;
+  const yt = tf.engine().runKernel(names.HandmadeFusedConv2D, inputs, {
+    ...c.attrs,
+    activation: c.activation,
+    leakyreluAlpha: c.leakyreluAlpha,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
   const y = await yt.data();
   tf.dispose([yt, ...Object.values(inputs)]);
   const after = tf.memory().numTensors;
@@ -104,7 +139,11 @@ export async function fusedCase(c: FusedCase, rtol: number): Promise<CaseResult>
   const fullBias = bias && expand(bias, c.biasShape!, g);
   const fullPrelu = prelu && expand(prelu, c.preluShape!, g);
   for (let i = 0; i < expected.length; i++) {
-    expected[i] = activate(expected[i] + (fullBias ? fullBias[i] : 0), c, fullPrelu ? fullPrelu[i] : 0);
+    expected[i] = activate(
+      expected[i] + (fullBias ? fullBias[i] : 0),
+      c,
+      fullPrelu ? fullPrelu[i] : 0,
+    );
   }
   return {errors: {y: expectClose(y, expected, g.outShape, rtol, 'y').relErr}};
 }

@@ -4,51 +4,81 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+
 import * as hm from '../../src/index';
 
-const TFJS_NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'MaxPool',
-                    'MaxPoolGrad'];
+const TFJS_NAMES = [
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'FusedConv2D',
+  'MaxPool',
+  'MaxPoolGrad',
+];
 
 /** conv 3x3 relu (same) - pool 2 - conv 2x2 linear (FusedConv2D in a customGrad) - pool 2/1 same -
  *  dense 3, of tfjs's own layers, seeded. */
 export function tfModel(): tfl.Sequential {
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
-  return tfl.sequential({layers: [
-    tfl.layers.conv2d({inputShape: [10, 10, 2], filters: 4, kernelSize: 3, activation: 'relu',
-                       padding: 'same', kernelInitializer: init(1), biasInitializer: 'ones'}),
-    tfl.layers.maxPooling2d({poolSize: 2}),
-    tfl.layers.conv2d({filters: 5, kernelSize: 2, kernelInitializer: init(2), biasInitializer: 'ones'}),
-    tfl.layers.maxPooling2d({poolSize: 2, strides: 1, padding: 'same'}),
-    tfl.layers.flatten(),
-    tfl.layers.dense({units: 3, kernelInitializer: init(3)}),
-  ]});
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        inputShape: [10, 10, 2],
+        filters: 4,
+        kernelSize: 3,
+        activation: 'relu',
+        padding: 'same',
+        kernelInitializer: init(1),
+        biasInitializer: 'ones',
+      }),
+      tfl.layers.maxPooling2d({poolSize: 2}),
+      tfl.layers.conv2d({
+        filters: 5,
+        kernelSize: 2,
+        kernelInitializer: init(2),
+        biasInitializer: 'ones',
+      }),
+      tfl.layers.maxPooling2d({poolSize: 2, strides: 1, padding: 'same'}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({units: 3, kernelInitializer: init(3)}),
+    ],
+  });
 }
 
 function predictAndGrads(model: tfl.LayersModel, x: tf.Tensor): tf.Tensor[] {
   const y = model.predict(x) as tf.Tensor;
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const {value, grads} = tf.variableGrads(
-      () => tf.sum(tf.square(model.apply(x, {training: true}) as tf.Tensor)) as tf.Scalar, vars);
+    () => tf.sum(tf.square(model.apply(x, {training: true}) as tf.Tensor)) as tf.Scalar,
+    vars,
+  );
   value.dispose();
   return [y, ...vars.map((v) => grads[v.name])];
 }
 
-const relDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() =>
-    tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(tf.max(tf.abs(b)).dataSync()[0], 1e-30));
+const relDiff = (a: tf.Tensor, b: tf.Tensor) =>
+  tf.tidy(
+    () =>
+      tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(tf.max(tf.abs(b)).dataSync()[0], 1e-30),
+  );
 
 /** Runs `body` while counting the calls of each Handmade kernel on the active backend. */
-export async function countingHandmade<T>(body: () => Promise<T> | T):
-    Promise<{result: T; counts: Record<string, number>}> {
+export async function countingHandmade<T>(
+  body: () => Promise<T> | T,
+): Promise<{result: T; counts: Record<string, number>}> {
   const backend = tf.getBackend();
   const counts: Record<string, number> = {};
   const originals = hm.KERNEL_NAMES.map((name) => tf.getKernel(name, backend));
   for (const original of originals) {
     counts[original.kernelName] = 0;
     tf.unregisterKernel(original.kernelName, backend);
-    tf.registerKernel({...original, kernelFunc: (args) => {
-      counts[original.kernelName]++;
-      return original.kernelFunc(args);
-    }});
+    tf.registerKernel({
+      ...original,
+      kernelFunc: (args) => {
+        counts[original.kernelName]++;
+        return original.kernelFunc(args);
+      },
+    });
   }
   try {
     return {result: await body(), counts};
@@ -99,16 +129,38 @@ export async function layersTrainCase(): Promise<{losses: number[]; leaked: numb
   const start = tf.memory().numTensors;
   const n = 24;
   const xs = tf.tidy(() => tf.randomUniform([n, 12, 12, 4], 0, 1, 'float32', 21));
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({length: n}, (_, i) => i % 3), 'int32'), 3));
+  const ys = tf.tidy(() =>
+    tf.oneHot(
+      tf.tensor1d(
+        Array.from({length: n}, (_, i) => i % 3),
+        'int32',
+      ),
+      3,
+    ),
+  );
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
-  const model = tfl.sequential({layers: [
-    hm.layers.conv2d({inputShape: [12, 12, 4], filters: 8, kernelSize: 3, dilationRate: 2,
-                      activation: 'relu', kernelInitializer: init(1)}),
-    hm.layers.conv2d({filters: 8, kernelSize: 3, groups: 4, padding: 'same', kernelInitializer: init(2)}),
-    hm.layers.maxPooling2d({poolSize: 2}),
-    tfl.layers.flatten(),
-    tfl.layers.dense({units: 3, activation: 'softmax', kernelInitializer: init(3)}),
-  ]});
+  const model = tfl.sequential({
+    layers: [
+      hm.layers.conv2d({
+        inputShape: [12, 12, 4],
+        filters: 8,
+        kernelSize: 3,
+        dilationRate: 2,
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
+      hm.layers.conv2d({
+        filters: 8,
+        kernelSize: 3,
+        groups: 4,
+        padding: 'same',
+        kernelInitializer: init(2),
+      }),
+      hm.layers.maxPooling2d({poolSize: 2}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({units: 3, activation: 'softmax', kernelInitializer: init(3)}),
+    ],
+  });
   const optimizer = tf.train.adam(0.01);
   model.compile({optimizer, loss: 'categoricalCrossentropy'});
   const history = await model.fit(xs, ys, {epochs: 10, batchSize: 8, shuffle: false, verbose: 0});

@@ -4,7 +4,15 @@
 // coverage test (test/cases/sweeps.test.ts) checks that every value of every axis occurs.
 
 import {convGeometry, poolGeometry} from '../../kernels/geometry';
-import type {ConvAttrs, DataFormat, ExplicitPadding, Pair, PadSpec, PoolAttrs, RoundingMode} from '../../kernels/names';
+import type {
+  ConvAttrs,
+  DataFormat,
+  ExplicitPadding,
+  PadSpec,
+  Pair,
+  PoolAttrs,
+  RoundingMode,
+} from '../../kernels/names';
 import {rng, shuffled} from '../helpers/random';
 
 export interface ConvCase {
@@ -25,8 +33,12 @@ export interface PoolCase {
 
 type PadChoice = {pad: PadSpec; dimRoundingMode?: RoundingMode; label: string};
 
-const nhwcExplicit = (t: number, b: number, l: number, r: number): ExplicitPadding =>
-    [[0, 0], [t, b], [l, r], [0, 0]];
+const nhwcExplicit = (t: number, b: number, l: number, r: number): ExplicitPadding => [
+  [0, 0],
+  [t, b],
+  [l, r],
+  [0, 0],
+];
 
 /** Explicit padding is written in the layout of the data. */
 function padFor(choice: PadChoice, dataFormat: DataFormat): PadSpec {
@@ -36,16 +48,35 @@ function padFor(choice: PadChoice, dataFormat: DataFormat): PadSpec {
 }
 
 export const CONV_AXES = {
-  filters: [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [3, 2], [2, 3], [1, 3], [4, 1], [5, 3], [2, 5]] as Pair[],
+  filters: [
+    [1, 1],
+    [2, 2],
+    [3, 3],
+    [4, 4],
+    [5, 5],
+    [3, 2],
+    [2, 3],
+    [1, 3],
+    [4, 1],
+    [5, 3],
+    [2, 5],
+  ] as Pair[],
   steps: [
-    {strides: [1, 1], dilations: [1, 1]}, {strides: [2, 2], dilations: [1, 1]},
-    {strides: [2, 1], dilations: [1, 1]}, {strides: [1, 3], dilations: [1, 1]},
-    {strides: [3, 3], dilations: [1, 1]}, {strides: [3, 2], dilations: [1, 1]},
-    {strides: [1, 1], dilations: [2, 2]}, {strides: [1, 1], dilations: [1, 3]},
-    {strides: [1, 1], dilations: [3, 1]}, {strides: [1, 1], dilations: [2, 3]},
+    {strides: [1, 1], dilations: [1, 1]},
+    {strides: [2, 2], dilations: [1, 1]},
+    {strides: [2, 1], dilations: [1, 1]},
+    {strides: [1, 3], dilations: [1, 1]},
+    {strides: [3, 3], dilations: [1, 1]},
+    {strides: [3, 2], dilations: [1, 1]},
+    {strides: [1, 1], dilations: [2, 2]},
+    {strides: [1, 1], dilations: [1, 3]},
+    {strides: [1, 1], dilations: [3, 1]},
+    {strides: [1, 1], dilations: [2, 3]},
   ] as {strides: Pair; dilations: Pair}[],
   pads: [
-    {pad: 'same', label: 'same'}, {pad: 'valid', label: 'valid'}, {pad: 1, label: '1'},
+    {pad: 'same', label: 'same'},
+    {pad: 'valid', label: 'valid'},
+    {pad: 1, label: '1'},
     {pad: 2, label: '2'},
     {pad: nhwcExplicit(1, 0, 0, 2), label: 'explicit(t1,b0,l0,r2)'},
     {pad: nhwcExplicit(2, 1, 1, 1), label: 'explicit(t2,b1,l1,r1)'},
@@ -56,21 +87,36 @@ export const CONV_AXES = {
   ] as PadChoice[],
   // [inChannels, inChannels per group, outChannels]
   channels: [
-    [1, 1, 2], [3, 3, 4], [5, 5, 3], [2, 2, 1],        // groups 1, odd counts
-    [4, 2, 6], [6, 3, 2], [6, 2, 9], [9, 3, 3],        // groups 2 and 3
-    [3, 1, 3], [5, 1, 10], [4, 1, 8],                  // depthwise, multipliers 1 and 2
+    [1, 1, 2],
+    [3, 3, 4],
+    [5, 5, 3],
+    [2, 2, 1], // groups 1, odd counts
+    [4, 2, 6],
+    [6, 3, 2],
+    [6, 2, 9],
+    [9, 3, 3], // groups 2 and 3
+    [3, 1, 3],
+    [5, 1, 10],
+    [4, 1, 8], // depthwise, multipliers 1 and 2
   ],
   dataFormats: ['NHWC', 'NCHW'] as DataFormat[],
   batches: [1, 2, 3],
 };
 
-const fmt = (v: number | Pair) => (typeof v === 'number' || v[0] !== v[1]) ?
-    JSON.stringify(v) : String(v[0]);
+const fmt = (v: number | Pair) =>
+  typeof v === 'number' || v[0] !== v[1] ? JSON.stringify(v) : String(v[0]);
 
-export function convCaseName(xShape: number[], filterShape: number[], a: ConvAttrs,
-                             groups: number, padLabel: string): string {
-  return `x=${JSON.stringify(xShape)} f=${JSON.stringify(filterShape)} s=${fmt(a.strides)} ` +
-      `d=${fmt(a.dilations)} g=${groups} pad=${padLabel} ${a.dataFormat}`;
+export function convCaseName(
+  xShape: number[],
+  filterShape: number[],
+  a: ConvAttrs,
+  groups: number,
+  padLabel: string,
+): string {
+  return (
+    `x=${JSON.stringify(xShape)} f=${JSON.stringify(filterShape)} s=${fmt(a.strides)} ` +
+    `d=${fmt(a.dilations)} g=${groups} pad=${padLabel} ${a.dataFormat}`
+  );
 }
 
 function buildConvCases(count: number, seed: number): ConvCase[] {
@@ -98,27 +144,51 @@ function buildConvCases(count: number, seed: number): ConvCase[] {
     const w = 4 + Math.floor(next() * 6);
     const xShape = dataFormat === 'NHWC' ? [batch, h, w, inC] : [batch, inC, h, w];
     const filterShape = [fh, fw, cg, outC];
-    const attrs: ConvAttrs = {strides, dilations, dataFormat, pad: padFor(A.pads[p], dataFormat),
-                              dimRoundingMode: A.pads[p].dimRoundingMode};
+    const attrs: ConvAttrs = {
+      strides,
+      dilations,
+      dataFormat,
+      pad: padFor(A.pads[p], dataFormat),
+      dimRoundingMode: A.pads[p].dimRoundingMode,
+    };
     const g = convGeometry(xShape, filterShape, attrs);
     if (g.outHeight <= 0 || g.outWidth <= 0) continue;
     const groups = inC / cg;
-    cases.push({name: convCaseName(xShape, filterShape, attrs, groups, A.pads[p].label), xShape,
-                filterShape, attrs, groups, seed: 1000 + cases.length});
+    cases.push({
+      name: convCaseName(xShape, filterShape, attrs, groups, A.pads[p].label),
+      xShape,
+      filterShape,
+      attrs,
+      groups,
+      seed: 1000 + cases.length,
+    });
   }
   return cases;
 }
 
 export const POOL_AXES = {
-  windows: [[1, 1], [2, 2], [3, 3], [2, 3], [3, 1], [4, 4], [1, 2]] as Pair[],
+  windows: [
+    [1, 1],
+    [2, 2],
+    [3, 3],
+    [2, 3],
+    [3, 1],
+    [4, 4],
+    [1, 2],
+  ] as Pair[],
   steps: [
-    {strides: [1, 1], dilations: [1, 1]}, {strides: [2, 2], dilations: [1, 1]},
-    {strides: [2, 1], dilations: [1, 1]}, {strides: [3, 3], dilations: [1, 1]},
-    {strides: [1, 2], dilations: [1, 1]}, {strides: [1, 1], dilations: [2, 2]},
+    {strides: [1, 1], dilations: [1, 1]},
+    {strides: [2, 2], dilations: [1, 1]},
+    {strides: [2, 1], dilations: [1, 1]},
+    {strides: [3, 3], dilations: [1, 1]},
+    {strides: [1, 2], dilations: [1, 1]},
+    {strides: [1, 1], dilations: [2, 2]},
     {strides: [1, 1], dilations: [1, 2]},
   ] as {strides: Pair; dilations: Pair}[],
   pads: [
-    {pad: 'same', label: 'same'}, {pad: 'valid', label: 'valid'}, {pad: 1, label: '1'},
+    {pad: 'same', label: 'same'},
+    {pad: 'valid', label: 'valid'},
+    {pad: 1, label: '1'},
     {pad: nhwcExplicit(1, 0, 0, 1), label: 'explicit(t1,b0,l0,r1)'},
     {pad: 1, dimRoundingMode: 'ceil', label: '1 ceil'},
     {pad: nhwcExplicit(0, 1, 1, 0), dimRoundingMode: 'ceil', label: 'explicit(t0,b1,l1,r0) ceil'},
@@ -129,8 +199,10 @@ export const POOL_AXES = {
 };
 
 export function poolCaseName(xShape: number[], a: PoolAttrs, padLabel: string): string {
-  return `x=${JSON.stringify(xShape)} k=${fmt(a.filterSize)} s=${fmt(a.strides)} ` +
-      `d=${fmt(a.dilations ?? 1)} pad=${padLabel} ${a.dataFormat}`;
+  return (
+    `x=${JSON.stringify(xShape)} k=${fmt(a.filterSize)} s=${fmt(a.strides)} ` +
+    `d=${fmt(a.dilations ?? 1)} pad=${padLabel} ${a.dataFormat}`
+  );
 }
 
 function buildPoolCases(count: number, seed: number): PoolCase[] {
@@ -156,13 +228,22 @@ function buildPoolCases(count: number, seed: number): PoolCase[] {
     const h = 3 + Math.floor(next() * 6);
     const w = 3 + Math.floor(next() * 6);
     const xShape = dataFormat === 'NHWC' ? [batch, h, w, channels] : [batch, channels, h, w];
-    const attrs: PoolAttrs = {filterSize: A.windows[k], strides, dilations, dataFormat,
-                              pad: padFor(A.pads[p], dataFormat),
-                              dimRoundingMode: A.pads[p].dimRoundingMode};
+    const attrs: PoolAttrs = {
+      filterSize: A.windows[k],
+      strides,
+      dilations,
+      dataFormat,
+      pad: padFor(A.pads[p], dataFormat),
+      dimRoundingMode: A.pads[p].dimRoundingMode,
+    };
     const g = poolGeometry(xShape, attrs);
     if (g.outHeight <= 0 || g.outWidth <= 0) continue;
-    cases.push({name: poolCaseName(xShape, attrs, A.pads[p].label), xShape, attrs,
-                seed: 5000 + cases.length});
+    cases.push({
+      name: poolCaseName(xShape, attrs, A.pads[p].label),
+      xShape,
+      attrs,
+      seed: 5000 + cases.length,
+    });
   }
   return cases;
 }
@@ -183,20 +264,40 @@ export interface InfinityConvCase extends ConvCase {
   cells: number[][];
 }
 
-function infinityCase(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>,
-                      cells: number[][]): InfinityConvCase {
+function infinityCase(
+  xShape: number[],
+  filterShape: number[],
+  a: Partial<ConvAttrs>,
+  cells: number[][],
+): InfinityConvCase {
   const attrs: ConvAttrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a};
   const inC = attrs.dataFormat === 'NHWC' ? xShape[3] : xShape[1];
   const groups = inC / filterShape[2];
-  return {name: convCaseName(xShape, filterShape, attrs, groups, String(attrs.pad)), xShape,
-          filterShape, attrs, groups, seed: 7000 + cells.length * 31 + xShape[2], cells};
+  return {
+    name: convCaseName(xShape, filterShape, attrs, groups, String(attrs.pad)),
+    xShape,
+    filterShape,
+    attrs,
+    groups,
+    seed: 7000 + cells.length * 31 + xShape[2],
+    cells,
+  };
 }
 
 export const INFINITY_CONV_CASES: InfinityConvCase[] = [
-  infinityCase([1, 6, 7, 1], [3, 3, 1, 2], {}, [[0, 2, 3, 0], [0, 4, 6, 0]]),
-  infinityCase([1, 6, 9, 2], [3, 3, 2, 4], {pad: 'valid'}, [[0, 1, 8, 1], [0, 3, 2, 0]]),
+  infinityCase([1, 6, 7, 1], [3, 3, 1, 2], {}, [
+    [0, 2, 3, 0],
+    [0, 4, 6, 0],
+  ]),
+  infinityCase([1, 6, 9, 2], [3, 3, 2, 4], {pad: 'valid'}, [
+    [0, 1, 8, 1],
+    [0, 3, 2, 0],
+  ]),
   infinityCase([1, 5, 7, 8], [3, 3, 8, 4], {}, [[0, 2, 6, 3]]),
-  infinityCase([1, 7, 7, 1], [3, 3, 1, 2], {strides: 2}, [[0, 3, 4, 0], [0, 5, 2, 0]]),
+  infinityCase([1, 7, 7, 1], [3, 3, 1, 2], {strides: 2}, [
+    [0, 3, 4, 0],
+    [0, 5, 2, 0],
+  ]),
   infinityCase([2, 5, 6, 3], [5, 5, 3, 2], {}, [[1, 4, 5, 2]]),
   infinityCase([1, 2, 6, 7], [3, 3, 2, 2], {dataFormat: 'NCHW'}, [[0, 1, 2, 6]]),
 ];

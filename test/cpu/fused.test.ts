@@ -1,7 +1,9 @@
 // The cpu fused convolution against the reference: every activation and kind of bias.
 
-import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index';
+
+import * as tf from '@tensorflow/tfjs-core';
+
 import {fusedCase, fusedCases} from '../cases/fused';
 import {CONV_CASES, every} from '../cases/sweeps';
 

@@ -3,8 +3,10 @@
 // contributes nothing, not 0 times an infinite operand), and pads far larger than the input
 // (only the outputs whose windows read x are computed), checked against the reference and timed.
 
-import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index';
+
+import * as tf from '@tensorflow/tfjs-core';
+
 import {convGeometry, cropToRegion, liveRegion, poolGeometry} from '../../kernels/geometry';
 import {convCase, poolCase} from '../cases/bodies';
 import {LARGE_PAD_CONV_CASES, LARGE_PAD_POOL_CASES, largePadTimings} from '../cases/large_pads';
@@ -36,7 +38,12 @@ describe('cpu kernels with pads far larger than the input vs reference', () => {
 
 describe('the live region', () => {
   test('a 1x1 input with pad 1000 and a 3x3 window: the 3x3 outputs around its center', () => {
-    const g = convGeometry([1, 1, 1, 1], [3, 3, 1, 1], {strides: 1, pad: 1000, dataFormat: 'NHWC', dilations: 1});
+    const g = convGeometry([1, 1, 1, 1], [3, 3, 1, 1], {
+      strides: 1,
+      pad: 1000,
+      dataFormat: 'NHWC',
+      dilations: 1,
+    });
     expect([g.outHeight, g.outWidth]).toEqual([1999, 1999]);
     expect(liveRegion(g)).toEqual({rowStart: 998, rowEnd: 1001, colStart: 998, colEnd: 1001});
     const sub = cropToRegion(g, liveRegion(g));
@@ -45,18 +52,34 @@ describe('the live region', () => {
 
   test('ordinary paddings keep every output', () => {
     for (const [xShape, f, pad, s, d] of [
-      [[1, 5, 5, 1], 3, 'same', 1, 1], [[1, 5, 5, 1], 3, 'valid', 2, 1],
-      [[1, 7, 6, 1], 3, 'same', 1, 3], [[1, 8, 8, 1], 2, 'same', 2, 1],
+      [[1, 5, 5, 1], 3, 'same', 1, 1],
+      [[1, 5, 5, 1], 3, 'valid', 2, 1],
+      [[1, 7, 6, 1], 3, 'same', 1, 3],
+      [[1, 8, 8, 1], 2, 'same', 2, 1],
     ] as [number[], number, 'same' | 'valid', number, number][]) {
       const g = poolGeometry(xShape, {filterSize: f, strides: s, pad, dilations: d});
-      expect(liveRegion(g)).toEqual({rowStart: 0, rowEnd: g.outHeight, colStart: 0, colEnd: g.outWidth});
+      expect(liveRegion(g)).toEqual({
+        rowStart: 0,
+        rowEnd: g.outHeight,
+        colStart: 0,
+        colEnd: g.outWidth,
+      });
     }
   });
 
   test('dilated windows that straddle the input without reading it lie inside the region, as 0s', () => {
     // 1 row, dilation 4, two taps: output r reads rows r - 4 and r; live are r = 0 and r = 4.
-    const g = convGeometry([1, 1, 1, 1], [2, 1, 1, 1],
-                           {strides: 1, pad: [[0, 0], [4, 4], [0, 0], [0, 0]], dataFormat: 'NHWC', dilations: [4, 1]});
+    const g = convGeometry([1, 1, 1, 1], [2, 1, 1, 1], {
+      strides: 1,
+      pad: [
+        [0, 0],
+        [4, 4],
+        [0, 0],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: [4, 1],
+    });
     expect(liveRegion(g)).toEqual({rowStart: 0, rowEnd: 5, colStart: 0, colEnd: 1});
   });
 });

@@ -1,8 +1,10 @@
 // Every cpu kernel against the float64 reference over the full sweeps, one test per geometry, on
 // both host paths (the WebAssembly SIMD kernels and the scalar ones).
 
-import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index';
+
+import * as tf from '@tensorflow/tfjs-core';
+
 import {simdStats} from '../../kernels/simd/runtime';
 import {convCase, poolCase} from '../cases/bodies';
 import {CONV_CASES, flatIndex, INFINITY_CONV_CASES, POOL_CASES} from '../cases/sweeps';
@@ -17,7 +19,9 @@ beforeAll(async () => {
 
 describeHostPaths('cpu sweeps', (path) => {
   const runsBefore = {count: 0};
-  beforeAll(() => { runsBefore.count = simdStats().runs; });
+  beforeAll(() => {
+    runsBefore.count = simdStats().runs;
+  });
 
   describe('conv kernels vs reference (rtol 1e-5)', () => {
     test.each(CONV_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {

@@ -10,7 +10,8 @@ export function oihwToHwio(w: number[], [o, i, h, wd]: number[]): number[] {
   for (let a = 0; a < o; a++) {
     for (let b = 0; b < i; b++) {
       for (let r = 0; r < h; r++) {
-        for (let c = 0; c < wd; c++) out[((r * wd + c) * i + b) * o + a] = w[((a * i + b) * h + r) * wd + c];
+        for (let c = 0; c < wd; c++)
+          out[((r * wd + c) * i + b) * o + a] = w[((a * i + b) * h + r) * wd + c];
       }
     }
   }
@@ -22,7 +23,8 @@ export function hwioToOihw(w: ArrayLike<number>, [h, wd, i, o]: number[]): numbe
   for (let r = 0; r < h; r++) {
     for (let c = 0; c < wd; c++) {
       for (let b = 0; b < i; b++) {
-        for (let a = 0; a < o; a++) out[((a * i + b) * h + r) * wd + c] = w[((r * wd + c) * i + b) * o + a];
+        for (let a = 0; a < o; a++)
+          out[((a * i + b) * h + r) * wd + c] = w[((r * wd + c) * i + b) * o + a];
       }
     }
   }

@@ -6,8 +6,12 @@
 
 import {uniform} from './random';
 
-export function directionalFD(f: (p: Float64Array) => number, p: ArrayLike<number>,
-                              v: ArrayLike<number>, eps = 1e-4): number {
+export function directionalFD(
+  f: (p: Float64Array) => number,
+  p: ArrayLike<number>,
+  v: ArrayLike<number>,
+  eps = 1e-4,
+): number {
   const plus = Float64Array.from(p, (pi, i) => pi + eps * v[i]);
   const minus = Float64Array.from(p, (pi, i) => pi - eps * v[i]);
   return (f(plus) - f(minus)) / (2 * eps);

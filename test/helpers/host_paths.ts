@@ -1,7 +1,7 @@
 // The host kernels (cpu and wasm backends) have two paths, the WebAssembly SIMD module and the
 // scalar TypeScript kernels (kernels/simd/runtime.ts): suites that check values run on both.
 
-import {hostPath, HostPath, setHostPath, simdSupported} from '../../kernels/simd/runtime';
+import {HostPath, hostPath, setHostPath, simdSupported} from '../../kernels/simd/runtime';
 
 export const HOST_PATHS: readonly HostPath[] = ['simd', 'scalar'];
 
@@ -11,7 +11,8 @@ export function describeHostPaths(title: string, body: (path: HostPath) => void)
   describe.each(HOST_PATHS.map((p) => [p]))(`${title} [%s host kernels]`, (path: HostPath) => {
     beforeAll(() => {
       setHostPath(path);
-      if (path === 'simd' && !simdSupported()) throw new Error('this engine has no WebAssembly SIMD');
+      if (path === 'simd' && !simdSupported())
+        throw new Error('this engine has no WebAssembly SIMD');
       expect(hostPath()).toBe(path);
     });
     afterAll(() => setHostPath('simd'));

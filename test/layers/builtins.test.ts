@@ -2,14 +2,21 @@
 // package, and unmodified tf.layers models (built in code, or loaded) running on the handmade
 // kernels with the built-ins' predictions and gradients.
 
+import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
+
 import * as hm from '../../src';
 import {countingHandmade, tfModel} from '../cases/override';
 
-const KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'MaxPool',
-                 'MaxPoolGrad'];
+const KERNELS = [
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'FusedConv2D',
+  'MaxPool',
+  'MaxPoolGrad',
+];
 const GRADIENTS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool'];
 
 const snapshot = () => ({
@@ -18,15 +25,19 @@ const snapshot = () => ({
 });
 
 function expectSame(a: ReturnType<typeof snapshot>, b: ReturnType<typeof snapshot>): void {
-  a.kernels.forEach((k, i) => expect({name: KERNELS[i], k}).toEqual({name: KERNELS[i], k: b.kernels[i]}));
+  a.kernels.forEach((k, i) =>
+    expect({name: KERNELS[i], k}).toEqual({name: KERNELS[i], k: b.kernels[i]}),
+  );
   a.kernels.forEach((k, i) => expect(k).toBe(b.kernels[i]));
   a.gradients.forEach((g, i) => expect(g).toBe(b.gradients[i]));
 }
 
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
   expect(a.shape).toEqual(b.shape);
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] /
-                       Math.max(tf.max(tf.abs(b)).dataSync()[0], 1e-30));
+  return tf.tidy(
+    () =>
+      tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(tf.max(tf.abs(b)).dataSync()[0], 1e-30),
+  );
 }
 
 beforeAll(async () => {
@@ -60,95 +71,112 @@ describe('install and uninstall', () => {
     expectSame(snapshot(), before);
   });
 
-  test('a tfjs package registering over the override: installing again puts it back, and ' +
-       'uninstall restores the newer registration', () => {
-    const before = snapshot();
-    hm.installAsBuiltins();
-    const installed = snapshot();
-    // What importing tfjs-backend-cpu / tfjs-layers again does: register the built-ins again
-    // (as new config objects).
-    const reConv = {...before.kernels[0]};
-    const reMaxPoolGrad = {...before.gradients[3]};
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    tf.registerKernel(reConv);
-    warn.mockRestore();
-    tf.registerGradient(reMaxPoolGrad);
-    expect(tf.getKernel('Conv2D', 'cpu')).toBe(reConv);
-    hm.installAsBuiltins();
-    expectSame(snapshot(), installed);
-    hm.uninstallBuiltins();
-    const after = snapshot();
-    expect(after.kernels[0]).toBe(reConv);
-    expect(after.gradients[3]).toBe(reMaxPoolGrad);
-    after.kernels.slice(1).forEach((k, i) => expect(k).toBe(before.kernels[i + 1]));
-    // Put the originals back for the other tests.
-    tf.unregisterKernel('Conv2D', 'cpu');
-    tf.registerKernel(before.kernels[0]);
-    tf.registerGradient(before.gradients[3]!);
-  });
+  test(
+    'a tfjs package registering over the override: installing again puts it back, and ' +
+      'uninstall restores the newer registration',
+    () => {
+      const before = snapshot();
+      hm.installAsBuiltins();
+      const installed = snapshot();
+      // What importing tfjs-backend-cpu / tfjs-layers again does: register the built-ins again
+      // (as new config objects).
+      const reConv = {...before.kernels[0]};
+      const reMaxPoolGrad = {...before.gradients[3]};
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      tf.registerKernel(reConv);
+      warn.mockRestore();
+      tf.registerGradient(reMaxPoolGrad);
+      expect(tf.getKernel('Conv2D', 'cpu')).toBe(reConv);
+      hm.installAsBuiltins();
+      expectSame(snapshot(), installed);
+      hm.uninstallBuiltins();
+      const after = snapshot();
+      expect(after.kernels[0]).toBe(reConv);
+      expect(after.gradients[3]).toBe(reMaxPoolGrad);
+      after.kernels.slice(1).forEach((k, i) => expect(k).toBe(before.kernels[i + 1]));
+      // Put the originals back for the other tests.
+      tf.unregisterKernel('Conv2D', 'cpu');
+      tf.registerKernel(before.kernels[0]);
+      tf.registerGradient(before.gradients[3]!);
+    },
+  );
 
   test('a backend without handmade kernels is a clear error', () => {
-    expect(() => hm.installAsBuiltins({backends: ['webgpu']}))
-        .toThrow(`backend 'webgpu' has no handmade kernels; the kernel table has: ${hm.BACKENDS.join(', ')}`);
+    expect(() => hm.installAsBuiltins({backends: ['webgpu']})).toThrow(
+      `backend 'webgpu' has no handmade kernels; the kernel table has: ${hm.BACKENDS.join(', ')}`,
+    );
     expect(() => hm.installAsBuiltins({backends: []})).toThrow(/non-empty array/);
   });
 });
 
 /** Prediction and one training step's gradients (loss: sum of squares of the output). */
-function predictAndGrads(model: tfl.LayersModel, x: tf.Tensor):
-    {y: tf.Tensor; grads: tf.Tensor[]} {
+function predictAndGrads(model: tfl.LayersModel, x: tf.Tensor): {y: tf.Tensor; grads: tf.Tensor[]} {
   const y = model.predict(x) as tf.Tensor;
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const {value, grads} = tf.variableGrads(
-      () => tf.sum(tf.square(model.apply(x, {training: true}) as tf.Tensor)) as tf.Scalar, vars);
+    () => tf.sum(tf.square(model.apply(x, {training: true}) as tf.Tensor)) as tf.Scalar,
+    vars,
+  );
   value.dispose();
   return {y, grads: vars.map((v) => grads[v.name])};
 }
 
 describe('an unmodified tf.layers model runs on the handmade kernels', () => {
-  test('predictions and gradients equal the built-ins\'; the profile names tfjs\'s kernels, ' +
-       'and the handmade kernels ran inside them', async () => {
-    const model = tfModel();
-    const x = tf.randomUniform([3, 10, 10, 2], -1, 1, 'float32', 9);
-    const reference = predictAndGrads(model, x);
+  test(
+    "predictions and gradients equal the built-ins'; the profile names tfjs's kernels, " +
+      'and the handmade kernels ran inside them',
+    async () => {
+      const model = tfModel();
+      const x = tf.randomUniform([3, 10, 10, 2], -1, 1, 'float32', 9);
+      const reference = predictAndGrads(model, x);
 
-    const before = tf.memory().numTensors;
-    hm.installAsBuiltins();
-    const {result, counts} = await countingHandmade(async () => {
-      const profile = await tf.profile(() => {
-        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-        const {value, grads} = tf.variableGrads(
+      const before = tf.memory().numTensors;
+      hm.installAsBuiltins();
+      const {result, counts} = await countingHandmade(async () => {
+        const profile = await tf.profile(() => {
+          const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+          const {value, grads} = tf.variableGrads(
             () => tf.sum(tf.square(model.apply(x, {training: true}) as tf.Tensor)) as tf.Scalar,
-            vars);
-        tf.dispose([value, ...Object.values(grads)]);
-        tf.dispose(model.predict(x) as tf.Tensor);
+            vars,
+          );
+          tf.dispose([value, ...Object.values(grads)]);
+          tf.dispose(model.predict(x) as tf.Tensor);
+        });
+        return {kernelNames: profile.kernelNames, ours: predictAndGrads(model, x)};
       });
-      return {kernelNames: profile.kernelNames, ours: predictAndGrads(model, x)};
-    });
-    const {kernelNames, ours} = result;
-    for (const name of KERNELS) expect(kernelNames).toContain(name);
-    expect(kernelNames.filter((k) => k.startsWith('Handmade'))).toEqual([]);
-    for (const name of ['HandmadeConv2D', 'HandmadeConv2DBackpropInput',
-                        'HandmadeConv2DBackpropFilter', 'HandmadeFusedConv2D', 'HandmadeMaxPool',
-                        'HandmadeMaxPoolGrad', 'HandmadeMaxPoolValues']) {
-      expect({name, ran: counts[name] > 0}).toEqual({name, ran: true});
-    }
-    expect(maxRelDiff(ours.y, reference.y)).toBeLessThan(1e-5);
-    ours.grads.forEach((g, i) => expect(maxRelDiff(g, reference.grads[i])).toBeLessThan(1e-4));
-    tf.dispose([ours.y, ...ours.grads]);
-    expect(tf.memory().numTensors).toBe(before);
-    hm.uninstallBuiltins();
-    tf.dispose([x, reference.y, ...reference.grads]);
-    model.dispose();
-  });
+      const {kernelNames, ours} = result;
+      for (const name of KERNELS) expect(kernelNames).toContain(name);
+      expect(kernelNames.filter((k) => k.startsWith('Handmade'))).toEqual([]);
+      for (const name of [
+        'HandmadeConv2D',
+        'HandmadeConv2DBackpropInput',
+        'HandmadeConv2DBackpropFilter',
+        'HandmadeFusedConv2D',
+        'HandmadeMaxPool',
+        'HandmadeMaxPoolGrad',
+        'HandmadeMaxPoolValues',
+      ]) {
+        expect({name, ran: counts[name] > 0}).toEqual({name, ran: true});
+      }
+      expect(maxRelDiff(ours.y, reference.y)).toBeLessThan(1e-5);
+      ours.grads.forEach((g, i) => expect(maxRelDiff(g, reference.grads[i])).toBeLessThan(1e-4));
+      tf.dispose([ours.y, ...ours.grads]);
+      expect(tf.memory().numTensors).toBe(before);
+      hm.uninstallBuiltins();
+      tf.dispose([x, reference.y, ...reference.grads]);
+      model.dispose();
+    },
+  );
 
   test('a model loaded with tf.loadLayersModel runs on them with the same predictions', async () => {
     const model = tfModel();
     let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        saved = a;
+        return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+      }),
+    );
     const x = tf.randomUniform([2, 10, 10, 2], -1, 1, 'float32', 10);
     const expected = model.predict(x) as tf.Tensor;
     hm.installAsBuiltins();
@@ -171,12 +199,12 @@ describe('an unmodified tf.layers model runs on the handmade kernels', () => {
   });
 });
 
-describe('the gradients installed under tfjs\'s names', () => {
-  test('tf.conv2d with dilations trains (tfjs\'s own gradient throws) and matches hm.conv2d', () => {
+describe("the gradients installed under tfjs's names", () => {
+  test("tf.conv2d with dilations trains (tfjs's own gradient throws) and matches hm.conv2d", () => {
     const x = tf.randomUniform([2, 9, 9, 3], -1, 1, 'float32', 12) as tf.Tensor4D;
     const w = tf.randomUniform([3, 3, 3, 2], -1, 1, 'float32', 13) as tf.Tensor4D;
     const f = (op: typeof tf.conv2d) => (a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.square(op(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2)));
+      tf.sum(tf.square(op(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2)));
     expect(() => tf.grads(f(tf.conv2d))([x, w])).toThrow(/dilation/);
     const expected = tf.grads(f(hm.conv2d as typeof tf.conv2d))([x, w]);
     hm.installAsBuiltins();
@@ -189,9 +217,9 @@ describe('the gradients installed under tfjs\'s names', () => {
     const x = tf.randomUniform([1, 6, 6, 2], -1, 1, 'float32', 14) as tf.Tensor4D;
     const w = tf.randomUniform([2, 2, 2, 2], -1, 1, 'float32', 15) as tf.Tensor4D;
     const pool = (op: typeof tf.maxPool) => (a: tf.Tensor) =>
-        tf.sum(op(a as tf.Tensor4D, 3, 2, 1, 'ceil'));
+      tf.sum(op(a as tf.Tensor4D, 3, 2, 1, 'ceil'));
     const conv = (op: typeof tf.conv2d) => (a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.square(op(a as tf.Tensor4D, b as tf.Tensor4D, 2, 1, 'NHWC', 1, 'ceil')));
+      tf.sum(tf.square(op(a as tf.Tensor4D, b as tf.Tensor4D, 2, 1, 'NHWC', 1, 'ceil')));
     const expectedPool = tf.grad(pool(hm.maxPool as typeof tf.maxPool))(x);
     const expectedConv = tf.grads(conv(hm.conv2d as typeof tf.conv2d))([x, w]);
     hm.installAsBuiltins();
@@ -204,7 +232,7 @@ describe('the gradients installed under tfjs\'s names', () => {
 });
 
 describe('a backend the override is not installed on', () => {
-  test('keeps tfjs\'s own gradients (the installed ones fall back to them there)', async () => {
+  test("keeps tfjs's own gradients (the installed ones fall back to them there)", async () => {
     // A second cpu backend holding copies of the kernels as they are now (tfjs's built-ins).
     tf.registerBackend('cpucopy', () => new MathBackendCPU());
     tf.copyRegisteredKernels('cpu', 'cpucopy');
@@ -212,7 +240,9 @@ describe('a backend the override is not installed on', () => {
     const x = tf.randomUniform([1, 7, 7, 2], -1, 1, 'float32', 16) as tf.Tensor4D;
     const w = tf.randomUniform([3, 3, 2, 2], -1, 1, 'float32', 17) as tf.Tensor4D;
     const loss = (dilations: number) => (a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', dilations)));
+      tf.sum(
+        tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', dilations)),
+      );
     const onCpu = tf.grads(loss(1))([x, w]);
     const data = await Promise.all(onCpu.map((g) => g.data()));
     await tf.setBackend('cpucopy');
@@ -220,7 +250,9 @@ describe('a backend the override is not installed on', () => {
       const [x2, w2] = [tf.tensor(x.dataSync(), x.shape), tf.tensor(w.dataSync(), w.shape)];
       expect(() => tf.grads(loss(2))([x2, w2])).toThrow(/dilation rates greater than 1/);
       const onCopy = tf.grads(loss(1))([x2, w2]);
-      onCopy.forEach((g, i) => expect(maxRelDiff(g, tf.tensor(data[i], g.shape))).toBeLessThan(1e-5));
+      onCopy.forEach((g, i) =>
+        expect(maxRelDiff(g, tf.tensor(data[i], g.shape))).toBeLessThan(1e-5),
+      );
     } finally {
       await tf.setBackend('cpu');
       tf.removeBackend('cpucopy');

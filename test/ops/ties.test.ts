@@ -4,12 +4,18 @@
 // backend does); padded cells never win; overlapping windows accumulate.
 
 import * as tf from '@tensorflow/tfjs-core';
+
 import * as hm from '../../src/index';
 
 beforeAll(() => tf.setBackend('cpu'));
 
-const gradOf = (pool: typeof tf.maxPool, x: tf.Tensor4D, k: number, s: number, pad: 'same' | 'valid') =>
-    tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(pool(t as tf.Tensor4D, k, s, pad)))(x));
+const gradOf = (
+  pool: typeof tf.maxPool,
+  x: tf.Tensor4D,
+  k: number,
+  s: number,
+  pad: 'same' | 'valid',
+) => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(pool(t as tf.Tensor4D, k, s, pad)))(x));
 
 test('a constant window sends its gradient to its first cell', () => {
   const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
@@ -27,7 +33,9 @@ test('a partial tie goes to the first of the tied cells in row-major order', () 
 });
 
 test('ReLU zeros: ties everywhere, same dx as tfjs cpu (which also takes the first maximum)', () => {
-  const x = tf.tidy(() => tf.relu(tf.randomUniform([2, 8, 8, 3], -1, 0.3, 'float32', 7))) as tf.Tensor4D;
+  const x = tf.tidy(() =>
+    tf.relu(tf.randomUniform([2, 8, 8, 3], -1, 0.3, 'float32', 7)),
+  ) as tf.Tensor4D;
   const ours = gradOf(hm.maxPool, x, 2, 2, 'valid');
   const theirs = gradOf(tf.maxPool, x, 2, 2, 'valid');
   expect(Array.from(ours.dataSync())).toEqual(Array.from(theirs.dataSync()));
@@ -38,7 +46,8 @@ test('ReLU zeros: ties everywhere, same dx as tfjs cpu (which also takes the fir
 
 test('overlapping windows accumulate on a shared maximum', () => {
   const values = new Array(25).fill(0);
-  values[12] = 9;  // the centre of a 5x5 image is the maximum of all nine 3x3 'same' windows around it
+  // The centre of a 5x5 image is the maximum of all nine 3x3 'same' windows around it.
+  values[12] = 9;
   const x = tf.tensor4d(values, [1, 5, 5, 1]);
   const dx = gradOf(hm.maxPool, x, 3, 1, 'same');
   expect(dx.dataSync()[12]).toBe(9);

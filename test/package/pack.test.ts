@@ -10,12 +10,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import * as hmSource from '../../src/index';
+
 const ROOT = path.resolve(__dirname, '../..');
-const PEERS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl',
-               '@tensorflow/tfjs-layers'];
+const PEERS = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-webgl',
+  '@tensorflow/tfjs-layers',
+];
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-const TOL = 1e-4;  // relative to the largest magnitude of each result
+const TOL = 1e-4; // relative to the largest magnitude of each result
 
 // The same check in every consumer: `tf` and `hm` are in scope; prints one JSON line.
 const CHECK_BODY = `
@@ -102,23 +108,40 @@ export {p, rows};
 function run(cmd: string, args: string[], cwd: string): string {
   try {
     return execFileSync(cmd, args, {
-      cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20,
-      env: {...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false',
-            npm_config_audit: 'false'},
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+      env: {
+        ...process.env,
+        npm_config_update_notifier: 'false',
+        npm_config_fund: 'false',
+        npm_config_audit: 'false',
+      },
     });
   } catch (e) {
     const err = e as {stdout?: string; stderr?: string; message: string};
-    throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`,
+    );
   }
 }
 
 function lastJson(out: string): Record<string, unknown> {
-  const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
+  const lines = out
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
 }
 
 function firstJson(out: string): Record<string, unknown> {
-  return JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{'))[0]) as Record<string, unknown>;
+  return JSON.parse(
+    out
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))[0],
+  ) as Record<string, unknown>;
 }
 
 function expectAgreement(r: Record<string, unknown>): void {
@@ -132,7 +155,7 @@ function expectAgreement(r: Record<string, unknown>): void {
   expect(r.poolShape).toEqual([2, 5, 4, 3]);
 }
 
-const SOURCE_EXPORTS = Object.keys(require('../../src/index') as object).sort();
+const SOURCE_EXPORTS = Object.keys(hmSource).sort();
 
 describe('the packed tarball', () => {
   let tmp = '';
@@ -147,7 +170,11 @@ describe('the packed tarball', () => {
       recursive: true,
       filter: (src) => !skip.has(path.relative(ROOT, src).split(path.sep)[0]),
     });
-    fs.symlinkSync(fs.realpathSync(path.join(ROOT, 'node_modules')), path.join(repo, 'node_modules'), 'dir');
+    fs.symlinkSync(
+      fs.realpathSync(path.join(ROOT, 'node_modules')),
+      path.join(repo, 'node_modules'),
+      'dir',
+    );
     run(NPM, ['run', 'build', '--silent', '--', '--quiet'], repo);
     const packs = path.join(tmp, 'packs');
     fs.mkdirSync(packs);
@@ -158,10 +185,19 @@ describe('the packed tarball', () => {
     // An empty project; the tarball and the peers at the versions this repository tests with.
     consumer = path.join(tmp, 'consumer');
     fs.mkdirSync(consumer);
-    fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({name: 'consumer', private: true}));
-    const dev = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
-                 {devDependencies: Record<string, string>}).devDependencies;
-    const specs = [path.join(packs, tarballs[0]), ...PEERS.map((p) => `${p}@${dev[p].replace(/^[\^~]/, '')}`)];
+    fs.writeFileSync(
+      path.join(consumer, 'package.json'),
+      JSON.stringify({name: 'consumer', private: true}),
+    );
+    const dev = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+        devDependencies: Record<string, string>;
+      }
+    ).devDependencies;
+    const specs = [
+      path.join(packs, tarballs[0]),
+      ...PEERS.map((p) => `${p}@${dev[p].replace(/^[\^~]/, '')}`),
+    ];
     try {
       run(NPM, ['install', '--no-audit', '--no-fund', '--offline', ...specs], consumer);
     } catch {
@@ -178,15 +214,34 @@ describe('the packed tarball', () => {
   });
 
   test('ships dist/, the README and package.json only', () => {
-    const files = run('tar', ['-tzf', path.join(tmp, 'packs', fs.readdirSync(path.join(tmp, 'packs'))[0])], tmp)
-      .trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    const files = run(
+      'tar',
+      ['-tzf', path.join(tmp, 'packs', fs.readdirSync(path.join(tmp, 'packs'))[0])],
+      tmp,
+    )
+      .trim()
+      .split('\n')
+      .map((f) => f.replace(/^package\//, ''));
     expect(files.filter((f) => !f.startsWith('dist/')).sort()).toEqual(
-      expect.arrayContaining(['README.md', 'package.json']));
-    expect(files.filter((f) => !f.startsWith('dist/') && f !== 'bin/tfjs-handmade.js' &&
-                               !/^(README|LICENSE|NOTICE|package\.json)/i.test(f))).toEqual([]);
-    for (const f of ['dist/cjs/src/index.js', 'dist/cjs/src/index.d.ts', 'dist/esm/src/index.mjs',
-                     'dist/tfjs-handmade.min.js', 'bin/tfjs-handmade.js', 'dist/cjs/src/compare/cli.js',
-                     'dist/cjs/src/compare/compare_page.js']) {
+      expect.arrayContaining(['README.md', 'package.json']),
+    );
+    expect(
+      files.filter(
+        (f) =>
+          !f.startsWith('dist/') &&
+          f !== 'bin/tfjs-handmade.js' &&
+          !/^(README|LICENSE|NOTICE|package\.json)/i.test(f),
+      ),
+    ).toEqual([]);
+    for (const f of [
+      'dist/cjs/src/index.js',
+      'dist/cjs/src/index.d.ts',
+      'dist/esm/src/index.mjs',
+      'dist/tfjs-handmade.min.js',
+      'bin/tfjs-handmade.js',
+      'dist/cjs/src/compare/cli.js',
+      'dist/cjs/src/compare/compare_page.js',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toBe(false);
@@ -213,31 +268,68 @@ describe('the packed tarball', () => {
     const head = firstJson(out);
     expect(head.added).toEqual(['hm']);
     expect(String(head.missingTf)).toMatch(/load TensorFlow\.js/);
-    expect(head.bytes as number).toBeLessThan(200_000);  // no tfjs inside: tfjs-core alone is ~1 MB
+    expect(head.bytes as number).toBeLessThan(200_000); // no tfjs inside: tfjs-core alone is ~1 MB
     const r = lastJson(out);
     expectAgreement(r);
     expect(r.exports).toEqual(SOURCE_EXPORTS);
   }, 60_000);
 
   test('the installed command compares on cpu and prints JSON rows', () => {
-    fs.writeFileSync(path.join(consumer, 'cases.json'), JSON.stringify([
-      {kind: 'conv', x: [1, 6, 6, 4], filter: [3, 3, 2, 4], strides: 1, pad: 'same'},
-      {kind: 'pool', x: [1, 6, 6, 2], filterSize: 2, strides: 2, pad: 'valid'}]));
-    const out = run(NPX, ['tfjs-handmade', 'compare', '--backends', 'cpu', '--cases', 'cases.json',
-                          '--json', '--repeats', '1'], consumer);
+    fs.writeFileSync(
+      path.join(consumer, 'cases.json'),
+      JSON.stringify([
+        {kind: 'conv', x: [1, 6, 6, 4], filter: [3, 3, 2, 4], strides: 1, pad: 'same'},
+        {kind: 'pool', x: [1, 6, 6, 2], filterSize: 2, strides: 2, pad: 'valid'},
+      ]),
+    );
+    const out = run(
+      NPX,
+      [
+        'tfjs-handmade',
+        'compare',
+        '--backends',
+        'cpu',
+        '--cases',
+        'cases.json',
+        '--json',
+        '--repeats',
+        '1',
+      ],
+      consumer,
+    );
     const rows = JSON.parse(out.slice(out.indexOf('['))) as {kernel: string; ok: boolean}[];
     expect(rows.map((r) => r.kernel)).toEqual([
-      'HandmadeConv2D', 'HandmadeConv2DBackpropInput', 'HandmadeConv2DBackpropFilter',
-      'HandmadeFusedConv2D', 'HandmadeMaxPoolValues', 'HandmadeMaxPool', 'HandmadeMaxPoolGrad']);
+      'HandmadeConv2D',
+      'HandmadeConv2DBackpropInput',
+      'HandmadeConv2DBackpropFilter',
+      'HandmadeFusedConv2D',
+      'HandmadeMaxPoolValues',
+      'HandmadeMaxPool',
+      'HandmadeMaxPoolGrad',
+    ]);
     expect(rows.every((r) => r.ok)).toBe(true);
   }, 60_000);
 
   test('types resolve through the exports map under Node module rules', () => {
-    fs.writeFileSync(path.join(consumer, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext',
-                        target: 'es2020', skipLibCheck: true, types: []},
-      files: ['check.mts'],
-    }));
-    run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'], consumer);
+    fs.writeFileSync(
+      path.join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2020',
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['check.mts'],
+      }),
+    );
+    run(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'],
+      consumer,
+    );
   }, 60_000);
 });

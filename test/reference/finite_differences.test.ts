@@ -6,7 +6,9 @@
 
 import {convGeometry, poolGeometry, sizeOf} from '../../kernels/geometry';
 import {
-  conv2dBackpropFilterReference, conv2dBackpropInputReference, conv2dReference,
+  conv2dBackpropFilterReference,
+  conv2dBackpropInputReference,
+  conv2dReference,
 } from '../../kernels/reference/conv2d';
 import {maxPoolGradReference, maxPoolReference} from '../../kernels/reference/max_pool';
 import {CONV_CASES, every, POOL_CASES} from '../cases/sweeps';
@@ -15,7 +17,7 @@ import {direction, directionalFD} from '../helpers/fd';
 import {distinct, uniform} from '../helpers/random';
 
 const close = (a: number, b: number, tol: number) =>
-    expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
+  expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
 
 describe('reference conv gradients vs finite differences (float64)', () => {
   test.each(every(CONV_CASES, 4).map((c) => [c.name, c] as const))('%s', (_, c) => {
@@ -41,7 +43,10 @@ describe('reference max-pool gradient vs finite differences (float64)', () => {
     // Distinct values are at least 2/n apart: a step of 1e-6 moves no maximum.
     const loss = (p: Float64Array) => {
       const {y} = maxPoolReference(p, g);
-      return dot(y.map((yi) => (Number.isFinite(yi) ? yi : 0)), r);
+      return dot(
+        y.map((yi) => (Number.isFinite(yi) ? yi : 0)),
+        r,
+      );
     };
     const {argmax} = maxPoolReference(x, g);
     close(dot(maxPoolGradReference(r, argmax, g), v), directionalFD(loss, x, v, 1e-6), 1e-7);

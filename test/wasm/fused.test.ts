@@ -3,8 +3,10 @@
 // NHWC, the activations without an exponential) bit for bit against the TypeScript epilogue that
 // the cpu backend runs, on values made to break it: NaN, ±0, ±Infinity, 6 and its neighbours.
 
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+
+import * as tf from '@tensorflow/tfjs-core';
+
 import * as hm from '../../src/index';
 import {fusedCase, fusedCases} from '../cases/fused';
 import {CONV_CASES, every} from '../cases/sweeps';
@@ -24,8 +26,21 @@ describe('wasm fused conv vs reference (rtol 1e-5)', () => {
 describe('the SIMD epilogue equals the TypeScript one bit for bit', () => {
   // A 1x1 identity filter over 6 channels (one v128 and a tail of two), so that y before the
   // epilogue is x itself, each special value meeting each special bias.
-  const special = [NaN, 0, -0, Infinity, -Infinity, 6, Math.fround(6 + 4.8e-7), Math.fround(6 - 4.8e-7),
-                   -1e-45, 1e-45, -2.5, 3.25, -3.4e38];
+  const special = [
+    NaN,
+    0,
+    -0,
+    Infinity,
+    -Infinity,
+    6,
+    Math.fround(6 + 4.8e-7),
+    Math.fround(6 - 4.8e-7),
+    -1e-45,
+    1e-45,
+    -2.5,
+    3.25,
+    -3.4e38,
+  ];
   const c = 6;
   const cells = special.length;
   const x = new Float32Array(cells * c);
@@ -34,33 +49,46 @@ describe('the SIMD epilogue equals the TypeScript one bit for bit', () => {
   for (let i = 0; i < c; i++) eye[i * c + i] = 1;
   const bias = new Float32Array([0, -0, NaN, 1.5, -6, 3]);
   const prelu = new Float32Array([0.5, -2, 0, NaN, 1, -0]);
-  const run = (activation: hm.Activation, withBias: boolean) => tf.tidy(() => {
-    const inputs: tf.NamedTensorMap = {x: tf.tensor(x, [1, 1, cells, c]), filter: tf.tensor(eye, [1, 1, c, c])};
-    if (withBias) inputs.bias = tf.tensor(bias, [c]);
-    if (activation === 'prelu') inputs.preluActivationWeights = tf.tensor(prelu, [c]);
-    const y = tf.engine().runKernel(hm.HandmadeFusedConv2D, inputs,
-        {strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, activation,
-         leakyreluAlpha: 0.3} as unknown as tf.NamedAttrMap) as tf.Tensor;
-    return Array.from(y.dataSync());
-  });
+  const run = (activation: hm.Activation, withBias: boolean) =>
+    tf.tidy(() => {
+      const inputs: tf.NamedTensorMap = {
+        x: tf.tensor(x, [1, 1, cells, c]),
+        filter: tf.tensor(eye, [1, 1, c, c]),
+      };
+      if (withBias) inputs.bias = tf.tensor(bias, [c]);
+      if (activation === 'prelu') inputs.preluActivationWeights = tf.tensor(prelu, [c]);
+      const y = tf.engine().runKernel(hm.HandmadeFusedConv2D, inputs, {
+        strides: 1,
+        pad: 'valid',
+        dataFormat: 'NHWC',
+        dilations: 1,
+        activation,
+        leakyreluAlpha: 0.3,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      return Array.from(y.dataSync());
+    });
 
-  test.each(['linear', 'relu', 'relu6', 'leakyrelu', 'prelu'].flatMap((a) => [[a, true], [a, false]]))(
-      '%s, bias %s', async (activation, withBias) => {
-        const backend = tf.backend() as unknown as {readSync(dataId: object): unknown};
-        const readSync = jest.spyOn(backend, 'readSync');
-        let onWasm: number[];
-        try {
-          onWasm = run(activation as hm.Activation, withBias as boolean);
-          // Nothing read back but y itself: the operands stayed on the heap.
-          expect(readSync.mock.calls.length).toBe(1);
-        } finally {
-          readSync.mockRestore();
-        }
-        await tf.setBackend('cpu');
-        const onCpu = run(activation as hm.Activation, withBias as boolean);
-        await tf.setBackend('wasm');
-        onCpu.forEach((v, i) => {
-          if (!Object.is(onWasm[i], v)) throw new Error(`element ${i}: wasm ${onWasm[i]}, cpu ${v}`);
-        });
-      });
+  test.each(
+    ['linear', 'relu', 'relu6', 'leakyrelu', 'prelu'].flatMap((a) => [
+      [a, true],
+      [a, false],
+    ]),
+  )('%s, bias %s', async (activation, withBias) => {
+    const backend = tf.backend() as unknown as {readSync(dataId: object): unknown};
+    const readSync = jest.spyOn(backend, 'readSync');
+    let onWasm: number[];
+    try {
+      onWasm = run(activation as hm.Activation, withBias as boolean);
+      // Nothing read back but y itself: the operands stayed on the heap.
+      expect(readSync.mock.calls.length).toBe(1);
+    } finally {
+      readSync.mockRestore();
+    }
+    await tf.setBackend('cpu');
+    const onCpu = run(activation as hm.Activation, withBias as boolean);
+    await tf.setBackend('wasm');
+    onCpu.forEach((v, i) => {
+      if (!Object.is(onWasm[i], v)) throw new Error(`element ${i}: wasm ${onWasm[i]}, cpu ${v}`);
+    });
+  });
 });

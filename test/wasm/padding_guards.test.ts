@@ -2,9 +2,11 @@
 // each operand, and pads far larger than the input, against the float64 reference (the cases of
 // test/cpu/padding_guards.test.ts, on wasm tensors).
 
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '../../src/index';
+
+import * as tf from '@tensorflow/tfjs-core';
+
 import {convCase, poolCase} from '../cases/bodies';
 import {LARGE_PAD_CONV_CASES, LARGE_PAD_POOL_CASES, largePadTimings} from '../cases/large_pads';
 import {specialValueCases, specialValuesCase} from '../cases/special_values';

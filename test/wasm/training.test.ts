@@ -2,9 +2,11 @@
 // Conv2DBackpropFilter kernel): a model of hm.layers trains as is, and an unmodified tf.layers
 // model trains once the handmade kernels are installed under tfjs's own kernel names.
 
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+
 import * as hm from '../../src/index';
 import {uniform} from '../helpers/random';
 
@@ -27,7 +29,7 @@ function data(): {xs: tf.Tensor; ys: tf.Tensor} {
   const y = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const top = i % 2 === 0;
-    for (let p = 0; p < 64; p++) x[i * 64 + p] = 0.3 * noise[i * 64 + p] + ((p < 32) === top ? 1 : 0);
+    for (let p = 0; p < 64; p++) x[i * 64 + p] = 0.3 * noise[i * 64 + p] + (p < 32 === top ? 1 : 0);
     y[i * 2 + (top ? 0 : 1)] = 1;
   }
   return {xs: tf.tensor4d(x, [n, 8, 8, 1]), ys: tf.tensor2d(y, [n, 2])};
@@ -56,31 +58,62 @@ async function expectTrains(model: tfl.Sequential): Promise<void> {
   model.dispose();
 }
 
-test('tfjs\'s own conv layers cannot train on wasm', async () => {
-  const model = tfl.sequential({layers: [
-    tfl.layers.conv2d({inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu'}),
-    tfl.layers.flatten(), tfl.layers.dense({units: 2, activation: 'softmax'})]});
-  await expect(lossesOf(model)).rejects.toThrow(/Conv2DBackpropFilter' not registered for backend 'wasm'/);
+test("tfjs's own conv layers cannot train on wasm", async () => {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu'}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({units: 2, activation: 'softmax'}),
+    ],
+  });
+  await expect(lossesOf(model)).rejects.toThrow(
+    /Conv2DBackpropFilter' not registered for backend 'wasm'/,
+  );
   model.dispose();
 });
 
 test('a model of hm.layers trains on wasm', async () => {
-  const model = tfl.sequential({layers: [
-    hm.layers.conv2d({inputShape: [8, 8, 1], filters: 4, kernelSize: 3, dilationRate: 2, activation: 'relu',
-                      kernelInitializer: tfl.initializers.glorotUniform({seed: 1})}),
-    hm.layers.maxPooling2d({poolSize: 2}),
-    tfl.layers.flatten(), tfl.layers.dense({units: 2, activation: 'softmax',
-                                           kernelInitializer: tfl.initializers.glorotUniform({seed: 2})})]});
+  const model = tfl.sequential({
+    layers: [
+      hm.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 4,
+        kernelSize: 3,
+        dilationRate: 2,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({seed: 1}),
+      }),
+      hm.layers.maxPooling2d({poolSize: 2}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({
+        units: 2,
+        activation: 'softmax',
+        kernelInitializer: tfl.initializers.glorotUniform({seed: 2}),
+      }),
+    ],
+  });
   await expectTrains(model);
 });
 
 test('an unmodified tf.layers model trains on wasm with the handmade kernels installed', async () => {
   hm.installAsBuiltins({backends: ['wasm']});
-  const model = tfl.sequential({layers: [
-    tfl.layers.conv2d({inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu',
-                       kernelInitializer: tfl.initializers.glorotUniform({seed: 3})}),
-    tfl.layers.maxPooling2d({poolSize: 2}),
-    tfl.layers.flatten(), tfl.layers.dense({units: 2, activation: 'softmax',
-                                           kernelInitializer: tfl.initializers.glorotUniform({seed: 4})})]});
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 4,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({seed: 3}),
+      }),
+      tfl.layers.maxPooling2d({poolSize: 2}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({
+        units: 2,
+        activation: 'softmax',
+        kernelInitializer: tfl.initializers.glorotUniform({seed: 4}),
+      }),
+    ],
+  });
   await expectTrains(model);
 });

@@ -4,8 +4,10 @@
 // has fh * fw * C rows, so the GEMM runs mostly edge tiles and the copies bound the kernels. Both
 // are written here as sums over the filter's taps, vectorised over output channels:
 //
-//   input gradient  dx[r, c, ch] = Σ_{fy, fx} Σ_oc dy[r + pt - fy*dH, c + pl - fx*dW, oc] · W[fy, fx, ch, oc]
-//   filter gradient dW[fy, fx, ch, oc] += Σ_{y, x} xPad[y*sH + fy*dH, x*sW + fx*dW, ch] · dy[y, x, oc]
+// input gradient  dx[r, c, ch] = Σ_{fy, fx} Σ_oc dy[r + pt - fy*dH, c + pl - fx*dW, oc] · W[fy, fx,
+// ch, oc]
+// filter gradient dW[fy, fx, ch, oc] += Σ_{y, x} xPad[y*sH + fy*dH, x*sW + fx*dW, ch] · dy[y, x,
+// oc]
 //
 import {EDGE} from './gemm';
 

@@ -106,7 +106,8 @@ function scan(x: usize, y: usize, argmax: usize, keepArgmax: bool): void {
           }
         }
         const out = y + o + lane;
-        v128.store(out, b0); v128.store(out, b1, 16); v128.store(out, b2, 32); v128.store(out, b3, 48);
+        v128.store(out, b0); v128.store(out, b1, 16);
+        v128.store(out, b2, 32); v128.store(out, b3, 48);
         if (keepArgmax) {
           const arg = argmax + o + lane;
           v128.store(arg, i32x4.sub(t0, one)); v128.store(arg, i32x4.sub(t1, one), 16);

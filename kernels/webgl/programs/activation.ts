@@ -7,15 +7,18 @@ import type {Activation} from '../../names';
 const ACTIVATIONS: Record<Activation, string> = {
   linear: 'float activate(float v, float preluWeight) { return v; }',
   relu: 'float activate(float v, float preluWeight) { return v < 0.0 ? 0.0 : v; }',
-  relu6: 'float activate(float v, float preluWeight) { return v < 0.0 ? 0.0 : (v > 6.0 ? 6.0 : v); }',
+  relu6:
+    'float activate(float v, float preluWeight) { return v < 0.0 ? 0.0 : (v > 6.0 ? 6.0 : v); }',
   elu: 'float activate(float v, float preluWeight) { return v < 0.0 ? exp(v) - 1.0 : v; }',
-  leakyrelu: 'float activate(float v, float preluWeight) { return v < 0.0 ? v * leakyreluAlpha : v; }',
+  leakyrelu:
+    'float activate(float v, float preluWeight) { return v < 0.0 ? v * leakyreluAlpha : v; }',
   prelu: 'float activate(float v, float preluWeight) { return v < 0.0 ? v * preluWeight : v; }',
   sigmoid: 'float activate(float v, float preluWeight) { return 1.0 / (1.0 + exp(-v)); }',
 };
 
 export function activationGlsl(activation: Activation): string {
   const code = ACTIVATIONS[activation];
-  if (code == null) throw new Error(`HandmadeFusedConv2D: unknown activation '${activation as string}'`);
+  if (code == null)
+    throw new Error(`HandmadeFusedConv2D: unknown activation '${activation as string}'`);
   return code;
 }

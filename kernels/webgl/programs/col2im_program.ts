@@ -3,14 +3,15 @@
 // output position (b, yR, yC) sends input channel d1 through tap (wR, wC) (inCp: inC rounded up to
 // even), and dx gathers it back (geometry.ts, equation (2)):
 //
-//     dx[b, xR, xC, d1] = Σ D[b, yR, yC, (wR * fw + wC) * inCp + d1]  over yR = (xR + padTop - wR*dl) / s
-//                         integral in [0, outH), and yC alike
+//     dx[b, xR, xC, d1] = Σ D[b, yR, yC, (wR * fw + wC) * inCp + d1]
+//                         over yR = (xR + padTop - wR*dl) / s integral in [0, outH), and yC alike
 //
 // One fragment computes a 2x2 block of dx, columns (xC, xC+1) x channels (d1, d1+1): per tap and
 // column one texel of D, of which it takes the half that holds its column. D is read as
 // [1, 2 * positionTexels, fh * fw * inCp], the packed grid the product writes.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import {windowConstantsGlsl} from './uniforms';
 
@@ -72,9 +73,13 @@ export class Col2imProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    this.userCode = [windowConstantsGlsl(g, {
-      inCp: 2 * Math.ceil(g.inChannels / 2),
-      outColTexels: Math.ceil(g.outWidth / 2),
-    }), SOLVE_GLSL, MAIN].join('\n');
+    this.userCode = [
+      windowConstantsGlsl(g, {
+        inCp: 2 * Math.ceil(g.inChannels / 2),
+        outColTexels: Math.ceil(g.outWidth / 2),
+      }),
+      SOLVE_GLSL,
+      MAIN,
+    ].join('\n');
   }
 }

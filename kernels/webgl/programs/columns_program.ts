@@ -7,8 +7,8 @@
 // per column class, x shifted and strided along the columns once, so that a pair of output
 // columns (yC, yC+1) reads one texel, while a filter row wR stays a row offset, wR*dl, into it.
 // With inCg >= 2 the class is the filter column wC and the lanes are its input channels d1 (a pair
-// per texel, inCg rounded up to even); with inCg = 1 a class is a pair of filter columns (wC, wC+1),
-// and the lanes are those two taps, so that no lane is spent on a missing channel.
+// per texel, inCg rounded up to even); with inCg = 1 a class is a pair of filter columns
+// (wC, wC+1), and the lanes are those two taps, so that no lane is spent on a missing channel.
 //
 // Class c's texel q holds x at columns 2q*s + u(c) (and + s), u(c) = wC*dl - padLeft for its first
 // filter column wC: two classes whose u differ by a multiple of 2s are the same run of texels
@@ -24,6 +24,7 @@
 // a reader leaves them out where they would count.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import {packedLayoutGlsl} from './layout';
 import {windowConstantsGlsl} from './uniforms';
@@ -52,40 +53,55 @@ export function columnsLayout(g: ConvGeometry): ColumnsLayout {
   const tapLanes = g.inChannelsPerGroup === 1;
   const classes = tapLanes ? Math.ceil(g.filterWidth / 2) : g.filterWidth;
   const lanes = tapLanes ? 2 : 2 * Math.ceil(g.inChannelsPerGroup / 2);
-  const period = 2 * g.strideWidth;  // x columns between one output-column pair and the next
-  const u = Array.from({length: classes},
-                       (_, c) => (tapLanes ? 2 * c : c) * g.dilationWidth - g.padInfo.left);
+  const period = 2 * g.strideWidth; // x columns between one output-column pair and the next
+  const u = Array.from(
+    {length: classes},
+    (_, c) => (tapLanes ? 2 * c : c) * g.dilationWidth - g.padInfo.left,
+  );
   const residues = [...new Set(u.map((v) => ((v % period) + period) % period))];
   const classBase = u.map((v) => residues.indexOf(((v % period) + period) % period));
   const baseOffset = residues.map((_, i) => Math.min(...u.filter((__, c) => classBase[c] === i)));
   const classShift = u.map((v, c) => (v - baseOffset[classBase[c]]) / period);
   return {
-    tapLanes, classes, lanes, filterRows: g.filterHeight * classes * lanes,
+    tapLanes,
+    classes,
+    lanes,
+    filterRows: g.filterHeight * classes * lanes,
     rows: (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1,
-    bases: residues.length, classBase, classShift, baseOffset,
+    bases: residues.length,
+    classBase,
+    classShift,
+    baseOffset,
     runTexels: Math.ceil(g.outWidth / 2) + Math.max(...classShift),
   };
 }
 
 const intArray = (name: string, values: number[]) =>
-    `const int ${name}[${values.length}] = int[${values.length}](${values.join(', ')});`;
+  `const int ${name}[${values.length}] = int[${values.length}](${values.join(', ')});`;
 
 /** The window geometry and the layout as GLSL constants, with `extra` int constants. */
-export function columnsConstants(g: ConvGeometry, l: ColumnsLayout,
-                                 extra: Record<string, number> = {}): string {
-  return [windowConstantsGlsl(g, {
-    batchSize: g.batchSize,
-    inCg: g.inChannelsPerGroup,
-    outCg: g.outChannelsPerGroup,
-    classes: l.classes,
-    lanes: l.lanes,
-    rows: l.rows,
-    bases: l.bases,
-    runTexels: l.runTexels,
-    outColTexels: Math.ceil(g.outWidth / 2),
-    ...extra,
-  }), intArray('classBase', l.classBase), intArray('classShift', l.classShift),
-    intArray('baseOffset', l.baseOffset)].join('\n');
+export function columnsConstants(
+  g: ConvGeometry,
+  l: ColumnsLayout,
+  extra: Record<string, number> = {},
+): string {
+  return [
+    windowConstantsGlsl(g, {
+      batchSize: g.batchSize,
+      inCg: g.inChannelsPerGroup,
+      outCg: g.outChannelsPerGroup,
+      classes: l.classes,
+      lanes: l.lanes,
+      rows: l.rows,
+      bases: l.bases,
+      runTexels: l.runTexels,
+      outColTexels: Math.ceil(g.outWidth / 2),
+      ...extra,
+    }),
+    intArray('classBase', l.classBase),
+    intArray('classShift', l.classShift),
+    intArray('baseOffset', l.baseOffset),
+  ].join('\n');
 }
 
 // The x that lane j of base n reads for (virtual) output column yC, in input row r - padTop.
@@ -171,10 +187,12 @@ export class ColumnsProgram implements GPGPUProgram {
   constructor(g: ConvGeometry, l: ColumnsLayout) {
     this.outputShape = [g.groups * l.bases * g.batchSize * l.rows, l.lanes, 2 * l.runTexels];
     const nhwc = g.dataFormat === 'NHWC';
-    const main = nhwc && !l.tapLanes && (g.groups === 1 || g.inChannelsPerGroup % 2 === 0) ?
-        COLUMNS_PAIRS_MAIN :
-        nhwc && l.tapLanes && g.strideWidth === 1 && g.dilationWidth === 1 ? COLUMNS_TAPS_MAIN :
-        [packedLayoutGlsl(g.dataFormat, ['x']), COLUMN_GLSL, COLUMNS_MAIN].join('\n');
+    const main =
+      nhwc && !l.tapLanes && (g.groups === 1 || g.inChannelsPerGroup % 2 === 0)
+        ? COLUMNS_PAIRS_MAIN
+        : nhwc && l.tapLanes && g.strideWidth === 1 && g.dilationWidth === 1
+          ? COLUMNS_TAPS_MAIN
+          : [packedLayoutGlsl(g.dataFormat, ['x']), COLUMN_GLSL, COLUMNS_MAIN].join('\n');
     this.userCode = [columnsConstants(g, l), `#define TAP_LANES ${l.tapLanes}`, main].join('\n');
   }
 }

@@ -1,12 +1,13 @@
 // HandmadeConv2DBackpropFilter as one matrix product per group, on packed (RGBA) textures:
 //
-//     dW[wR, wC, d1, d2] = Σ_{b,yR,yC} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · dy[b, yR, yC, d2]
+//     dW[wR, wC, d1, d2] = Σ_{b,yR,yC} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1]
+//                          · dy[b, yR, yC, d2]
 //
-// is C[k, n] = Σ_p A[k, p] · B[n, p] over the output positions p = (b, yR, yC), with A = im2col(x)ᵀ,
-// read from x laid out by filter column (columns_program.ts), and B = dyᵀ. One fragment computes a
-// 2x2 block of C, rows (k, k+1) x channels (n, n+1): per pair of positions (yC, yC+1) it reads one
-// texel of A and one of dy for 8 multiply-adds, sampled at texel centers advanced by an add
-// (texel_addressing.ts), with no division or mask in the loop.
+// is C[k, n] = Σ_p A[k, p] · B[n, p] over the output positions p = (b, yR, yC), with
+// A = im2col(x)ᵀ, read from x laid out by filter column (columns_program.ts), and B = dyᵀ. One
+// fragment computes a 2x2 block of C, rows (k, k+1) x channels (n, n+1): per pair of positions
+// (yC, yC+1) it reads one texel of A and one of dy for 8 multiply-adds, sampled at texel centers
+// advanced by an add (texel_addressing.ts), with no division or mask in the loop.
 //
 // dy is read in its own packed layout where that holds (p, p+1) x (n, n+1) per texel with no lane
 // past a row's end (NHWC, even outW, and each group's channels starting at an even channel) and
@@ -17,8 +18,9 @@
 // still spreads over many fragments; FilterFromPartialsProgram adds the parts into dW.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
-import {ColumnsLayout, columnsConstants, columnsLayout} from './columns_program';
+import {columnsConstants, ColumnsLayout, columnsLayout} from './columns_program';
 import {packedLayoutGlsl} from './layout';
 import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
 
@@ -49,9 +51,11 @@ export function filterGemmLayout(g: ConvGeometry): FilterGemmLayout {
     ...columns,
     splits: Math.ceil(g.batchSize / batchPerSplit),
     batchPerSplit,
-    dyAsIs: g.dataFormat === 'NHWC' && g.outWidth % 2 === 0 &&
-        (g.groups === 1 || g.outChannelsPerGroup % 2 === 0) &&
-        g.batchSize * g.outHeight * g.outWidth * g.outChannels <= DY_AS_IS_MAX_VALUES,
+    dyAsIs:
+      g.dataFormat === 'NHWC' &&
+      g.outWidth % 2 === 0 &&
+      (g.groups === 1 || g.outChannelsPerGroup % 2 === 0) &&
+      g.batchSize * g.outHeight * g.outWidth * g.outChannels <= DY_AS_IS_MAX_VALUES,
   };
 }
 
@@ -99,10 +103,10 @@ export class FilterGradsProgram implements GPGPUProgram {
   constructor(g: ConvGeometry, l: FilterGemmLayout) {
     this.outputShape = [g.groups * g.batchSize * g.outHeight, g.outChannelsPerGroup, g.outWidth];
     const texel = g.dataFormat === 'NHWC' && (g.groups === 1 || g.outChannelsPerGroup % 2 === 0);
-    this.userCode = [layoutConstants(g, l),
-                     texel ? GRADS_TEXEL_MAIN :
-                         [packedLayoutGlsl(g.dataFormat, ['dy']), GRADS_MAIN].join('\n'),
-                    ].join('\n');
+    this.userCode = [
+      layoutConstants(g, l),
+      texel ? GRADS_TEXEL_MAIN : [packedLayoutGlsl(g.dataFormat, ['dy']), GRADS_MAIN].join('\n'),
+    ].join('\n');
   }
 }
 
@@ -197,7 +201,7 @@ export class Conv2DBackpropFilterGemmProgram implements GPGPUProgram {
     // outColTexels; the next output row is strides.x rows on, the next image `rows` rows on from
     // the first.
     const colTexels = Math.ceil(g.outWidth / 2);
-    const rowTexels = l.lanes / 2 * l.runTexels;
+    const rowTexels = (l.lanes / 2) * l.runTexels;
     const aRowJump = g.strideHeight * rowTexels - colTexels;
     const aBatchJump = (l.rows - g.outHeight * g.strideHeight) * rowTexels;
     // dy as it is, [B, outH, outW, outC]: the group's channels from texel g * outCg / 2, the next
@@ -206,15 +210,28 @@ export class Conv2DBackpropFilterGemmProgram implements GPGPUProgram {
     const outTexels = Math.ceil(g.outChannels / 2);
     const groupTexels = Math.ceil(g.outChannelsPerGroup / 2);
     const positionTexels = g.outHeight * colTexels;
-    const dy = l.dyAsIs ?
-        {base: `b0 * ${positionTexels * outTexels} + g * ${groupTexels} + nt`, step: outTexels, rowJump: 0} :
-        {base: `((g * batchSize + b0) * outSize.x * ${groupTexels} + nt) * ${colTexels}`, step: 1,
-         rowJump: (groupTexels - 1) * colTexels};
-    this.userCode = [layoutConstants(g, l), `#define TAP_LANES ${l.tapLanes}`,
-                     `#define A_ROW_JUMP ${aRowJump}`, `#define A_BATCH_JUMP ${aBatchJump}`,
-                     `#define DY_BASE (${dy.base})`, `#define DY_STEP ${dy.step}`,
-                     `#define DY_ROW_JUMP ${dy.rowJump}`,
-                     TEXEL_ADDRESSING_GLSL, GEMM_MAIN].join('\n');
+    const dy = l.dyAsIs
+      ? {
+          base: `b0 * ${positionTexels * outTexels} + g * ${groupTexels} + nt`,
+          step: outTexels,
+          rowJump: 0,
+        }
+      : {
+          base: `((g * batchSize + b0) * outSize.x * ${groupTexels} + nt) * ${colTexels}`,
+          step: 1,
+          rowJump: (groupTexels - 1) * colTexels,
+        };
+    this.userCode = [
+      layoutConstants(g, l),
+      `#define TAP_LANES ${l.tapLanes}`,
+      `#define A_ROW_JUMP ${aRowJump}`,
+      `#define A_BATCH_JUMP ${aBatchJump}`,
+      `#define DY_BASE (${dy.base})`,
+      `#define DY_STEP ${dy.step}`,
+      `#define DY_ROW_JUMP ${dy.rowJump}`,
+      TEXEL_ADDRESSING_GLSL,
+      GEMM_MAIN,
+    ].join('\n');
   }
 }
 
@@ -246,7 +263,10 @@ export class FilterFromPartialsProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry, l: FilterGemmLayout) {
     this.outputShape = g.filterShape;
-    this.userCode = [layoutConstants(g, l), `#define TAP_LANES ${l.tapLanes}`, FROM_PARTIALS_MAIN]
-        .join('\n');
+    this.userCode = [
+      layoutConstants(g, l),
+      `#define TAP_LANES ${l.tapLanes}`,
+      FROM_PARTIALS_MAIN,
+    ].join('\n');
   }
 }

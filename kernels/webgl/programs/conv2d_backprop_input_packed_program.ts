@@ -6,6 +6,7 @@
 // where col2im's product would outgrow its bound (conv2d_backprop_input.ts).
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import {SOLVE_GLSL} from './col2im_program';
 import {windowConstantsGlsl} from './uniforms';
@@ -49,7 +50,8 @@ export class Conv2DBackpropInputPackedProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    this.userCode = [windowConstantsGlsl(g, {outChannels: g.outChannels}), SOLVE_GLSL, MAIN]
-        .join('\n');
+    this.userCode = [windowConstantsGlsl(g, {outChannels: g.outChannels}), SOLVE_GLSL, MAIN].join(
+      '\n',
+    );
   }
 }

@@ -3,6 +3,7 @@
 // (geometry.ts, equation (2)); a tap whose yR is fractional or outside dy contributes nothing.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import {layoutGlsl} from './layout';
 import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';

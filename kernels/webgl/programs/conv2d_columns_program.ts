@@ -12,8 +12,9 @@
 // or its pair of filter columns), 0 past the filter.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
-import {ColumnsLayout, columnsConstants} from './columns_program';
+import {columnsConstants, ColumnsLayout} from './columns_program';
 import {Epilogue, epilogueGlsl, withEpilogue} from './epilogue';
 import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
 
@@ -46,8 +47,11 @@ export class ColumnsFilterProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry, l: ColumnsLayout) {
     this.outputShape = [g.outChannels, l.filterRows];
-    this.userCode = [columnsConstants(g, l, {outChannels: g.outChannels}),
-                     `#define TAP_LANES ${l.tapLanes}`, FILTER_MAIN].join('\n');
+    this.userCode = [
+      columnsConstants(g, l, {outChannels: g.outChannels}),
+      `#define TAP_LANES ${l.tapLanes}`,
+      FILTER_MAIN,
+    ].join('\n');
   }
 }
 
@@ -120,8 +124,12 @@ export class Conv2DColumnsProgram implements GPGPUProgram {
   constructor(g: ConvGeometry, l: ColumnsLayout, epilogue?: Epilogue) {
     withEpilogue(this, ['A', 'W'], epilogue);
     this.outputShape = g.outShape;
-    this.userCode = [columnsConstants(g, l, {filterTexels: l.filterRows / 2}),
-                     `#define TAP_LANES ${l.tapLanes}`, TEXEL_ADDRESSING_GLSL,
-                     epilogueGlsl(epilogue), MAIN].join('\n');
+    this.userCode = [
+      columnsConstants(g, l, {filterTexels: l.filterRows / 2}),
+      `#define TAP_LANES ${l.tapLanes}`,
+      TEXEL_ADDRESSING_GLSL,
+      epilogueGlsl(epilogue),
+      MAIN,
+    ].join('\n');
   }
 }

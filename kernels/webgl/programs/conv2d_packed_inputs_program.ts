@@ -19,19 +19,21 @@
 // of a read's cost. finish() (epilogue.ts) returns the block as it is, or fused.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import {Epilogue, epilogueGlsl, withEpilogue} from './epilogue';
 import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
 import {windowConstantsGlsl} from './uniforms';
 
-
 /** GLSL main() for g: the taps unrolled over the filter's columns. */
 function mainGlsl(g: ConvGeometry): string {
-  const e = g.padInfo.left & 1;  // parity of every fragment's first column
+  const e = g.padInfo.left & 1; // parity of every fragment's first column
   // Column offset, from the even column below the first, of tap wC for output column j.
   const offset = (wC: number, j: number) => e + wC * g.dilationWidth + j * g.strideWidth;
   const taps = Array.from({length: g.filterWidth}, (_, wC) => wC);
-  const offsets = [...new Set(taps.flatMap((wC) => [offset(wC, 0), offset(wC, 1)]))].sort((a, b) => a - b);
+  const offsets = [...new Set(taps.flatMap((wC) => [offset(wC, 0), offset(wC, 1)]))].sort(
+    (a, b) => a - b,
+  );
   const texels = [...new Set(offsets.map((u) => u >> 1))];
   const lines: string[] = [];
   lines.push(`
@@ -52,7 +54,8 @@ void main() {
   int texelCol = evenCol / 2;`);
   // Whether each offset's column lies inside x, once per fragment: a tap outside adds nothing
   // (its products are selected away, not multiplied by 0, as W may be infinite).
-  for (const u of offsets) lines.push(`  bool in${u} = evenCol + ${u} >= 0 && evenCol + ${u} < inSize.y;`);
+  for (const u of offsets)
+    lines.push(`  bool in${u} = evenCol + ${u} >= 0 && evenCol + ${u} < inSize.y;`);
   // The texel columns read, clamped into x (a clamped one is read only for columns outside).
   for (const t of texels) lines.push(`  int tc${t} = clamp(texelCol + ${t}, 0, inColTexels - 1);`);
   lines.push(`
@@ -62,19 +65,31 @@ void main() {
     int xR = xRCorner + wR * dilations.x;
     if (xR < 0 || xR >= inSize.x) continue;
     int xRowTexel = (b * inSize.x + xR) * inColTexels;  // flat texel index of x[b, xR, 0, 0] / inTexels`);
-  for (const t of texels) lines.push(`    vec2 px${t} = centerAt((xRowTexel + tc${t}) * inTexels, xWidth);`);
+  for (const t of texels)
+    lines.push(`    vec2 px${t} = centerAt((xRowTexel + tc${t}) * inTexels, xWidth);`);
   for (const wC of taps) {
-    lines.push(`    vec2 pw${wC} = centerAt(((wR * filterSize.y + ${wC}) * inTexels) * outTexels + d2 / 2, wWidth);`);
+    lines.push(
+      `    vec2 pw${wC} = centerAt(((wR * filterSize.y + ${wC}) * inTexels) * outTexels + d2 / 2, wWidth);`,
+    );
   }
   lines.push(`    for (int k = 0; k < inTexels; k++) {  // input channels (2k, 2k+1)`);
-  for (const t of texels) lines.push(`      vec4 x${t} = texture(x, px${t} / xSize);  // columns (${2 * t}, ${2 * t + 1}) from evenCol`);
+  for (const t of texels)
+    lines.push(
+      `      vec4 x${t} = texture(x, px${t} / xSize);  // columns (${2 * t}, ${2 * t + 1}) from evenCol`,
+    );
   for (const wC of taps) {
     const half = (u: number) => `x${u >> 1}.${(u & 1) === 0 ? 'xy' : 'zw'}`;
     const [u0, u1] = [offset(wC, 0), offset(wC, 1)];
     lines.push(`      {  // tap wC = ${wC}`);
-    lines.push(`        vec4 a = vec4(${half(u0)}, ${half(u1)});  // (yC,d1) (yC,d1+1) (yC+1,d1) (yC+1,d1+1)`);
-    lines.push(`        vec4 w = texture(W, pw${wC} / wSize);  // (d1,d2) (d1,d2+1) (d1+1,d2) (d1+1,d2+1)`);
-    lines.push(`        sum += mix(vec4(0.0), a.xxzz * w.xyxy + a.yyww * w.zwzw, bvec4(in${u0}, in${u0}, in${u1}, in${u1}));`);
+    lines.push(
+      `        vec4 a = vec4(${half(u0)}, ${half(u1)});  // (yC,d1) (yC,d1+1) (yC+1,d1) (yC+1,d1+1)`,
+    );
+    lines.push(
+      `        vec4 w = texture(W, pw${wC} / wSize);  // (d1,d2) (d1,d2+1) (d1+1,d2) (d1+1,d2+1)`,
+    );
+    lines.push(
+      `        sum += mix(vec4(0.0), a.xxzz * w.xyxy + a.yyww * w.zwzw, bvec4(in${u0}, in${u0}, in${u1}, in${u1}));`,
+    );
     lines.push(`      }`);
   }
   for (const t of texels) lines.push(`      px${t} = advanceCenter(px${t}, xStep, xSize.x);`);
@@ -101,9 +116,9 @@ export class Conv2DPackedInputsProgram implements GPGPUProgram {
     this.outputShape = g.outShape;
     this.userCode = [
       windowConstantsGlsl(g, {
-        inTexels: Math.ceil(g.inChannels / 2),     // texels across x's channels (and W's rows of a tap)
-        outTexels: Math.ceil(g.outChannels / 2),   // texels across W's output channels
-        inColTexels: Math.ceil(g.inWidth / 2),     // texels across x's columns
+        inTexels: Math.ceil(g.inChannels / 2), // texels across x's channels (and W's rows of a tap)
+        outTexels: Math.ceil(g.outChannels / 2), // texels across W's output channels
+        inColTexels: Math.ceil(g.inWidth / 2), // texels across x's columns
       }),
       TEXEL_ADDRESSING_GLSL,
       epilogueGlsl(epilogue),

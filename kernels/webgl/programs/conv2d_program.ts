@@ -3,6 +3,7 @@
 // per fused activation.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import type {Activation} from '../../names';
 import {activationGlsl} from './activation';
@@ -85,11 +86,17 @@ export class Conv2DProgram implements GPGPUProgram {
       this.userCode = [layoutGlsl(g.dataFormat, ['x'], true), CONV_MAIN].join('\n');
     } else {
       this.variableNames = ['x', 'W', 'bias', 'preluWeights'];
-      this.customUniforms = [...uniforms, {name: 'biasStrides', type: 'ivec4'},
-                             {name: 'preluStrides', type: 'ivec4'},
-                             {name: 'leakyreluAlpha', type: 'float'}];
-      this.userCode = [layoutGlsl(g.dataFormat, ['x'], true), activationGlsl(fused.activation),
-                       FUSED_MAIN].join('\n');
+      this.customUniforms = [
+        ...uniforms,
+        {name: 'biasStrides', type: 'ivec4'},
+        {name: 'preluStrides', type: 'ivec4'},
+        {name: 'leakyreluAlpha', type: 'float'},
+      ];
+      this.userCode = [
+        layoutGlsl(g.dataFormat, ['x'], true),
+        activationGlsl(fused.activation),
+        FUSED_MAIN,
+      ].join('\n');
     }
   }
 }

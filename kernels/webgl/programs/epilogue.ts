@@ -10,6 +10,7 @@
 // texel of any 4-D tensor holds the same 2x2 block of its last two axes, in either layout.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {Activation} from '../../names';
 import {activationGlsl} from './activation';
 import type {CustomUniforms} from './uniforms';
@@ -48,13 +49,18 @@ export function epilogueGlsl(epilogue?: Epilogue): string {
 }
 
 /** Adds the epilogue's inputs and uniforms to a program that reads `inputs`. */
-export function withEpilogue(program: Pick<GPGPUProgram, 'variableNames' | 'customUniforms'>,
-                             inputs: string[], epilogue?: Epilogue): void {
+export function withEpilogue(
+  program: Pick<GPGPUProgram, 'variableNames' | 'customUniforms'>,
+  inputs: string[],
+  epilogue?: Epilogue,
+): void {
   program.variableNames = epilogue == null ? inputs : [...inputs, 'bias', 'preluWeights'];
   if (epilogue != null) {
-    const uniforms: CustomUniforms = [{name: 'biasStrides', type: 'ivec4'},
-                                      {name: 'preluStrides', type: 'ivec4'},
-                                      {name: 'leakyreluAlpha', type: 'float'}];
+    const uniforms: CustomUniforms = [
+      {name: 'biasStrides', type: 'ivec4'},
+      {name: 'preluStrides', type: 'ivec4'},
+      {name: 'leakyreluAlpha', type: 'float'},
+    ];
     program.customUniforms = uniforms;
   }
 }

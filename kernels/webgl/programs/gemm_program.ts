@@ -12,6 +12,7 @@
 // sum, whatever it holds (a packed tensor from another program may hold anything there).
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
 
 const MAIN = `

@@ -8,14 +8,14 @@ import type {DataFormat} from '../../names';
 const cap = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 function reader(name: string, dataFormat: DataFormat): string {
-  return dataFormat === 'NHWC' ?
-      `float read${cap(name)}(int b, int r, int c, int d) { return get${cap(name)}(b, r, c, d); }` :
-      `float read${cap(name)}(int b, int r, int c, int d) { return get${cap(name)}(b, d, r, c); }`;
+  return dataFormat === 'NHWC'
+    ? `float read${cap(name)}(int b, int r, int c, int d) { return get${cap(name)}(b, r, c, d); }`
+    : `float read${cap(name)}(int b, int r, int c, int d) { return get${cap(name)}(b, d, r, c); }`;
 }
 
 const OUTPUT_NHWC = 'ivec4 outputBRCD() { return getOutputCoords(); }';
 const OUTPUT_NCHW =
-    'ivec4 outputBRCD() { ivec4 o = getOutputCoords(); return ivec4(o.x, o.z, o.w, o.y); }';
+  'ivec4 outputBRCD() { ivec4 o = getOutputCoords(); return ivec4(o.x, o.z, o.w, o.y); }';
 
 // A packed input's sampler returns the texel holding the element, a 2x2 block of the last two
 // axes: the element is lane 2 * (second-to-last coordinate & 1) + (last & 1).
@@ -35,8 +35,11 @@ export function packedLayoutGlsl(dataFormat: DataFormat, inputs: string[]): stri
 }
 
 /** The accessors for `inputs` (read in `dataFormat`) and, if asked, for the output's coords. */
-export function layoutGlsl(dataFormat: DataFormat, inputs: string[], activationOutput: boolean):
-    string {
+export function layoutGlsl(
+  dataFormat: DataFormat,
+  inputs: string[],
+  activationOutput: boolean,
+): string {
   const lines = inputs.map((name) => reader(name, dataFormat));
   if (activationOutput) lines.push(dataFormat === 'NHWC' ? OUTPUT_NHWC : OUTPUT_NCHW);
   return lines.join('\n');

@@ -5,6 +5,7 @@
 // rejected by its bits, not by trusting `v > best` to be false for NaN on every driver.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import {layoutGlsl} from './layout';
 import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';

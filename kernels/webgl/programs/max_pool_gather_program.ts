@@ -3,6 +3,7 @@
 // (v = x, emptyValue -Infinity), so y is by construction the value at the argmax.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import {layoutGlsl} from './layout';
 import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';

@@ -10,6 +10,7 @@
 // tap and test it (MAIN). The geometry is baked in as constants.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import {layoutGlsl} from './layout';
 import {windowConstantsGlsl} from './uniforms';
@@ -88,8 +89,14 @@ void main() {
 /** Whether the windows tile the input without overlap: stride equal to the window, no dilation,
  *  non-negative padding. Then TILED_MAIN applies. */
 export function windowsTile(g: ConvGeometry): boolean {
-  return g.strideHeight === g.filterHeight && g.strideWidth === g.filterWidth &&
-      g.dilationHeight === 1 && g.dilationWidth === 1 && g.padInfo.top >= 0 && g.padInfo.left >= 0;
+  return (
+    g.strideHeight === g.filterHeight &&
+    g.strideWidth === g.filterWidth &&
+    g.dilationHeight === 1 &&
+    g.dilationWidth === 1 &&
+    g.padInfo.top >= 0 &&
+    g.padInfo.left >= 0
+  );
 }
 
 function mainFor(g: ConvGeometry): string {
@@ -105,7 +112,10 @@ export class MaxPoolGradProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    this.userCode = [windowConstantsGlsl(g), layoutGlsl(g.dataFormat, ['dy', 'argmax'], true),
-                     mainFor(g)].join('\n');
+    this.userCode = [
+      windowConstantsGlsl(g),
+      layoutGlsl(g.dataFormat, ['dy', 'argmax'], true),
+      mainFor(g),
+    ].join('\n');
   }
 }

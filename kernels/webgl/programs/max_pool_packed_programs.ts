@@ -13,6 +13,7 @@
 // max_pool_grad_program.ts (one when the windows tile, a range without dilation, else every tap).
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 import {windowsTile} from './max_pool_grad_program';
 import {CustomUniforms, windowConstantsGlsl} from './uniforms';
@@ -119,8 +120,9 @@ vec2 windowGrad(int b, int yR, int yC, int d, int ownTap) {
               int(floor(taps.y + 0.5)) == ownTap ? grads.y : 0.0);
 }`;
 
-// Every tap of every window, tested: dx[b,xR,xC,d] = Σ dy[b,yR,yC,d] over yR = (xR + padTop - wR*dl) / s
-// integral in [0, outH) (columns alike) with argmax[b,yR,yC,d] = wR * fw + wC
+// Every tap of every window, tested: dx[b,xR,xC,d] = Σ dy[b,yR,yC,d] over
+// yR = (xR + padTop - wR*dl) / s integral in [0, outH) (columns alike) with
+// argmax[b,yR,yC,d] = wR * fw + wC
 const CELL_ANY_GLSL = `
 vec2 cellGrad(int b, int xR, int xC, int d) {
   vec2 sum = vec2(0.0);
@@ -190,8 +192,11 @@ export class MaxPoolGradPackedProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    const cell = windowsTile(g) ? CELL_TILED_GLSL :
-        g.dilationHeight === 1 && g.dilationWidth === 1 ? CELL_RANGE_GLSL : CELL_ANY_GLSL;
+    const cell = windowsTile(g)
+      ? CELL_TILED_GLSL
+      : g.dilationHeight === 1 && g.dilationWidth === 1
+        ? CELL_RANGE_GLSL
+        : CELL_ANY_GLSL;
     this.userCode = [windowConstantsGlsl(g), WINDOW_GRAD_GLSL, cell, GRAD_MAIN].join('\n');
   }
 }

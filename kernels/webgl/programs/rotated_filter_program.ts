@@ -5,6 +5,7 @@
 // or outC are stored as 0.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 
 const MAIN = `

@@ -4,17 +4,18 @@
 // SwiftShader, at the price of one shader compile per shape instead of one per variant.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+
 import type {ConvGeometry} from '../../geometry';
 
 export type CustomUniforms = NonNullable<GPGPUProgram['customUniforms']>;
 
 export const WINDOW_UNIFORMS: CustomUniforms = [
   {name: 'strides', type: 'ivec2'},
-  {name: 'pads', type: 'ivec2'},        // (top, left)
+  {name: 'pads', type: 'ivec2'}, // (top, left)
   {name: 'dilations', type: 'ivec2'},
   {name: 'filterSize', type: 'ivec2'},
-  {name: 'inSize', type: 'ivec2'},      // (inHeight, inWidth)
-  {name: 'outSize', type: 'ivec2'},     // (outHeight, outWidth)
+  {name: 'inSize', type: 'ivec2'}, // (inHeight, inWidth)
+  {name: 'outSize', type: 'ivec2'}, // (outHeight, outWidth)
 ];
 
 /** Values for WINDOW_UNIFORMS, in that order. */
@@ -35,7 +36,9 @@ export function windowUniformValues(g: ConvGeometry): number[][] {
 export function windowConstantsGlsl(g: ConvGeometry, extra: Record<string, number> = {}): string {
   const names = WINDOW_UNIFORMS.map((u) => u.name);
   const values = windowUniformValues(g);
-  const lines = names.map((name, i) => `const ivec2 ${name} = ivec2(${values[i][0]}, ${values[i][1]});`);
+  const lines = names.map(
+    (name, i) => `const ivec2 ${name} = ivec2(${values[i][0]}, ${values[i][1]});`,
+  );
   for (const [name, v] of Object.entries(extra)) lines.push(`const int ${name} = ${v};`);
   return lines.join('\n');
 }
