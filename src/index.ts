@@ -17,6 +17,8 @@ export type {CompareCase} from './compare/cases';
 export {FULL_CASES, QUICK_CASES, REFERENCE_CASES} from './compare/cases';
 export type {CompareOptions, CompareRow} from './compare/compare';
 export {compare, tolerances} from './compare/compare';
+/** The harness's seeded generator (mulberry32): seededRandom(seed)() draws from [0, 1). */
+export {rng as seededRandom} from './compare/random';
 export type {BackendName, KernelRow} from './kernel_table';
 export {BACKENDS, KERNEL_TABLE} from './kernel_table';
 export * as layers from './layers';

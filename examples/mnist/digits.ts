@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-import {rng} from '../../src/compare/random';
+import {seededRandom as rng} from '../../src';
 
 export {rng};
 
