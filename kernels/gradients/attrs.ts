@@ -3,7 +3,15 @@
 
 import type {ConvAttrs, PoolAttrs} from '../names';
 
-export function convAttrsOf(a: ConvAttrs): ConvAttrs {
+/** Attributes as a caller may give them: dataFormat and dilations default (NHWC, 1). */
+type Defaulted<T> = Omit<T, 'dataFormat' | 'dilations'> & {
+  dataFormat?: ConvAttrs['dataFormat'];
+  dilations?: ConvAttrs['dilations'];
+};
+
+/** The geometry's attributes of a convolution (its kernels', its gradients' and the harness's
+ *  cases', src/compare/cases.ts), defaults filled in. */
+export function convAttrsOf(a: Defaulted<ConvAttrs>): ConvAttrs {
   return {
     strides: a.strides,
     pad: a.pad,
@@ -13,7 +21,8 @@ export function convAttrsOf(a: ConvAttrs): ConvAttrs {
   };
 }
 
-export function poolAttrsOf(a: PoolAttrs): PoolAttrs {
+/** The geometry's attributes of a max pool, defaults filled in. */
+export function poolAttrsOf(a: Defaulted<PoolAttrs>): PoolAttrs {
   return {
     filterSize: a.filterSize,
     strides: a.strides,

@@ -11,6 +11,7 @@
 // Each function returns false, having done nothing, when the call does not fit the module's
 // regions (runtime.ts); the caller then runs the scalar kernel.
 
+import {im2colIsIdentity} from '../cpu/im2col';
 import {ConvGeometry, readsPadding} from '../geometry';
 import {
   COL_FLOATS,
@@ -29,20 +30,6 @@ function colWidth(g: ConvGeometry): number {
 /** Floats of a packed B of k rows and n columns: whole panels of 8 columns. */
 function packedSize(k: number, n: number): number {
   return k * Math.ceil(n / 8) * 8;
-}
-
-function isIdentity(g: ConvGeometry): boolean {
-  const p = g.padInfo;
-  return (
-    g.filterHeight === 1 &&
-    g.filterWidth === 1 &&
-    g.strideHeight === 1 &&
-    g.strideWidth === 1 &&
-    p.top === 0 &&
-    p.left === 0 &&
-    g.outHeight === g.inHeight &&
-    g.outWidth === g.inWidth
-  );
 }
 
 export function imageSizes(g: ConvGeometry): [number, number] {
@@ -160,7 +147,7 @@ export function forwardPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): ForwardPla
   const k = colWidth(g);
   const n = g.outChannelsPerGroup;
   const groupPack = packedSize(k, n);
-  const identity = isIdentity(g);
+  const identity = im2colIsIdentity(g);
   const taps = tapsPlan(g, identity, b);
   const packFloats = g.groups * groupPack + (taps != null ? k : 0);
   if (!fits(g, b) || packFloats > b.pack) return null;
@@ -390,7 +377,7 @@ export function inputGradPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): InputGra
     n,
     groupPack,
     positions,
-    identity: isIdentity(g),
+    identity: im2colIsIdentity(g),
     chunk: chunkRows(k, positions),
   };
 }
@@ -542,7 +529,7 @@ export function filterGradPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): FilterG
   const n = g.outChannelsPerGroup;
   if (!fits(g, b) || k * g.outChannels > b.pack) return null;
   const positions = g.outHeight * g.outWidth;
-  const identity = isIdentity(g);
+  const identity = im2colIsIdentity(g);
   const rows = rowsPlan(g, identity, b);
   if (rows != null && packedSize(g.outWidth, n) <= b.pack) {
     return {kind: 'rows', ph: rows.ph, pw: rows.pw};

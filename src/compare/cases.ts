@@ -6,14 +6,8 @@
 //   {"kind": "pool", "x": [8,56,56,64], "filterSize": 2, "strides": 2, "pad": "valid"}
 
 import {ArgumentError, checkConvShapes, checkPoolShapes, show} from '../../kernels/checks';
-import type {
-  ConvAttrs,
-  DataFormat,
-  PadSpec,
-  Pair,
-  PoolAttrs,
-  RoundingMode,
-} from '../../kernels/names';
+import {convAttrsOf, poolAttrsOf} from '../../kernels/gradients/attrs';
+import type {DataFormat, PadSpec, Pair, RoundingMode} from '../../kernels/names';
 
 export interface ConvCompareCase {
   kind: 'conv';
@@ -157,21 +151,9 @@ export function speedTarget(backend: string, c: CompareCase, kernel: string): nu
   return CASE_TARGETS[c.name]?.[backend]?.[kernel] ?? SPEED_TARGETS[backend]?.[kernel] ?? null;
 }
 
-/** A conv case's attributes, as the handmade kernels and ops take them. */
-export function convAttrsOf(c: ConvCompareCase): ConvAttrs {
-  return {
-    strides: c.strides,
-    pad: c.pad,
-    dataFormat: c.dataFormat ?? 'NHWC',
-    dilations: c.dilations ?? 1,
-    dimRoundingMode: c.dimRoundingMode,
-  } as ConvAttrs;
-}
-
-/** A pool case's attributes, as the handmade kernels and ops take them. */
-export function poolAttrsOf(c: PoolCompareCase): PoolAttrs {
-  return {...convAttrsOf({...c, kind: 'conv', filter: []}), filterSize: c.filterSize} as PoolAttrs;
-}
+/** A case's attributes, as the handmade kernels and ops take them: the one reader of attributes
+ *  that the gradients use too (kernels/gradients/attrs.ts). */
+export {convAttrsOf, poolAttrsOf};
 
 export function caseName(c: CompareCase): string {
   if (c.name != null) return c.name;
