@@ -34,6 +34,7 @@ import type {
 import * as tf from '@tensorflow/tfjs-core';
 
 import {checkConvShapes, fmt, operandFits} from '../kernels/checks';
+import {convGradients} from '../kernels/gradients/conv2d';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
 import * as names from '../kernels/names';
 
@@ -244,51 +245,16 @@ export function builtinGradients(
   installedOn: (backend: string) => boolean,
   fallback: Fallback,
 ): GradConfig[] {
-  const conv2dGrad: GradConfig = {
-    kernelName: 'Conv2D',
-    inputsToSave: ['x', 'filter'],
-    gradFunc: (dy, [x, filter], attrs) => {
-      const a = convAttrs(attrs as Attrs);
-      return {
-        x: () =>
-          runNamed('Conv2DBackpropInput', {dy: dy as Tensor, filter}, {...a, inputShape: x.shape}),
-        filter: () =>
-          runNamed(
-            'Conv2DBackpropFilter',
-            {x, dy: dy as Tensor},
-            {...a, filterShape: filter.shape},
-          ),
-      };
+  // The same three gradients as the handmade kernels' (kernels/gradients/conv2d.ts), calling
+  // whatever is registered under tfjs's names, with tfjs's attributes read as tfjs reads them.
+  const [conv2dGrad, backpropInputGrad, backpropFilterGrad] = convGradients(
+    {
+      conv2d: 'Conv2D',
+      backpropInput: 'Conv2DBackpropInput',
+      backpropFilter: 'Conv2DBackpropFilter',
     },
-  };
-  const backpropInputGrad: GradConfig = {
-    kernelName: 'Conv2DBackpropInput',
-    inputsToSave: ['dy', 'filter'],
-    gradFunc: (ddx, [dy, filter], attrs) => {
-      const a = convAttrs(attrs as Attrs);
-      return {
-        dy: () => runNamed('Conv2D', {x: ddx as Tensor, filter}, a),
-        filter: () =>
-          runNamed(
-            'Conv2DBackpropFilter',
-            {x: ddx as Tensor, dy},
-            {...a, filterShape: filter.shape},
-          ),
-      };
-    },
-  };
-  const backpropFilterGrad: GradConfig = {
-    kernelName: 'Conv2DBackpropFilter',
-    inputsToSave: ['x', 'dy'],
-    gradFunc: (ddW, [x, dy], attrs) => {
-      const a = convAttrs(attrs as Attrs);
-      return {
-        x: () =>
-          runNamed('Conv2DBackpropInput', {dy, filter: ddW as Tensor}, {...a, inputShape: x.shape}),
-        dy: () => runNamed('Conv2D', {x, filter: ddW as Tensor}, a),
-      };
-    },
-  };
+    (attrs) => convAttrs(attrs as Attrs),
+  );
   const maxPoolGrad: GradConfig = {
     kernelName: 'MaxPool',
     inputsToSave: ['x'],

@@ -38,41 +38,69 @@ export function backpropFilter(
   return run(HandmadeConv2DBackpropFilter, {x, dy}, {...convAttrsOf(a), filterShape});
 }
 
-export const conv2dGrad: GradConfig = {
-  kernelName: HandmadeConv2D,
-  inputsToSave: ['x', 'filter'],
-  gradFunc: (dy, saved, attrs) => {
-    const [x, filter] = saved;
-    const a = attrs as unknown as Conv2DAttrs;
-    return {
-      x: () => backpropInput(dy as Tensor, filter, x.shape, a),
-      filter: () => backpropFilter(x, dy as Tensor, filter.shape, a),
-    };
-  },
-};
+/** The kernel names a set of convolution gradients calls: the handmade ones, or tfjs's own (the
+ *  override, src/builtin_adapters.ts, whose gradients run whatever is registered under tfjs's
+ *  names). */
+export interface ConvKernelNames {
+  conv2d: string;
+  backpropInput: string;
+  backpropFilter: string;
+}
 
-export const conv2dBackpropInputGrad: GradConfig = {
-  kernelName: HandmadeConv2DBackpropInput,
-  inputsToSave: ['dy', 'filter'],
-  gradFunc: (ddx, saved, attrs) => {
-    const [dy, filter] = saved;
-    const a = attrs as unknown as Conv2DAttrs;
-    return {
-      dy: () => conv2d(ddx as Tensor, filter, a),
-      filter: () => backpropFilter(ddx as Tensor, dy, filter.shape, a),
-    };
-  },
-};
+/** The gradients of the three convolution kernels named k, each backward itself one of the
+ *  three (see the header): attrsOf reads the geometry's attributes from a kernel's. */
+export function convGradients(
+  k: ConvKernelNames,
+  attrsOf: (attrs: NamedAttrMap) => Conv2DAttrs,
+): [GradConfig, GradConfig, GradConfig] {
+  const dx = (dy: Tensor, filter: Tensor, inputShape: number[], a: Conv2DAttrs) =>
+    run(k.backpropInput, {dy, filter}, {...a, inputShape});
+  const dW = (x: Tensor, dy: Tensor, filterShape: number[], a: Conv2DAttrs) =>
+    run(k.backpropFilter, {x, dy}, {...a, filterShape});
+  const y = (x: Tensor, filter: Tensor, a: Conv2DAttrs) => run(k.conv2d, {x, filter}, a);
+  return [
+    {
+      kernelName: k.conv2d,
+      inputsToSave: ['x', 'filter'],
+      gradFunc: (dy, [x, filter], attrs) => {
+        const a = attrsOf(attrs);
+        return {
+          x: () => dx(dy as Tensor, filter, x.shape, a),
+          filter: () => dW(x, dy as Tensor, filter.shape, a),
+        };
+      },
+    },
+    {
+      kernelName: k.backpropInput,
+      inputsToSave: ['dy', 'filter'],
+      gradFunc: (ddx, [dy, filter], attrs) => {
+        const a = attrsOf(attrs);
+        return {
+          dy: () => y(ddx as Tensor, filter, a),
+          filter: () => dW(ddx as Tensor, dy, filter.shape, a),
+        };
+      },
+    },
+    {
+      kernelName: k.backpropFilter,
+      inputsToSave: ['x', 'dy'],
+      gradFunc: (ddW, [x, dy], attrs) => {
+        const a = attrsOf(attrs);
+        return {
+          x: () => dx(dy, ddW as Tensor, x.shape, a),
+          dy: () => y(x, ddW as Tensor, a),
+        };
+      },
+    },
+  ];
+}
 
-export const conv2dBackpropFilterGrad: GradConfig = {
-  kernelName: HandmadeConv2DBackpropFilter,
-  inputsToSave: ['x', 'dy'],
-  gradFunc: (ddW, saved, attrs) => {
-    const [x, dy] = saved;
-    const a = attrs as unknown as Conv2DAttrs;
-    return {
-      x: () => backpropInput(dy, ddW as Tensor, x.shape, a),
-      dy: () => conv2d(x, ddW as Tensor, a),
-    };
+/** The handmade kernels' gradients. */
+export const [conv2dGrad, conv2dBackpropInputGrad, conv2dBackpropFilterGrad] = convGradients(
+  {
+    conv2d: HandmadeConv2D,
+    backpropInput: HandmadeConv2DBackpropInput,
+    backpropFilter: HandmadeConv2DBackpropFilter,
   },
-};
+  (attrs) => convAttrsOf(attrs as unknown as Conv2DAttrs),
+);
