@@ -34,6 +34,7 @@ import type {
 import * as tf from '@tensorflow/tfjs-core';
 
 import {checkConvShapes, fmt, operandFits} from '../kernels/checks';
+import {convAttrsOf, poolAttrsOf} from '../kernels/gradients/attrs';
 import {convGradients} from '../kernels/gradients/conv2d';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
 import * as names from '../kernels/names';
@@ -77,25 +78,20 @@ const roundingOf = (a: Attrs) =>
     ? undefined
     : ((a.dimRoundingMode as ConvAttrs['dimRoundingMode']) ?? undefined);
 
+/** tfjs's conv attributes, read by the one reader (kernels/gradients/attrs.ts) with tfjs's own
+ *  rule for dimRoundingMode. */
 function convAttrs(a: Attrs): ConvAttrs {
-  return {
-    strides: a.strides as ConvAttrs['strides'],
-    pad: a.pad as ConvAttrs['pad'],
-    dataFormat: (a.dataFormat as ConvAttrs['dataFormat']) ?? 'NHWC',
-    dilations: (a.dilations as ConvAttrs['dilations']) ?? 1,
-    dimRoundingMode: roundingOf(a),
-  };
+  return convAttrsOf({...(a as unknown as ConvAttrs), dimRoundingMode: roundingOf(a)});
 }
 
+/** tfjs's max-pool attributes: NHWC and undilated, which is all tfjs's MaxPool takes. */
 function poolAttrs(a: Attrs): PoolAttrs {
-  return {
-    filterSize: a.filterSize as PoolAttrs['filterSize'],
-    strides: a.strides as PoolAttrs['strides'],
-    pad: a.pad as PoolAttrs['pad'],
+  return poolAttrsOf({
+    ...(a as unknown as PoolAttrs),
     dimRoundingMode: roundingOf(a),
     dataFormat: 'NHWC',
     dilations: 1,
-  };
+  });
 }
 
 /** Why tfjs's own kernel must answer this call rather than the handmade one, or null. */
