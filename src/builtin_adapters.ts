@@ -38,6 +38,7 @@ import {convAttrsOf, poolAttrsOf} from '../kernels/gradients/attrs';
 import {convGradients} from '../kernels/gradients/conv2d';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
 import * as names from '../kernels/names';
+import {runKernel} from '../kernels/run';
 
 /** tfjs's names that the adapters answer to, each with the handmade kernel behind it. */
 export const BUILTIN_NAMES = {
@@ -217,8 +218,7 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
 // usually tfjs's own) answers instead, so that backend behaves exactly as without the override.
 
 type Fallback = (kernelName: string) => GradConfig | undefined;
-const runNamed = (name: string, inputs: Record<string, Tensor>, attrs: object) =>
-  tf.engine().runKernel(name, inputs, attrs as unknown as NamedAttrMap) as Tensor;
+const runNamed = runKernel;
 
 function withFallback(
   config: GradConfig,

@@ -15,6 +15,7 @@ import {
   Pair,
   RoundingMode,
 } from '../kernels/names';
+import {runKernel} from '../kernels/run';
 import {asFloatTensor, checkConv, checkOperand, checkPool, checkRank, fail, show} from './validate';
 
 type Input<T extends Tensor> = T | TensorLike;
@@ -166,11 +167,11 @@ function fusedConv2d_<T extends Tensor3D | Tensor4D>({
       bias: $bias ?? tf.scalar(0),
       preluActivationWeights: $prelu ?? tf.scalar(0),
     };
-    return tf.engine().runKernel(HandmadeFusedConv2D, inputs, {
+    return runKernel(HandmadeFusedConv2D, inputs, {
       ...attrs,
       activation,
       leakyreluAlpha,
-    } as unknown as NamedAttrMap) as Tensor4D;
+    }) as Tensor4D;
   });
 }
 

@@ -5,7 +5,6 @@
 //   BackpropFilter(x, dy) = dW    -> dx = BackpropInput(dy, ddW), d(dy) = Conv2D(x, ddW)
 
 import type {GradConfig, NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
-import * as tf from '@tensorflow/tfjs-core';
 
 import {
   Conv2DAttrs,
@@ -13,10 +12,10 @@ import {
   HandmadeConv2DBackpropFilter,
   HandmadeConv2DBackpropInput,
 } from '../names';
+import {runKernel} from '../run';
 import {convAttrsOf} from './attrs';
 
-const run = (name: string, inputs: Record<string, Tensor>, attrs: object) =>
-  tf.engine().runKernel(name, inputs, attrs as unknown as NamedAttrMap) as Tensor;
+const run = runKernel;
 
 export function conv2d(x: Tensor, filter: Tensor, a: Conv2DAttrs): Tensor {
   return run(HandmadeConv2D, {x, filter}, convAttrsOf(a));

@@ -3,7 +3,7 @@
 // other's transpose, so every order of derivative is one of the two. The argmax is an integer
 // index: its own gradient is zero.
 
-import type {GradConfig, NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
+import type {GradConfig, Tensor} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {
@@ -13,23 +13,15 @@ import {
   HandmadeMaxPoolValues,
   PoolAttrs,
 } from '../names';
+import {runKernel, runKernelOutputs} from '../run';
 import {poolAttrsOf} from './attrs';
 
 function scatter(dy: Tensor, argmax: Tensor, inputShape: number[], a: PoolAttrs): Tensor {
-  return tf.engine().runKernel(HandmadeMaxPoolGrad, {dy, argmax}, {
-    ...poolAttrsOf(a),
-    inputShape,
-  } as unknown as NamedAttrMap) as Tensor;
+  return runKernel(HandmadeMaxPoolGrad, {dy, argmax}, {...poolAttrsOf(a), inputShape});
 }
 
 function gather(x: Tensor, argmax: Tensor, a: PoolAttrs): Tensor {
-  return tf
-    .engine()
-    .runKernel(
-      HandmadeMaxPoolGather,
-      {x, argmax},
-      poolAttrsOf(a) as unknown as NamedAttrMap,
-    ) as Tensor;
+  return runKernel(HandmadeMaxPoolGather, {x, argmax}, poolAttrsOf(a));
 }
 
 export const maxPoolGrad: GradConfig = {
@@ -52,9 +44,7 @@ export const maxPoolValuesGrad: GradConfig = {
     const a = attrs as unknown as PoolAttrs;
     return {
       x: () => {
-        const [y, argmax] = tf
-          .engine()
-          .runKernel(HandmadeMaxPool, {x}, poolAttrsOf(a) as unknown as NamedAttrMap) as Tensor[];
+        const [y, argmax] = runKernelOutputs(HandmadeMaxPool, {x}, poolAttrsOf(a));
         y.dispose();
         const dx = scatter(dy as Tensor, argmax, x.shape, a);
         argmax.dispose();

@@ -6,6 +6,8 @@
 import type {NamedAttrMap, NamedTensorMap, Tensor} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import {runKernelOutputs} from '../../kernels/run';
+
 /** One kernel call: a kernel name, its inputs and attributes. */
 export interface KernelCall {
   kernelName: string;
@@ -29,8 +31,7 @@ export interface Timing {
 
 /** Runs a call and returns its outputs. */
 export function runCall(call: KernelCall): Tensor[] {
-  const out = tf.engine().runKernel(call.kernelName, call.inputs, call.attrs) as Tensor | Tensor[];
-  return Array.isArray(out) ? out : [out];
+  return runKernelOutputs(call.kernelName, call.inputs, call.attrs);
 }
 
 /** `calls` calls, each read back, timed together; the time of one. */
