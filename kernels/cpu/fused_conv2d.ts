@@ -132,44 +132,47 @@ export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   // then runs on the output where it lies: in the SIMD module where the operands are one value
   // per channel (as tf.layers and graph models make them; nothing is read back), else here.
   const heap = wasmHeap(backend);
-  const kind = SIMD_ACTIVATIONS[a.activation];
-  if (
-    heap != null &&
-    kind != null &&
-    g.dataFormat === 'NHWC' &&
-    perChannel(bias, g) &&
-    perChannel(prelu, g)
-  ) {
-    const [biasAt, preluAt] = [bias, prelu].map((t) => (t != null ? heap.at(t) : 0));
-    const onHeap = conv2dOnHeap(heap, x, filter, g, (yAt, cells) =>
-      heap.exports.biasActivation(
-        yAt,
-        cells,
-        g.outChannels,
-        bias != null ? 1 : 0,
-        biasAt,
-        kind,
-        alpha,
-        preluAt,
-      ),
-    );
-    if (onHeap != null) return onHeap;
-  }
-  const onHeap = heap == null ? null : conv2dOnHeap(heap, x, filter, g);
-  if (heap != null && onHeap != null) {
-    const operand = (t?: TensorInfo) =>
-      t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
-    applyBiasActivation(
-      heap.f32(heap.at(onHeap), sizeOf(g.outShape)),
-      operand(bias),
-      a.activation,
-      alpha,
-      operand(prelu),
-    );
-    return onHeap;
-  }
   const operand = (t?: TensorInfo) =>
     t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
+  if (heap != null) {
+    const kind = SIMD_ACTIVATIONS[a.activation];
+    const inModule =
+      kind != null && g.dataFormat === 'NHWC' && perChannel(bias, g) && perChannel(prelu, g);
+    const [biasAt, preluAt] = inModule
+      ? [bias, prelu].map((t) => (t != null ? heap.at(t) : 0))
+      : [];
+    const onHeap = conv2dOnHeap(
+      heap,
+      x,
+      filter,
+      g,
+      inModule
+        ? (yAt, cells) =>
+            heap.exports.biasActivation(
+              yAt,
+              cells,
+              g.outChannels,
+              bias != null ? 1 : 0,
+              biasAt,
+              kind,
+              alpha,
+              preluAt,
+            )
+        : undefined,
+    );
+    if (onHeap != null) {
+      if (!inModule) {
+        applyBiasActivation(
+          heap.f32(heap.at(onHeap), sizeOf(g.outShape)),
+          operand(bias),
+          a.activation,
+          alpha,
+          operand(prelu),
+        );
+      }
+      return onHeap;
+    }
+  }
   const biasValues = operand(bias);
   const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
   applyBiasActivation(y, biasValues, a.activation, alpha, operand(prelu));

@@ -128,18 +128,14 @@ function tapsPlan(g: ConvGeometry, identity: boolean, b: Bounds): ForwardPlan['t
 
 /** The filter gradient's padded-rows plan of g, or null where it does not apply: one group,
  *  undilated columns, few channels, a padded image that fits the chunk region. */
-function rowsPlan(
-  g: ConvGeometry,
-  identity: boolean,
-  b: Bounds,
-): {ph: number; pw: number; blockBytes: number} | null {
+function rowsPlan(g: ConvGeometry, identity: boolean, b: Bounds): {ph: number; pw: number} | null {
   if (identity || g.groups !== 1 || g.dilationWidth !== 1 || g.inChannels >= ROWS_MAX_CHANNELS) {
     return null;
   }
   const ph = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
   const pw = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
   if (ph * pw * g.inChannels > b.padded) return null;
-  return {ph, pw, blockBytes: 4 * packedSize(g.filterWidth * g.inChannels, g.outChannels)};
+  return {ph, pw};
 }
 
 /** The plan of the forward of g, or null when its operands pass the bounds. */

@@ -70,10 +70,11 @@ export function timePair(
   // --expose-gc, as `npm run bench` runs): the garbage of the rows before (tfjs's cpu kernels
   // allocate hundreds of MB on the big shapes) otherwise lands in whichever calls come next.
   (globalThis as {gc?: () => void}).gc?.();
-  // The first call, and whether it alone is the timing (over the cap).
-  const warmUp = (call: KernelCall, extra: number): {first: number; single: number | null} => {
+  // The last warm-up call's time (which sizes the samples), and the timing where the first call
+  // alone is it (over the cap).
+  const warmUp = (call: KernelCall, extra: number): {lastMs: number; single: number | null} => {
     const first = sample(call, 1);
-    if (first > opts.capMs) return {first, single: compiles ? sample(call, 1) : first};
+    if (first > opts.capMs) return {lastMs: first, single: compiles ? sample(call, 1) : first};
     // At least `extra` more calls, and more (up to 500) until 150 ms have run: V8 runs the first
     // calls of a WebAssembly function on its baseline compiler, several times slower, until its
     // optimised code, compiled in the background, takes over.
@@ -83,14 +84,14 @@ export function timePair(
       last = sample(call, 1);
       warm += last;
     }
-    return {first: last, single: null};
+    return {lastMs: last, single: null};
   };
   const hm = warmUp(handmade, 3);
   const bi = builtin == null ? null : warmUp(builtin, 2);
   const batch = (ms: number) =>
     Math.min(100, Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(ms, 1e-3))));
-  const hmCalls = batch(hm.first);
-  const biCalls = bi == null ? 1 : batch(bi.first);
+  const hmCalls = batch(hm.lastMs);
+  const biCalls = bi == null ? 1 : batch(bi.lastMs);
   const timeHandmade = hm.single == null;
   const timeBuiltin = builtin != null && bi != null && bi.single == null;
   const hmSamples: number[] = [];
