@@ -16,6 +16,7 @@ import type {
   RoundingMode,
 } from './names';
 import * as names from './names';
+import {operandFits} from './operands';
 
 /** An error in one argument of an op or kernel; `argument` names it. */
 export class ArgumentError extends Error {
@@ -249,17 +250,6 @@ export function checkPoolShapes(
   return {attrs: checked, geometry};
 }
 
-/** Whether a bias or PReLU operand of this shape applies to g's output as the kernels apply it:
- *  a 1-D tensor of outC values per channel (in either layout), otherwise by numpy's broadcasting
- *  into the output's shape, which it must not change (rank at most 4, each axis 1 or the
- *  output's). */
-export function operandFits(shape: readonly number[], g: ConvGeometry): boolean {
-  if (shape.length === 1 && shape[0] === g.outChannels) return true;
-  return (
-    shape.length <= 4 && shape.every((s, i) => s === 1 || s === g.outShape[4 - shape.length + i])
-  );
-}
-
 const ACTIVATIONS: Activation[] = [
   'linear',
   'relu',
@@ -411,7 +401,7 @@ export function checkKernelCall(
       for (const name of ['bias', 'preluActivationWeights']) {
         if (inputs[name] == null) continue;
         const t = input(name);
-        if (!operandFits(t.shape, g)) {
+        if (!operandFits(t.shape, g.outShape, g.dataFormat)) {
           fail(
             op,
             `${name} of shape ${fmt(t.shape)} must be a scalar, hold one value per ` +

@@ -10,10 +10,11 @@
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 
 import type {CheckedCall} from './checks';
-import {applyBiasActivation, broadcastToOutput} from './cpu/fused_conv2d';
+import {applyBiasActivation} from './cpu/fused_conv2d';
 import {sizeOf} from './geometry';
 import type {FusedConv2DAttrs, KernelName} from './names';
 import * as names from './names';
+import {broadcastOperand} from './operands';
 
 export interface HostOutput {
   shape: number[];
@@ -50,7 +51,7 @@ export function trivialOutputs(
       const a = attrs as unknown as FusedConv2DAttrs;
       const g = checked.geometry;
       const operand = (t?: TensorInfo) =>
-        t == null ? null : broadcastToOutput(read(t), t.shape, g);
+        t == null ? null : broadcastOperand(read(t), t.shape, g.outShape, g.dataFormat);
       applyBiasActivation(
         y.values as Float32Array,
         operand(inputs.bias),

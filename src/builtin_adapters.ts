@@ -33,11 +33,12 @@ import type {
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import {checkConvShapes, fmt, operandFits} from '../kernels/checks';
+import {checkConvShapes, fmt} from '../kernels/checks';
 import {convAttrsOf, poolAttrsOf} from '../kernels/gradients/attrs';
 import {convGradients} from '../kernels/gradients/conv2d';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
 import * as names from '../kernels/names';
+import {operandFits} from '../kernels/operands';
 import {runKernel} from '../kernels/run';
 
 /** tfjs's names that the adapters answer to, each with the handmade kernel behind it. */
@@ -117,7 +118,7 @@ export function tfjsOnly(
         convAttrs(attrs),
       );
       outShape = geometry.outShape;
-      fits = (shape) => operandFits(shape, geometry);
+      fits = (shape) => operandFits(shape, geometry.outShape, geometry.dataFormat);
     } catch {
       return null; // the handmade kernel's check says what is wrong
     }

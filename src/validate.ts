@@ -4,9 +4,10 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 
-import {checkConvShapes, checkPoolShapes, fail, fmt, operandFits} from '../kernels/checks';
+import {checkConvShapes, checkPoolShapes, fail, fmt} from '../kernels/checks';
 import type {ConvGeometry} from '../kernels/geometry';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
+import {operandFits} from '../kernels/operands';
 
 export {fail, show} from '../kernels/checks';
 
@@ -97,7 +98,7 @@ export function checkPool(
 export function checkOperand(op: string, name: string, t: tf.Tensor, g: ConvGeometry): void {
   if (t.size === 1 && t.rank <= 4) return;
   if (t.rank === 1 && t.shape[0] === g.outChannels) return;
-  if (g.dataFormat !== 'NHWC' || !operandFits(t.shape, g)) {
+  if (g.dataFormat !== 'NHWC' || !operandFits(t.shape, g.outShape, g.dataFormat)) {
     fail(
       op,
       `${name} of shape ${fmt(t.shape)} must be a scalar or hold one value per output ` +

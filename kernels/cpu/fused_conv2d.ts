@@ -1,54 +1,16 @@
 // HandmadeFusedConv2D, cpu. y = act(conv2d(x, W) + bias), the bias and activation applied in one
-// pass over the convolution's output.
+// pass over the convolution's output; the operands apply by operands.ts's rule.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {ConvGeometry, sizeOf} from '../geometry';
 import type {Activation, FusedConv2DAttrs} from '../names';
 import {HandmadeFusedConv2D} from '../names';
+import {broadcastOperand} from '../operands';
 import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
 import {conv2dCpu} from './conv2d';
 import {startHostCall} from './entry';
 import {HostBackend, readFloat32, writeTensor} from './io';
-
-/** An operand (bias or PReLU weights) laid out to the output's shape: a 1-D operand of outC
- *  values is per channel in either layout (as tfjs's fused op treats it); any other shape
- *  broadcasts by numpy's rules against the output. Size-1 operands stay size 1. */
-export function broadcastToOutput(
-  values: Float32Array,
-  shape: number[],
-  g: ConvGeometry,
-): Float32Array {
-  if (values.length === 1) return values;
-  const out = g.outShape;
-  const [h, w, c] = [g.outHeight, g.outWidth, g.outChannels];
-  const full = new Float32Array(g.batchSize * h * w * c);
-  if (shape.length === 1 && shape[0] === c) {
-    const plane = h * w;
-    for (let i = 0; i < full.length; i++) {
-      full[i] = values[g.dataFormat === 'NHWC' ? i % c : Math.floor(i / plane) % c];
-    }
-    return full;
-  }
-  // numpy broadcasting: align shapes on the right; a size-1 axis repeats.
-  const padded = [...new Array(out.length - shape.length).fill(1), ...shape];
-  const strides = new Array(out.length).fill(0);
-  for (let ax = out.length - 1, s = 1; ax >= 0; ax--) {
-    strides[ax] = padded[ax] === 1 ? 0 : s;
-    s *= padded[ax];
-  }
-  for (let i = 0; i < full.length; i++) {
-    let rem = i;
-    let src = 0;
-    for (let ax = out.length - 1; ax >= 0; ax--) {
-      const coord = rem % out[ax];
-      rem = (rem - coord) / out[ax];
-      src += coord * strides[ax];
-    }
-    full[i] = values[src];
-  }
-  return full;
-}
 
 /** y[i] = act(y[i] + bias[i]) in place; bias and prelu are size 1 or full size. */
 export function applyBiasActivation(
@@ -133,7 +95,7 @@ export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   // per channel (as tf.layers and graph models make them; nothing is read back), else here.
   const heap = wasmHeap(backend);
   const operand = (t?: TensorInfo) =>
-    t == null ? null : broadcastToOutput(readFloat32(io, t), t.shape, g);
+    t == null ? null : broadcastOperand(readFloat32(io, t), t.shape, g.outShape, g.dataFormat);
   if (heap != null) {
     const kind = SIMD_ACTIVATIONS[a.activation];
     const inModule =

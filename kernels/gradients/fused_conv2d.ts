@@ -1,6 +1,6 @@
 // Gradient of HandmadeFusedConv2D: y = act(z), z = conv2d(x, W) + bias.
 //   dz = dy ⊙ act'(z);  dx, dW from the convolution's gradient at dz;  dbias = dz summed over the
-//   axes the bias was broadcast along;  dPReLU = (dy ⊙ min(z, 0)) summed likewise.
+//   axes the bias was broadcast along (operands.ts);  dPReLU = (dy ⊙ min(z, 0)) summed likewise.
 // act' is read off y where y determines it (linear, relu, elu, sigmoid); relu6, leakyrelu and
 // prelu need z itself, which is recomputed with the linear activation.
 // The op always passes bias and preluActivationWeights (a scalar 0 stands in for an absent one),
@@ -10,27 +10,28 @@ import type {GradConfig, NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {FusedConv2DAttrs, HandmadeFusedConv2D} from '../names';
+import {broadcastAxes, operandShape} from '../operands';
 import {convAttrsOf} from './attrs';
 import {backpropFilter, backpropInput} from './conv2d';
 
-/** Sums `grad` (the output's shape) down to an operand of `shape` broadcast into it, with the
- *  fused op's rule that a 1-D operand of outC values is per channel in either layout. */
+/** Sums `grad` (the output's shape) down to an operand of `shape` broadcast into it
+ *  (operands.ts). */
 export function reduceToOperand(grad: Tensor, shape: number[], a: FusedConv2DAttrs): Tensor {
-  const outShape = grad.shape;
-  const channelAxis = a.dataFormat === 'NCHW' ? 1 : 3;
-  if (shape.length === 1 && shape[0] !== 1 && shape[0] === outShape[channelAxis] && grad.size > 0) {
-    const c = outShape[channelAxis];
+  const outShape: number[] = grad.shape;
+  const axes = broadcastAxes(shape, outShape, a.dataFormat);
+  const channel = a.dataFormat === 'NCHW' ? 1 : 3;
+  if (grad.size > 0 && axes.length === 3 && !axes.includes(channel)) {
     // Per channel. tfjs's Sum transposes its input when the summed axes are not the innermost,
     // which on the cpu backend cost more than the whole convolution's gradient (a LeNet step:
     // 15.8 of 57 ms), so the sums are arranged to need no transpose: NHWC as a row of ones
     // times grad viewed as [N * H * W, C]; NCHW summed over H * W (innermost), then over N.
-    if (a.dataFormat === 'NCHW') {
-      return tf.sum(tf.sum(tf.reshape(grad, [outShape[0], c, -1]), 2), 0);
-    }
-    const rows = grad.size / c;
-    return tf.reshape(tf.matMul(tf.ones([1, rows]), tf.reshape(grad, [rows, c])), [c]);
+    const c = outShape[channel];
+    const perChannel =
+      a.dataFormat === 'NCHW'
+        ? tf.sum(tf.sum(tf.reshape(grad, [outShape[0], c, -1]), 2), 0)
+        : tf.matMul(tf.ones([1, grad.size / c]), tf.reshape(grad, [-1, c]));
+    return tf.reshape(perChannel, shape);
   }
-  const axes = tf.backend_util.getReductionAxes(shape, outShape);
   return tf.reshape(axes.length > 0 ? tf.sum(grad, axes, true) : grad, shape);
 }
 
@@ -60,10 +61,7 @@ function activationDerivative(
         tf.fill(y.shape, a.leakyreluAlpha ?? 0.2),
       );
     case 'prelu': {
-      const slope =
-        a.dataFormat === 'NCHW' && prelu.rank === 1 && prelu.size > 1
-          ? tf.reshape(prelu, [prelu.size, 1, 1])
-          : prelu;
+      const slope = tf.reshape(prelu, operandShape(prelu.shape, y.shape, a.dataFormat));
       return tf.where(tf.greater(z(), 0), tf.onesLike(y), tf.mul(tf.onesLike(y), slope));
     }
     default:

@@ -2,37 +2,21 @@
 // convolution's own pass: HandmadeConv2D's packed programs where they apply (conv2d.ts), else the
 // one-element program. Where some outputs' windows read no x (a pad far larger than the input),
 // the convolution runs on the live region alone and the epilogue after it (programs/epilogue.ts).
-// Bias and PReLU weights follow the cpu kernel's rules: size 1 applies everywhere, a 1-D operand
-// of outC values is per channel in either layout, anything else broadcasts by numpy's rules
-// against the output. The shader reads them flat, at the output coordinates times per-axis
-// strides that are 0 along broadcast axes.
+// Bias and PReLU weights apply by operands.ts's rule: the shader reads them flat, at the output
+// coordinates times per-axis strides that are 0 along broadcast axes (operandStrides).
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {ConvGeometry, isWholeOutput, liveRegion, sizeOf} from '../geometry';
+import {isWholeOutput, liveRegion} from '../geometry';
 import type {FusedConv2DAttrs} from '../names';
 import {HandmadeFusedConv2D} from '../names';
+import {operandStrides} from '../operands';
 import {flatten, WebGLBackend} from './backend';
 import {conv2dPackedWebgl, conv2dWebgl} from './conv2d';
 import {startWebglCall} from './entry';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
 import {EpilogueProgram} from './programs/epilogue';
 import {windowUniformValues} from './programs/uniforms';
-
-/** Strides, over the output's four axes (in its layout), of an operand broadcast to it. */
-export function broadcastStrides(shape: number[], g: ConvGeometry): number[] {
-  if (sizeOf(shape) === 1) return [0, 0, 0, 0];
-  if (shape.length === 1 && shape[0] === g.outChannels) {
-    return g.dataFormat === 'NHWC' ? [0, 0, 0, 1] : [0, 1, 0, 0];
-  }
-  const padded = [...new Array(4 - shape.length).fill(1), ...shape];
-  const strides = [0, 0, 0, 0];
-  for (let ax = 3, s = 1; ax >= 0; ax--) {
-    strides[ax] = padded[ax] === 1 ? 0 : s;
-    s *= padded[ax];
-  }
-  return strides;
-}
 
 export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter, bias, preluActivationWeights} = inputs as {
@@ -51,9 +35,10 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
   const operand = (t?: TensorInfo) => (t == null ? zero : flatten(gl, t));
   const flatBias = operand(bias);
   const flatPrelu = operand(a.activation === 'prelu' ? preluActivationWeights : undefined);
+  const strides = (t?: TensorInfo) => operandStrides(t?.shape ?? [1], g.outShape, g.dataFormat);
   const uniforms = [
-    broadcastStrides(bias?.shape ?? [1], g),
-    broadcastStrides(a.activation === 'prelu' ? (preluActivationWeights?.shape ?? [1]) : [1], g),
+    strides(bias),
+    strides(a.activation === 'prelu' ? preluActivationWeights : undefined),
     [a.leakyreluAlpha ?? 0.2],
   ];
   const epilogue = {activation: a.activation};

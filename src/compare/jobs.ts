@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {checkConvShapes, checkPoolShapes} from '../../kernels/checks';
 import {ConvGeometry, sizeOf} from '../../kernels/geometry';
 import * as names from '../../kernels/names';
+import {broadcastOperand} from '../../kernels/operands';
 import {
   conv2dBackpropFilterReference,
   conv2dBackpropInputReference,
@@ -118,6 +119,7 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
   const [xv, wv, dyv, bv] = [x, filter, dy, bias].map((t) => t.dataSync() as Float32Array);
   const x0 = xv.subarray(0, sizeOf(g1.inShape));
   const dy0 = dyv.subarray(0, sizeOf(g1.outShape));
+  const bias0 = broadcastOperand(bv, bias.shape, g1.outShape, g.dataFormat);
   const flops =
     2 *
     g.batchSize *
@@ -127,10 +129,6 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
     g.filterHeight *
     g.filterWidth *
     g.inChannelsPerGroup;
-  const channelOf = (i: number) =>
-    g.dataFormat === 'NHWC'
-      ? i % g.outChannels
-      : Math.floor(i / (g.outHeight * g.outWidth)) % g.outChannels;
   const forward: KernelCall = {kernelName: names.HandmadeConv2D, inputs: {x, filter}, attrs};
   const dxAttrs = {...attrs, inputShape: c.x} as NamedAttrMap;
   const dWAttrs = {...attrs, filterShape: c.filter} as NamedAttrMap;
@@ -220,9 +218,7 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
           {kernelName: names.HandmadeFusedConv2D, inputs: {x, filter, bias}, attrs: fusedAttrs},
           sizeOf(g1.outShape),
         ),
-        expected: Array.from(conv2dReference(x0, wv, g1), (v, i) =>
-          Math.max(0, v + bv[channelOf(i)]),
-        ),
+        expected: Array.from(conv2dReference(x0, wv, g1), (v, i) => Math.max(0, v + bias0[i])),
       }),
     ),
   ];
