@@ -35,7 +35,7 @@ import {COL_BUFFER_DOUBLES, scratchFloat32} from './scratch';
 const MAX_CHANNELS_AS_CONV = 16;
 
 /** Whether dx is computed as conv2dWindowsCpu(dy, rotated W) of inputGradientAsConv(g). */
-export function inputGradientIsConv(g: ConvGeometry): boolean {
+export function inputGradientIsForwardConv(g: ConvGeometry): boolean {
   if (
     g.strideHeight !== 1 ||
     g.strideWidth !== 1 ||
@@ -87,7 +87,7 @@ export function conv2dBackpropInputCpu(
   if (simd != null && conv2dBackpropInputSimd(simd, dyNhwc, filter, g, dx)) {
     return inputFromNhwc(dx, g);
   }
-  if (inputGradientIsConv(g)) {
+  if (inputGradientIsForwardConv(g)) {
     conv2dWindowsCpu(dyNhwc, rotatedFilter(filter, g), inputGradientAsConv(g), dx);
     return inputFromNhwc(dx, g);
   }

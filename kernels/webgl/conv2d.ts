@@ -1,20 +1,16 @@
 // HandmadeConv2D, webgl.
 //   y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1]
 //                   · W[wR,wC,d1,d2]
-// The dispatch, shared with HandmadeFusedConv2D (whose bias and activation the packed programs
-// apply as they write y, programs/epilogue.ts). NHWC: without groups and with an even number of
-// input channels from PACKED_INPUTS_MIN_CHANNELS, 2x2 blocks of y per fragment over packed x and W
-// (programs/conv2d_packed_inputs_program.ts); otherwise, where each group's output channels pair
-// up, the product im2col(x) · W over x laid out by filter column (programs/columns_program.ts,
-// programs/conv2d_columns_program.ts). NCHW (read in place), or groups of an odd number of
-// output channels: the unpacked program, one fragment per output element
-// (programs/conv2d_program.ts).
+// The program is dispatch.ts's forwardPath: packed inputs, columns, or one element per fragment.
+// The dispatch is shared with HandmadeFusedConv2D, whose bias and activation every program
+// applies as it writes y (programs/epilogue.ts).
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import type {ConvGeometry} from '../geometry';
 import {HandmadeConv2D} from '../names';
 import type {WebGLBackend} from './backend';
+import {forwardPath} from './dispatch';
 import {startWebglCall} from './entry';
 import {outputsOnLiveRegion} from './guards';
 import {columnsLayout, ColumnsProgram} from './programs/columns_program';
@@ -23,12 +19,6 @@ import {Conv2DPackedInputsProgram} from './programs/conv2d_packed_inputs_program
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
 import type {Epilogue} from './programs/epilogue';
 import {windowUniformValues} from './programs/uniforms';
-
-// Below this many input channels the packed-input program's reads of x per tap cost more than
-// laying the columns out: measured on SwiftShader, x[32,14,14,8] * [5,5,8,16] took 12.8 ms on the
-// packed-input program and 15.1 ms over the columns; x[32,28,28,1] * [5,5,1,8] ran 1.2x tfjs's
-// Conv2D on an unpacked-input 2x2-block program and 1.5x over the columns.
-const PACKED_INPUTS_MIN_CHANNELS = 8;
 
 /** HandmadeFusedConv2D's part of a conv program: its epilogue, with the epilogue's two flat
  *  inputs (bias, PReLU weights) and uniform values (programs/epilogue.ts). */
@@ -48,12 +38,8 @@ export function conv2dPackedWebgl(
   fused?: FusedPart,
 ): TensorInfo | null {
   const extra = fused?.inputs ?? [];
-  if (
-    g.dataFormat === 'NHWC' &&
-    g.groups === 1 &&
-    g.inChannels % 2 === 0 &&
-    g.inChannels >= PACKED_INPUTS_MIN_CHANNELS
-  ) {
+  const path = forwardPath(g);
+  if (path === 'packed inputs') {
     return gl.runWebGLProgram(
       new Conv2DPackedInputsProgram(g, fused?.epilogue),
       [x, filter, ...extra],
@@ -61,7 +47,7 @@ export function conv2dPackedWebgl(
       fused?.uniforms,
     );
   }
-  if (g.dataFormat === 'NHWC' && (g.groups === 1 || g.outChannelsPerGroup % 2 === 0)) {
+  if (path === 'columns') {
     const l = columnsLayout(g);
     const columns = gl.runWebGLProgram(new ColumnsProgram(g, l), [x], 'float32');
     const w = gl.runWebGLProgram(new ColumnsFilterProgram(g, l), [filter], 'float32');

@@ -16,9 +16,9 @@ import {gradientOnLiveRegion} from './guards';
 import {ColumnsProgram} from './programs/columns_program';
 import {
   Conv2DBackpropFilterGemmProgram,
+  DyPerGroupProgram,
   FilterFromPartialsProgram,
   filterGemmLayout,
-  FilterGradsProgram,
 } from './programs/conv2d_backprop_filter_gemm_programs';
 
 export const conv2dBackpropFilterWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
@@ -43,15 +43,17 @@ function filterGradient(
 ): TensorInfo {
   const l = filterGemmLayout(g);
   const columns = gl.runWebGLProgram(new ColumnsProgram(g, l), [x], 'float32');
-  const grads = l.dyAsIs ? dy : gl.runWebGLProgram(new FilterGradsProgram(g, l), [dy], 'float32');
+  const dyLaidOut = l.dyAsIs
+    ? dy
+    : gl.runWebGLProgram(new DyPerGroupProgram(g, l), [dy], 'float32');
   const partials = gl.runWebGLProgram(
     new Conv2DBackpropFilterGemmProgram(g, l),
-    [columns, grads],
+    [columns, dyLaidOut],
     'float32',
   );
   const dW = gl.runWebGLProgram(new FilterFromPartialsProgram(g, l), [partials], 'float32');
   gl.disposeIntermediateTensorInfo(columns);
-  if (grads !== dy) gl.disposeIntermediateTensorInfo(grads);
+  if (dyLaidOut !== dy) gl.disposeIntermediateTensorInfo(dyLaidOut);
   gl.disposeIntermediateTensorInfo(partials);
   return dW;
 }

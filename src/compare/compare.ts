@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {caseName, CompareCase, FULL_CASES, QUICK_CASES, speedTarget} from './cases';
-import {compare as measure} from './errors';
+import {closeness} from './errors';
 import {caseJobs, KernelJob} from './jobs';
 import {runCall, timePair, TimingOptions} from './timing';
 
@@ -192,9 +192,9 @@ async function runJob(
   let builtinOk = true;
   if (opts.check ?? true) {
     const {actual, expected} = await job.reference();
-    ref = measure(actual, expected, tol.reference);
+    ref = closeness(actual, expected, tol.reference);
     if (builtin != null) {
-      const e = measure(
+      const e = closeness(
         await firstOutput(job.handmade),
         await firstOutput(builtin.call),
         tol.builtin,

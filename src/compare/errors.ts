@@ -3,18 +3,18 @@
 //   err = max_i |actual_i - expected_i| / max(max_i |expected_i|, 1e-30)
 // A failure names the first element past the tolerance, by its coordinates, with both values.
 
-export interface Comparison {
+export interface Closeness {
   maxAbs: number;
   scale: number;
   relErr: number;
   firstBad: number;
 }
 
-export function compare(
+export function closeness(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
   rtol: number,
-): Comparison {
+): Closeness {
   if (actual.length !== expected.length) {
     throw new Error(`length ${actual.length} differs from the expected ${expected.length}`);
   }
@@ -54,8 +54,8 @@ export function expectClose(
   shape: readonly number[],
   rtol: number,
   label = 'value',
-): Comparison {
-  const c = compare(actual, expected, rtol);
+): Closeness {
+  const c = closeness(actual, expected, rtol);
   if (c.firstBad >= 0) {
     const i = c.firstBad;
     throw new Error(

@@ -1,5 +1,5 @@
 // The cpu input gradient computed as a forward convolution of dy by the rotated filter
-// (inputGradientIsConv), and the one-output-channel kernels of the windowed forward
+// (inputGradientIsForwardConv), and the one-output-channel kernels of the windowed forward
 // (gemvWindows, gemvWindowsPair) and bands of output rows (gemmWindows with an offset per
 // window), against the float64 reference. Geometries sit on both sides
 // of each dispatch condition: stride and dilation 1, one group, at most 16 input channels, a
@@ -7,7 +7,10 @@
 
 import {windowsInPlace} from '../../kernels/cpu/conv_common';
 import {conv2dCpu} from '../../kernels/cpu/conv2d';
-import {conv2dBackpropInputCpu, inputGradientIsConv} from '../../kernels/cpu/conv2d_backprop_input';
+import {
+  conv2dBackpropInputCpu,
+  inputGradientIsForwardConv,
+} from '../../kernels/cpu/conv2d_backprop_input';
 import {convGeometry, sizeOf} from '../../kernels/geometry';
 import type {ConvAttrs} from '../../kernels/names';
 import {conv2dBackpropInputReference, conv2dReference} from '../../kernels/reference/conv2d';
@@ -92,7 +95,7 @@ describe('cpu input gradient as a convolution of dy, vs reference', () => {
     ),
   )('%s', (_, c) => {
     const g = convGeometry(c.xShape, c.filterShape, c.attrs);
-    expect(inputGradientIsConv(g)).toBe(c.asConv);
+    expect(inputGradientIsForwardConv(g)).toBe(c.asConv);
     const dy = uniform(sizeOf(g.outShape), 5);
     const filter = uniform(sizeOf(c.filterShape), 6);
     expectClose(

@@ -14,26 +14,7 @@ import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import type {ConvGeometry} from '../../geometry';
 import {windowConstantsGlsl} from './uniforms';
-
-/** The output row (column) that reaches input row xR (column xC) through filter row wR
- *  (column wC): geometry.ts, equation (2). */
-export const SOLVE_GLSL = `
-// yR with xR = yR*s - padTop + wR*dl, or -1 where that has no integer solution in [0, outH)
-int solveRow(int xR, int wR) {
-  int yRScaled = xR + pads.x - wR * dilations.x;
-  if (yRScaled < 0 || yRScaled % strides.x != 0) return -1;
-  int yR = yRScaled / strides.x;
-  return yR < outSize.x ? yR : -1;
-}
-
-// yC with xC = yC*s - padLeft + wC*dl, or -1 where that has no integer solution in [0, outW)
-int solveColumn(int xC, int wC) {
-  int yCScaled = xC + pads.y - wC * dilations.y;
-  if (yCScaled < 0 || yCScaled % strides.y != 0) return -1;
-  int yC = yCScaled / strides.y;
-  return yC < outSize.y ? yC : -1;
-}
-`;
+import {SOLVE_GLSL} from './windows';
 
 const MAIN = `
 // D's lanes (d1, d1+1) at (b, yR, yC) for tap (wR, wC), or 0 where yC is -1

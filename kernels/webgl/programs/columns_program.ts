@@ -18,7 +18,8 @@
 // shift. Row r is input row r - padTop; `rows` spans every input row a filter row reads.
 //
 // A texel holds lanes (j, j+1) x output columns (yC, yC+1) as (j,yC) (j,yC+1) (j+1,yC) (j+1,yC+1),
-// at flat texel index ((((g * bases + base) * B + b) * rows + r) * lanes/2 + j/2) * runTexels + q:
+// at flat texel index
+//     ((((group * bases + base) * B + b) * rows + r) * lanes/2 + j/2) * runTexels + q:
 // a run of output columns is a run of neighbouring texels. Lanes past the channels or outside x
 // hold 0; the lanes of a missing second tap (fw odd) and of columns past the output's hold x, so
 // a reader leaves them out where they would count.
@@ -26,6 +27,7 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import type {ConvGeometry} from '../../geometry';
+import {ColumnsReader, columnsReader} from '../dispatch';
 import {packedLayoutGlsl} from './layout';
 import {windowConstantsGlsl} from './uniforms';
 
@@ -106,12 +108,12 @@ export function columnsConstants(
 
 // The x that lane j of base n reads for (virtual) output column yC, in input row r - padTop.
 const COLUMN_GLSL = `
-float column(int g, int n, int b, int r, int yC, int j) {
+float column(int group, int n, int b, int r, int yC, int j) {
   int d1 = TAP_LANES ? 0 : j;
   int xR = r - pads.x;
   int xC = yC * strides.y + baseOffset[n] + (TAP_LANES ? j * dilations.y : 0);
   bool inside = d1 < inCg && xR >= 0 && xR < inSize.x && xC >= 0 && xC < inSize.y;
-  return inside ? readX(b, xR, xC, g * inCg + d1) : 0.0;
+  return inside ? readX(b, xR, xC, group * inCg + d1) : 0.0;
 }`;
 
 const COLUMNS_COORDS_GLSL = `
@@ -119,15 +121,15 @@ const COLUMNS_COORDS_GLSL = `
   int r = o.x % rows;
   int b = (o.x / rows) % batchSize;
   int n = (o.x / (rows * batchSize)) % bases;
-  int g = o.x / (rows * batchSize * bases);
+  int group = o.x / (rows * batchSize * bases);
   int j = o.y;
   int yC = o.z;`;
 
 // Any layout: each lane read on its own.
 const COLUMNS_MAIN = `
 void main() {${COLUMNS_COORDS_GLSL}
-  setOutput(vec4(column(g, n, b, r, yC, j), column(g, n, b, r, yC + 1, j),
-                 column(g, n, b, r, yC, j + 1), column(g, n, b, r, yC + 1, j + 1)));
+  setOutput(vec4(column(group, n, b, r, yC, j), column(group, n, b, r, yC + 1, j),
+                 column(group, n, b, r, yC, j + 1), column(group, n, b, r, yC + 1, j + 1)));
 }`;
 
 // NHWC with channel lanes whose pairs start at even channels of x: the lanes (j, j+1) of one
@@ -141,7 +143,7 @@ vec2 channelPair(int b, int xR, int xC, int d1) {
 }
 
 void main() {${COLUMNS_COORDS_GLSL}
-  int d1 = g * inCg + j;
+  int d1 = group * inCg + j;
   int xC = yC * strides.y + baseOffset[n];
   vec2 p0 = channelPair(b, r - pads.x, xC, d1);
   vec2 p1 = channelPair(b, r - pads.x, xC + strides.y, d1);
@@ -169,10 +171,10 @@ void main() {${COLUMNS_COORDS_GLSL}
   int base = xC0 - (xC0 & 1);
   int first = xC0 - base;  // 0 or 1
   int xRead = clamp(xR, 0, inSize.x - 1);
-  vec4 t0 = getX(b, xRead, clamp(base, 0, inSize.y - 1), g);
-  vec4 t1 = getX(b, xRead, clamp(base + 2, 0, inSize.y - 1), g);
-  setOutput(vec4(fromRun(t0, t1, base, first, xR, g), fromRun(t0, t1, base, first + 1, xR, g),
-                 fromRun(t0, t1, base, first + 1, xR, g), fromRun(t0, t1, base, first + 2, xR, g)));
+  vec4 t0 = getX(b, xRead, clamp(base, 0, inSize.y - 1), group);
+  vec4 t1 = getX(b, xRead, clamp(base + 2, 0, inSize.y - 1), group);
+  setOutput(vec4(fromRun(t0, t1, base, first, xR, group), fromRun(t0, t1, base, first + 1, xR, group),
+                 fromRun(t0, t1, base, first + 1, xR, group), fromRun(t0, t1, base, first + 2, xR, group)));
 }`;
 
 /** The bases of x's columns. */
@@ -186,13 +188,15 @@ export class ColumnsProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry, l: ColumnsLayout) {
     this.outputShape = [g.groups * l.bases * g.batchSize * l.rows, l.lanes, 2 * l.runTexels];
-    const nhwc = g.dataFormat === 'NHWC';
-    const main =
-      nhwc && !l.tapLanes && (g.groups === 1 || g.inChannelsPerGroup % 2 === 0)
-        ? COLUMNS_PAIRS_MAIN
-        : nhwc && l.tapLanes && g.strideWidth === 1 && g.dilationWidth === 1
-          ? COLUMNS_TAPS_MAIN
-          : [packedLayoutGlsl(g.dataFormat, ['x']), COLUMN_GLSL, COLUMNS_MAIN].join('\n');
-    this.userCode = [columnsConstants(g, l), `#define TAP_LANES ${l.tapLanes}`, main].join('\n');
+    const main: Record<ColumnsReader, string> = {
+      'channel pairs': COLUMNS_PAIRS_MAIN,
+      'tap runs': COLUMNS_TAPS_MAIN,
+      lanes: [packedLayoutGlsl(g.dataFormat, ['x']), COLUMN_GLSL, COLUMNS_MAIN].join('\n'),
+    };
+    this.userCode = [
+      columnsConstants(g, l),
+      `#define TAP_LANES ${l.tapLanes}`,
+      main[columnsReader(g, l)],
+    ].join('\n');
   }
 }

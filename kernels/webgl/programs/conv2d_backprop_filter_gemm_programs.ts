@@ -11,7 +11,7 @@
 //
 // dy is read in its own packed layout where that holds (p, p+1) x (n, n+1) per texel with no lane
 // past a row's end (NHWC, even outW, and each group's channels starting at an even channel) and
-// while it is small; otherwise FilterGradsProgram first copies it into that layout per group, its
+// while it is small; otherwise DyPerGroupProgram first copies it into that layout per group, its
 // output columns running along neighbouring texels.
 //
 // The sum runs over the batch in `splits` parts, one product per (group, part), so that a small dW
@@ -29,7 +29,7 @@ export interface FilterGemmLayout extends ColumnsLayout {
   /** parts of the batch summed apart, each of batchPerSplit images (the last may have fewer) */
   splits: number;
   batchPerSplit: number;
-  /** whether dy is read as it is (else through FilterGradsProgram) */
+  /** whether dy is read as it is (else through DyPerGroupProgram) */
   dyAsIs: boolean;
 }
 
@@ -63,36 +63,36 @@ function layoutConstants(g: ConvGeometry, l: FilterGemmLayout): string {
   return columnsConstants(g, l, {splits: l.splits, batchPerSplit: l.batchPerSplit});
 }
 
-const GRADS_COORDS_GLSL = `
+const DY_PER_GROUP_COORDS_GLSL = `
   ivec3 o = getOutputCoords();  // [groups * B * outH, outCg, outW]; this texel: (n, n+1) x (yC, yC+1), stored as dy's own (yC, yC+1) x (n, n+1)
   int yR = o.x % outSize.x;
   int b = (o.x / outSize.x) % batchSize;
-  int g = o.x / (outSize.x * batchSize);
+  int group = o.x / (outSize.x * batchSize);
   int n = o.y;
   int yC = o.z;`;
 
 // Any layout: each lane read on its own.
-const GRADS_MAIN = `
-float grad(int g, int b, int yR, int yC, int n) {
-  return yC < outSize.y && n < outCg ? readDy(b, yR, yC, g * outCg + n) : 0.0;
+const DY_PER_GROUP_MAIN = `
+float dyLane(int group, int b, int yR, int yC, int n) {
+  return yC < outSize.y && n < outCg ? readDy(b, yR, yC, group * outCg + n) : 0.0;
 }
 
-void main() {${GRADS_COORDS_GLSL}
-  setOutput(vec4(grad(g, b, yR, yC, n), grad(g, b, yR, yC, n + 1),
-                 grad(g, b, yR, yC + 1, n), grad(g, b, yR, yC + 1, n + 1)));
+void main() {${DY_PER_GROUP_COORDS_GLSL}
+  setOutput(vec4(dyLane(group, b, yR, yC, n), dyLane(group, b, yR, yC, n + 1),
+                 dyLane(group, b, yR, yC + 1, n), dyLane(group, b, yR, yC + 1, n + 1)));
 }`;
 
 // NHWC with each group's channels from an even one: the texel is dy's own, its lanes past a row
 // or a group zeroed.
-const GRADS_TEXEL_MAIN = `
-void main() {${GRADS_COORDS_GLSL}
-  vec4 t = getDy(b, yR, yC, g * outCg + n);
+const DY_PER_GROUP_TEXEL_MAIN = `
+void main() {${DY_PER_GROUP_COORDS_GLSL}
+  vec4 t = getDy(b, yR, yC, group * outCg + n);
   bvec4 inside = bvec4(true, n + 1 < outCg, yC + 1 < outSize.y, n + 1 < outCg && yC + 1 < outSize.y);
   setOutput(vec4(inside.x ? t.x : 0.0, inside.y ? t.y : 0.0, inside.z ? t.z : 0.0, inside.w ? t.w : 0.0));
 }`;
 
 /** dy per group in NHWC's packed layout, with zeros in every lane past a row or a group. */
-export class FilterGradsProgram implements GPGPUProgram {
+export class DyPerGroupProgram implements GPGPUProgram {
   variableNames = ['dy'];
   outputShape: number[];
   userCode: string;
@@ -105,7 +105,9 @@ export class FilterGradsProgram implements GPGPUProgram {
     const texel = g.dataFormat === 'NHWC' && (g.groups === 1 || g.outChannelsPerGroup % 2 === 0);
     this.userCode = [
       layoutConstants(g, l),
-      texel ? GRADS_TEXEL_MAIN : [packedLayoutGlsl(g.dataFormat, ['dy']), GRADS_MAIN].join('\n'),
+      texel
+        ? DY_PER_GROUP_TEXEL_MAIN
+        : [packedLayoutGlsl(g.dataFormat, ['dy']), DY_PER_GROUP_MAIN].join('\n'),
     ].join('\n');
   }
 }
@@ -118,8 +120,8 @@ int ceilDiv(int n, int d) {
 
 void main() {
   ivec3 o = getOutputCoords();  // C is [groups * splits, filterRows, outCg]; this texel: (k, k+1) x (n, n+1)
-  int g = o.x / splits;
-  int b0 = (o.x - g * splits) * batchPerSplit;
+  int group = o.x / splits;
+  int b0 = (o.x - group * splits) * batchPerSplit;
   int kt = o.y / 2;  // (wR, class, lane pair)
   int lanePair = kt % (lanes / 2);
   int c = (kt / (lanes / 2)) % classes;
@@ -131,7 +133,7 @@ void main() {
   int gWidth = int(gSize.x);
   // class c's texel (g, b, r, lanePair, q) in its base, and dy's texel (b, yR, q, nt), as flat
   // texel indices
-  int aIndex = (((((g * bases + classBase[c]) * batchSize + b0) * rows + wR * dilations.x) *
+  int aIndex = (((((group * bases + classBase[c]) * batchSize + b0) * rows + wR * dilations.x) *
                  (lanes / 2) + lanePair) * runTexels) + classShift[c];
   vec2 pa = centerAt(aIndex, aWidth);
   vec2 pg = centerAt(DY_BASE, gWidth);
@@ -204,20 +206,20 @@ export class Conv2DBackpropFilterGemmProgram implements GPGPUProgram {
     const rowTexels = (l.lanes / 2) * l.runTexels;
     const aRowJump = g.strideHeight * rowTexels - colTexels;
     const aBatchJump = (l.rows - g.outHeight * g.strideHeight) * rowTexels;
-    // dy as it is, [B, outH, outW, outC]: the group's channels from texel g * outCg / 2, the next
-    // column pair outC / 2 texels on, rows and images contiguous. The copy, [groups, B, outH,
+    // dy as it is, [B, outH, outW, outC]: the group's channels from texel group * outCg / 2, the
+    // next column pair outC / 2 texels on, rows and images contiguous. The copy, [groups, B, outH,
     // outCg, outW]: a run of outColTexels per channel pair.
     const outTexels = Math.ceil(g.outChannels / 2);
     const groupTexels = Math.ceil(g.outChannelsPerGroup / 2);
     const positionTexels = g.outHeight * colTexels;
     const dy = l.dyAsIs
       ? {
-          base: `b0 * ${positionTexels * outTexels} + g * ${groupTexels} + nt`,
+          base: `b0 * ${positionTexels * outTexels} + group * ${groupTexels} + nt`,
           step: outTexels,
           rowJump: 0,
         }
       : {
-          base: `((g * batchSize + b0) * outSize.x * ${groupTexels} + nt) * ${colTexels}`,
+          base: `((group * batchSize + b0) * outSize.x * ${groupTexels} + nt) * ${colTexels}`,
           step: 1,
           rowJump: (groupTexels - 1) * colTexels,
         };
@@ -242,11 +244,11 @@ void main() {
   int wC = o.y;
   int d1 = o.z;
   int k = TAP_LANES ? (wR * classes + wC / 2) * lanes + wC % 2 : (wR * classes + wC) * lanes + d1;
-  int g = o.w / outCg;
-  int n = o.w - g * outCg;
+  int group = o.w / outCg;
+  int n = o.w - group * outCg;
   float sum = 0.0;
   for (int s = 0; s < splits; s++) {
-    vec4 block = getPartials(g * splits + s, k, n);  // (k & ~1, n & ~1) ... (k | 1, n | 1)
+    vec4 block = getPartials(group * splits + s, k, n);  // (k & ~1, n & ~1) ... (k | 1, n | 1)
     vec2 row = (k & 1) == 0 ? block.xy : block.zw;
     sum += (n & 1) == 0 ? row.x : row.y;
   }

@@ -1,15 +1,15 @@
-// Conv2DBackpropInputPackedProgram: HandmadeConv2DBackpropInput for NHWC without groups, as a
+// Conv2DBackpropInputBlocksProgram: HandmadeConv2DBackpropInput for NHWC without groups, as a
 // gather (geometry.ts, equation (2)), with a packed (RGBA) output. One fragment computes a 2x2
 // block of dx, input columns (xC, xC+1) x channels (d1, d1+1); the two columns solve for their
 // own yC (with stride 2 they never share one). Per tap and output channel it reads two values of
 // W and up to two of dy for 4 multiply-adds, the inputs unpacked. The dispatcher uses it only
-// where col2im's product would outgrow its bound (conv2d_backprop_input.ts).
+// where col2im's product would outgrow its bound (dispatch.ts).
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import type {ConvGeometry} from '../../geometry';
-import {SOLVE_GLSL} from './col2im_program';
 import {windowConstantsGlsl} from './uniforms';
+import {SOLVE_GLSL} from './windows';
 
 const MAIN = `
 void main() {
@@ -40,7 +40,7 @@ void main() {
   setOutput(sum);
 }`;
 
-export class Conv2DBackpropInputPackedProgram implements GPGPUProgram {
+export class Conv2DBackpropInputBlocksProgram implements GPGPUProgram {
   variableNames = ['dy', 'W'];
   outputShape: number[];
   userCode: string;

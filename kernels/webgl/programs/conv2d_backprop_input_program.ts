@@ -1,12 +1,14 @@
 // Conv2DBackpropInputProgram: HandmadeConv2DBackpropInput as a gather, one fragment per dx
 // element. For each filter tap it solves xR = yR*s - padTop + wR*dl for yR in integers
-// (geometry.ts, equation (2)); a tap whose yR is fractional or outside dy contributes nothing.
+// (windows.ts; geometry.ts, equation (2)); a tap whose yR is fractional or outside dy contributes
+// nothing.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import type {ConvGeometry} from '../../geometry';
 import {layoutGlsl} from './layout';
 import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';
+import {SOLVE_GLSL} from './windows';
 
 const MAIN = `
 void main() {
@@ -19,15 +21,11 @@ void main() {
   float sum = 0.0;
   // dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over yR = (xR + padTop - wR*dl) / s integral in [0, outH)
   for (int wR = 0; wR < filterSize.x; wR++) {
-    int yRScaled = o.y + pads.x - wR * dilations.x;
-    if (yRScaled < 0 || yRScaled % strides.x != 0) continue;
-    int yR = yRScaled / strides.x;
-    if (yR >= outSize.x) continue;
+    int yR = solveRow(o.y, wR);
+    if (yR < 0) continue;
     for (int wC = 0; wC < filterSize.y; wC++) {
-      int yCScaled = o.z + pads.y - wC * dilations.y;
-      if (yCScaled < 0 || yCScaled % strides.y != 0) continue;
-      int yC = yCScaled / strides.y;
-      if (yC >= outSize.y) continue;
+      int yC = solveColumn(o.z, wC);
+      if (yC < 0) continue;
       for (int d2 = d2Start; d2 < d2Start + groupChannels.y; d2++) {
         sum += readDy(b, yR, yC, d2) * getW(wR, wC, d1InGroup, d2);
       }
@@ -45,6 +43,6 @@ export class Conv2DBackpropInputProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    this.userCode = [layoutGlsl(g.dataFormat, ['dy'], true), MAIN].join('\n');
+    this.userCode = [layoutGlsl(g.dataFormat, ['dy'], true), SOLVE_GLSL, MAIN].join('\n');
   }
 }

@@ -62,7 +62,7 @@ void main() {
   int yR = o.y;
   int q = o.z / 2;
   int d2 = o.w;
-  int g = d2 / outCg;
+  int group = d2 / outCg;
   vec2 aSize = vec2(textureSize(A, 0));
   vec2 wSize = vec2(textureSize(W, 0));
   int laneTexels = lanes / 2;
@@ -75,7 +75,7 @@ void main() {
   // y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
   for (int c = 0; c < classes; c++) {
     // class c's texel (g, b, yR*s + wR*dl, lane pair, q) in its base
-    int first = ((((g * bases + classBase[c]) * batchSize + b) * rows + yR * strides.x) *
+    int first = ((((group * bases + classBase[c]) * batchSize + b) * rows + yR * strides.x) *
                  laneTexels) * runTexels + q + classShift[c];
     vec2 pa = centerAt(first, int(aSize.x));
     // with tap lanes and fw odd, the last class has no second tap: its lanes hold x, and

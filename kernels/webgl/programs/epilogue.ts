@@ -1,11 +1,13 @@
-// The end of the packed conv programs: vec4 finish(vec4 sum) takes a 2x2 block of y, output
-// columns (yC, yC+1) x channels (d2, d2+1), and returns it as HandmadeConv2D does (as it is) or as
-// HandmadeFusedConv2D does: act(y + bias), bias and PReLU weights read flat at the output
-// coordinates times broadcast strides (0 along a broadcast axis), as in conv2d_program.ts. The
-// programs read packed inputs, so the flat operands come packed too: tfjs packs a 1-D tensor's
-// elements (2t, 2t+1) into lanes x and y of texel t.
+// The end of the conv programs: finish(sum) takes what the convolution summed and returns it as
+// HandmadeConv2D does (as it is) or as HandmadeFusedConv2D does: act(y + bias), bias and PReLU
+// weights read flat at the output coordinates times broadcast strides (0 along a broadcast axis,
+// geometry.ts: operandStrides). Two forms:
+// - 'texel', for the packed programs: vec4 finish(vec4 sum) takes a 2x2 block of y, output columns
+//   (yC, yC+1) x channels (d2, d2+1). The programs read packed inputs, so the flat operands come
+//   packed too: tfjs packs a 1-D tensor's elements (2t, 2t+1) into lanes x and y of texel t.
+// - 'element', for the one-element program (conv2d_program.ts): float finish(float sum).
 //
-// EpilogueProgram is the same finish() as a pass of its own over a convolution already computed,
+// EpilogueProgram is the texel finish() as a pass of its own over a convolution already computed,
 // for HandmadeFusedConv2D where the convolution ran on the live region only (guards.ts): a packed
 // texel of any 4-D tensor holds the same 2x2 block of its last two axes, in either layout.
 
@@ -21,13 +23,27 @@ export interface Epilogue {
   activation: Activation;
 }
 
-const PLAIN = 'vec4 finish(vec4 sum) { return sum; }';
+/** Which finish(): over a packed texel of y, or over one element. */
+export type FinishForm = 'texel' | 'element';
 
-const FUSED = `
+const PLAIN: Record<FinishForm, string> = {
+  texel: 'vec4 finish(vec4 sum) { return sum; }',
+  element: 'float finish(float sum) { return sum; }',
+};
+
+const BROADCAST_INDEX = `
 int broadcastIndex(ivec4 coords, ivec4 strides4) {
   return coords.x * strides4.x + coords.y * strides4.y + coords.z * strides4.z + coords.w * strides4.w;
-}
+}`;
 
+const FUSED_ELEMENT = `
+float finish(float sum) {
+  ivec4 coords = getOutputCoords();
+  return activate(sum + getBias(broadcastIndex(coords, biasStrides)),
+                  getPreluWeights(broadcastIndex(coords, preluStrides)));
+}`;
+
+const FUSED_TEXEL = `
 float finishLane(float v, ivec4 coords) {
   int biasIndex = broadcastIndex(coords, biasStrides);
   int preluIndex = broadcastIndex(coords, preluStrides);
@@ -43,12 +59,23 @@ vec4 finish(vec4 sum) {
               finishLane(sum.z, o + ivec4(0, 0, 1, 0)), finishLane(sum.w, o + ivec4(0, 0, 1, 1)));
 }`;
 
-/** GLSL for finish(): plain without an epilogue. */
-export function epilogueGlsl(epilogue?: Epilogue): string {
-  return epilogue == null ? PLAIN : [activationGlsl(epilogue.activation), FUSED].join('\n');
+/** GLSL for finish() in `form`: plain without an epilogue. */
+export function epilogueGlsl(epilogue: Epilogue | undefined, form: FinishForm = 'texel'): string {
+  if (epilogue == null) return PLAIN[form];
+  const finish = form === 'texel' ? FUSED_TEXEL : FUSED_ELEMENT;
+  return [activationGlsl(epilogue.activation), BROADCAST_INDEX, finish].join('\n');
 }
 
-/** Adds the epilogue's inputs and uniforms to a program that reads `inputs`. */
+/** The uniforms the fused finish() reads, after the program's own; their values are
+ *  epilogueUniformValues'. */
+const EPILOGUE_UNIFORMS: CustomUniforms = [
+  {name: 'biasStrides', type: 'ivec4'},
+  {name: 'preluStrides', type: 'ivec4'},
+  {name: 'leakyreluAlpha', type: 'float'},
+];
+
+/** Sets the inputs of a program that reads `inputs`, with the epilogue's two flat operands after
+ *  them, and adds the epilogue's uniforms after the program's own. */
 export function withEpilogue(
   program: Pick<GPGPUProgram, 'variableNames' | 'customUniforms'>,
   inputs: string[],
@@ -56,12 +83,7 @@ export function withEpilogue(
 ): void {
   program.variableNames = epilogue == null ? inputs : [...inputs, 'bias', 'preluWeights'];
   if (epilogue != null) {
-    const uniforms: CustomUniforms = [
-      {name: 'biasStrides', type: 'ivec4'},
-      {name: 'preluStrides', type: 'ivec4'},
-      {name: 'leakyreluAlpha', type: 'float'},
-    ];
-    program.customUniforms = uniforms;
+    program.customUniforms = [...(program.customUniforms ?? []), ...EPILOGUE_UNIFORMS];
   }
 }
 

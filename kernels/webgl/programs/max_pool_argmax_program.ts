@@ -2,19 +2,16 @@
 // the window-local index wR * fw + wC of the first maximum in row-major window order (strict >),
 // or -1 where the window holds no number. Small integers, so exact in float16 textures too.
 // The running maximum starts at -Infinity (a uniform: GLSL has no literal for it), and NaN is
-// rejected by its bits, not by trusting `v > best` to be false for NaN on every driver.
+// rejected by its bits (windows.ts).
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import type {ConvGeometry} from '../../geometry';
 import {layoutGlsl} from './layout';
 import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';
+import {IS_NAN_BITS_GLSL} from './windows';
 
 const MAIN = `
-bool isNaNBits(float v) {
-  return (floatBitsToUint(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
 void main() {
   ivec4 o = outputBRCD();
   int b = o.x;
@@ -49,6 +46,6 @@ export class MaxPoolArgmaxProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.outShape;
-    this.userCode = [layoutGlsl(g.dataFormat, ['x'], true), MAIN].join('\n');
+    this.userCode = [layoutGlsl(g.dataFormat, ['x'], true), IS_NAN_BITS_GLSL, MAIN].join('\n');
   }
 }

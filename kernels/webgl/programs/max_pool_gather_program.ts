@@ -7,14 +7,14 @@ import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvGeometry} from '../../geometry';
 import {layoutGlsl} from './layout';
 import {CustomUniforms, WINDOW_UNIFORMS} from './uniforms';
+import {TAP_OF_GLSL} from './windows';
 
 const MAIN = `
 void main() {
   ivec4 o = outputBRCD();
   int b = o.x;
   int d = o.w;
-  // argmax is a float texel holding a small integer (-1 included): round, never truncate.
-  int tap = int(floor(readArgmax(b, o.y, o.z, d) + 0.5));
+  int tap = tapOf(readArgmax(b, o.y, o.z, d));
   if (tap < 0) {
     setOutput(emptyValue);
     return;
@@ -36,6 +36,6 @@ export class MaxPoolGatherProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.outShape;
-    this.userCode = [layoutGlsl(g.dataFormat, ['v', 'argmax'], true), MAIN].join('\n');
+    this.userCode = [layoutGlsl(g.dataFormat, ['v', 'argmax'], true), TAP_OF_GLSL, MAIN].join('\n');
   }
 }

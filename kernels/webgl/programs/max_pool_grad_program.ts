@@ -1,108 +1,80 @@
 // MaxPoolGradProgram: HandmadeMaxPoolGrad. The cpu kernel scatters dy to the argmax cells;
 // WebGL cannot scatter, so each dx cell gathers instead: it visits every window that contains it
-// (the (yR, wR) with xR = yR*s - padTop + wR*dl, solved in integers as in the conv input
-// gradient) and adds that window's dy if the window's argmax names this very tap.
+// (windows.ts: one found by a division where the windows tile the input, a range of them without
+// dilation, else every tap solved in integers) and adds that window's dy if the window's argmax
+// names this very tap. The geometry is baked in as constants.
 //
-// Three main()s, chosen by mainFor(): windows that tile the input without overlap (stride =
-// window size, dilation 1, the common 2x2/2) put each dx cell in at most one window, found by one
-// division, so the fragment reads one argmax and at most one dy (TILED_MAIN); other windows
-// without dilation are visited as a range of (yR, yC) (RANGE_MAIN); dilated windows visit every
-// tap and test it (MAIN). The geometry is baked in as constants.
+// cellGradGlsl is that visit, written once for this program (one channel per fragment) and for
+// MaxPoolGradPackedProgram (two, max_pool_packed_programs.ts): each defines GRAD (float or vec2)
+// and windowGrad(b, yR, yC, d, ownTap), the dy of window (yR, yC) where its argmax is ownTap,
+// else 0.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import type {ConvGeometry} from '../../geometry';
 import {layoutGlsl} from './layout';
 import {windowConstantsGlsl} from './uniforms';
+import {TAP_OF_GLSL, WindowSearch, windowSearch, windowSearchGlsl} from './windows';
+
+// dx[b,xR,xC,d] = Σ dy[b,yR,yC,d] over the windows (yR, yC) holding (xR, xC) whose argmax is the
+// tap at which they hold it.
+const CELL_GRAD: Record<WindowSearch, string> = {
+  'every tap': `
+GRAD cellGrad(int b, int xR, int xC, int d) {
+  GRAD sum = GRAD(0.0);
+  for (int wR = 0; wR < filterSize.x; wR++) {
+    int yR = solveRow(xR, wR);
+    if (yR < 0) continue;
+    for (int wC = 0; wC < filterSize.y; wC++) {
+      int yC = solveColumn(xC, wC);
+      if (yC >= 0) sum += windowGrad(b, yR, yC, d, wR * filterSize.y + wC);
+    }
+  }
+  return sum;
+}`,
+  range: `
+GRAD cellGrad(int b, int xR, int xC, int d) {
+  ivec2 first = firstWindow(xR, xC);
+  ivec2 last = lastWindow(xR, xC);
+  GRAD sum = GRAD(0.0);
+  for (int yR = first.x; yR <= last.x; yR++) {
+    for (int yC = first.y; yC <= last.y; yC++) {
+      sum += windowGrad(b, yR, yC, d, windowTap(xR, xC, yR, yC));
+    }
+  }
+  return sum;
+}`,
+  tiled: `
+GRAD cellGrad(int b, int xR, int xC, int d) {
+  ivec2 y = tiledWindow(xR, xC);
+  return y.x < 0 ? GRAD(0.0) : windowGrad(b, y.x, y.y, d, windowTap(xR, xC, y.x, y.y));
+}`,
+};
+
+/** The window geometry as constants, the window search for g, the program's `windowGrad` and
+ *  cellGrad over it. */
+export function cellGradGlsl(g: ConvGeometry, windowGrad: string): string {
+  const search = windowSearch(g);
+  return [
+    windowConstantsGlsl(g),
+    TAP_OF_GLSL,
+    windowSearchGlsl(search),
+    windowGrad,
+    CELL_GRAD[search],
+  ].join('\n');
+}
+
+const WINDOW_GRAD = `
+#define GRAD float
+float windowGrad(int b, int yR, int yC, int d, int ownTap) {
+  return tapOf(readArgmax(b, yR, yC, d)) == ownTap ? readDy(b, yR, yC, d) : 0.0;
+}`;
 
 const MAIN = `
 void main() {
   ivec4 o = outputBRCD();
-  int b = o.x;
-  int d = o.w;
-  float sum = 0.0;
-  // dx[b,xR,xC,d] = Σ dy[b,yR,yC,d] over yR = (xR + padTop - wR*dl) / s integral in [0, outH) (columns alike) with argmax[b,yR,yC,d] = wR * fw + wC
-  for (int wR = 0; wR < filterSize.x; wR++) {
-    int yRScaled = o.y + pads.x - wR * dilations.x;
-    if (yRScaled < 0 || yRScaled % strides.x != 0) continue;
-    int yR = yRScaled / strides.x;
-    if (yR >= outSize.x) continue;
-    for (int wC = 0; wC < filterSize.y; wC++) {
-      int yCScaled = o.z + pads.y - wC * dilations.y;
-      if (yCScaled < 0 || yCScaled % strides.y != 0) continue;
-      int yC = yCScaled / strides.y;
-      if (yC >= outSize.y) continue;
-      int tap = int(floor(readArgmax(b, yR, yC, d) + 0.5));
-      if (tap == wR * filterSize.y + wC) sum += readDy(b, yR, yC, d);
-    }
-  }
-  setOutput(sum);
+  setOutput(cellGrad(o.x, o.y, o.z, o.w));
 }`;
-
-// Dilation 1: the windows holding row xR are those with yR*s <= xR + padTop <= yR*s + fh - 1, a
-// range of yR found by two divisions, and the tap is wR = xR + padTop - yR*s: no tap is visited
-// that misses the cell.
-const RANGE_MAIN = `
-void main() {
-  ivec4 o = outputBRCD();
-  int b = o.x;
-  int d = o.w;
-  int xRPadded = o.y + pads.x;
-  int xCPadded = o.z + pads.y;
-  // (n + s - 1) / s is ceil(n / s) for n >= 0, and <= 0 for n < 0, which the max clamps
-  int yRFirst = max(0, (xRPadded - filterSize.x + strides.x) / strides.x);
-  int yRLast = min(outSize.x - 1, xRPadded / strides.x);
-  int yCFirst = max(0, (xCPadded - filterSize.y + strides.y) / strides.y);
-  int yCLast = min(outSize.y - 1, xCPadded / strides.y);
-  float sum = 0.0;
-  // dx[b,xR,xC,d] = Σ dy[b,yR,yC,d] over the windows holding (xR, xC) whose argmax is the tap (xR + padTop - yR*s, xC + padLeft - yC*s)
-  for (int yR = yRFirst; yR <= yRLast; yR++) {
-    int wR = xRPadded - yR * strides.x;
-    for (int yC = yCFirst; yC <= yCLast; yC++) {
-      int wC = xCPadded - yC * strides.y;
-      int tap = int(floor(readArgmax(b, yR, yC, d) + 0.5));
-      if (tap == wR * filterSize.y + wC) sum += readDy(b, yR, yC, d);
-    }
-  }
-  setOutput(sum);
-}`;
-
-const TILED_MAIN = `
-void main() {
-  ivec4 o = outputBRCD();
-  int b = o.x;
-  int d = o.w;
-  // the one window holding (xR, xC): yR = (xR + padTop) / s, at tap wR = (xR + padTop) - yR*s
-  int xRPadded = o.y + pads.x;
-  int xCPadded = o.z + pads.y;
-  int yR = xRPadded / strides.x;
-  int yC = xCPadded / strides.y;
-  if (yR >= outSize.x || yC >= outSize.y) {
-    setOutput(0.0);
-    return;
-  }
-  int ownTap = (xRPadded - yR * strides.x) * filterSize.y + (xCPadded - yC * strides.y);
-  int tap = int(floor(readArgmax(b, yR, yC, d) + 0.5));
-  setOutput(tap == ownTap ? readDy(b, yR, yC, d) : 0.0);
-}`;
-
-/** Whether the windows tile the input without overlap: stride equal to the window, no dilation,
- *  non-negative padding. Then TILED_MAIN applies. */
-export function windowsTile(g: ConvGeometry): boolean {
-  return (
-    g.strideHeight === g.filterHeight &&
-    g.strideWidth === g.filterWidth &&
-    g.dilationHeight === 1 &&
-    g.dilationWidth === 1 &&
-    g.padInfo.top >= 0 &&
-    g.padInfo.left >= 0
-  );
-}
-
-function mainFor(g: ConvGeometry): string {
-  if (windowsTile(g)) return TILED_MAIN;
-  return g.dilationHeight === 1 && g.dilationWidth === 1 ? RANGE_MAIN : MAIN;
-}
 
 export class MaxPoolGradProgram implements GPGPUProgram {
   variableNames = ['dy', 'argmax'];
@@ -113,9 +85,9 @@ export class MaxPoolGradProgram implements GPGPUProgram {
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
     this.userCode = [
-      windowConstantsGlsl(g),
       layoutGlsl(g.dataFormat, ['dy', 'argmax'], true),
-      mainFor(g),
+      cellGradGlsl(g, WINDOW_GRAD),
+      MAIN,
     ].join('\n');
   }
 }

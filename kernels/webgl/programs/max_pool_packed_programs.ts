@@ -9,20 +9,17 @@
 // for both channels.
 // MaxPoolGatherPackedProgram: out = v at the argmax cell (y, with emptyValue -Infinity, and
 // HandmadeMaxPoolGather, with 0).
-// MaxPoolGradPackedProgram: dx, (xC, xC+1) x (d, d+1), each column's windows found as in
-// max_pool_grad_program.ts (one when the windows tile, a range without dilation, else every tap).
+// MaxPoolGradPackedProgram: dx, (xC, xC+1) x (d, d+1), each column's windows visited by the
+// cellGrad of max_pool_grad_program.ts.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import type {ConvGeometry} from '../../geometry';
-import {windowsTile} from './max_pool_grad_program';
+import {cellGradGlsl} from './max_pool_grad_program';
 import {CustomUniforms, windowConstantsGlsl} from './uniforms';
+import {IS_NAN_BITS_GLSL, TAP_OF_GLSL} from './windows';
 
 const ARGMAX_MAIN = `
-bool isNaNBits(float v) {
-  return (floatBitsToUint(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
 // argmax of channels (d, d+1) at output (b, yR, yC), as floats
 vec2 argmaxPair(int b, int yR, int yC, int d) {
   int xRCorner = yR * strides.x - pads.x;
@@ -63,7 +60,7 @@ export class MaxPoolArgmaxPackedProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.outShape;
-    this.userCode = [windowConstantsGlsl(g), ARGMAX_MAIN].join('\n');
+    this.userCode = [windowConstantsGlsl(g), IS_NAN_BITS_GLSL, ARGMAX_MAIN].join('\n');
   }
 }
 
@@ -71,7 +68,7 @@ const GATHER_MAIN = `
 // v at the cell that tap (a float holding a small integer) names in the window of (b, yR, yC),
 // channel d; emptyValue for tap -1
 float atTap(float tapValue, int b, int yR, int yC, int d) {
-  int tap = int(floor(tapValue + 0.5));
+  int tap = tapOf(tapValue);
   if (tap < 0) return emptyValue;
   int wR = tap / filterSize.y;
   int wC = tap - wR * filterSize.y;
@@ -104,75 +101,20 @@ export class MaxPoolGatherPackedProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.outShape;
-    this.userCode = [windowConstantsGlsl(g), GATHER_MAIN].join('\n');
+    this.userCode = [windowConstantsGlsl(g), TAP_OF_GLSL, GATHER_MAIN].join('\n');
   }
 }
 
 // dy of channels (d, d+1) at window (b, yR, yC) where its argmax names ownTap, else 0
 const WINDOW_GRAD_GLSL = `
+#define GRAD vec2
 vec2 windowGrad(int b, int yR, int yC, int d, int ownTap) {
-  vec4 a = getArgmax(b, yR, yC, d);
-  vec4 g = getDy(b, yR, yC, d);
+  vec4 argmaxTexel = getArgmax(b, yR, yC, d);
+  vec4 dyTexel = getDy(b, yR, yC, d);
   bool odd = (yC & 1) == 1;
-  vec2 taps = odd ? a.zw : a.xy;
-  vec2 grads = odd ? g.zw : g.xy;
-  return vec2(int(floor(taps.x + 0.5)) == ownTap ? grads.x : 0.0,
-              int(floor(taps.y + 0.5)) == ownTap ? grads.y : 0.0);
-}`;
-
-// Every tap of every window, tested: dx[b,xR,xC,d] = Σ dy[b,yR,yC,d] over
-// yR = (xR + padTop - wR*dl) / s integral in [0, outH) (columns alike) with
-// argmax[b,yR,yC,d] = wR * fw + wC
-const CELL_ANY_GLSL = `
-vec2 cellGrad(int b, int xR, int xC, int d) {
-  vec2 sum = vec2(0.0);
-  for (int wR = 0; wR < filterSize.x; wR++) {
-    int yRScaled = xR + pads.x - wR * dilations.x;
-    if (yRScaled < 0 || yRScaled % strides.x != 0) continue;
-    int yR = yRScaled / strides.x;
-    if (yR >= outSize.x) continue;
-    for (int wC = 0; wC < filterSize.y; wC++) {
-      int yCScaled = xC + pads.y - wC * dilations.y;
-      if (yCScaled < 0 || yCScaled % strides.y != 0) continue;
-      int yC = yCScaled / strides.y;
-      if (yC >= outSize.y) continue;
-      sum += windowGrad(b, yR, yC, d, wR * filterSize.y + wC);
-    }
-  }
-  return sum;
-}`;
-
-// Dilation 1: the windows holding the cell are a range of (yR, yC), each at the tap
-// (xR + padTop - yR*s, xC + padLeft - yC*s).
-const CELL_RANGE_GLSL = `
-vec2 cellGrad(int b, int xR, int xC, int d) {
-  int xRPadded = xR + pads.x;
-  int xCPadded = xC + pads.y;
-  // (n + s - 1) / s is ceil(n / s) for n >= 0, and <= 0 for n < 0, which the max clamps
-  int yRFirst = max(0, (xRPadded - filterSize.x + strides.x) / strides.x);
-  int yRLast = min(outSize.x - 1, xRPadded / strides.x);
-  int yCFirst = max(0, (xCPadded - filterSize.y + strides.y) / strides.y);
-  int yCLast = min(outSize.y - 1, xCPadded / strides.y);
-  vec2 sum = vec2(0.0);
-  for (int yR = yRFirst; yR <= yRLast; yR++) {
-    for (int yC = yCFirst; yC <= yCLast; yC++) {
-      int ownTap = (xRPadded - yR * strides.x) * filterSize.y + (xCPadded - yC * strides.y);
-      sum += windowGrad(b, yR, yC, d, ownTap);
-    }
-  }
-  return sum;
-}`;
-
-// Windows that tile the input: the one window holding the cell.
-const CELL_TILED_GLSL = `
-vec2 cellGrad(int b, int xR, int xC, int d) {
-  int xRPadded = xR + pads.x;
-  int xCPadded = xC + pads.y;
-  int yR = xRPadded / strides.x;
-  int yC = xCPadded / strides.y;
-  if (yR >= outSize.x || yC >= outSize.y) return vec2(0.0);
-  int ownTap = (xRPadded - yR * strides.x) * filterSize.y + (xCPadded - yC * strides.y);
-  return windowGrad(b, yR, yC, d, ownTap);
+  vec2 taps = odd ? argmaxTexel.zw : argmaxTexel.xy;
+  vec2 grads = odd ? dyTexel.zw : dyTexel.xy;
+  return vec2(tapOf(taps.x) == ownTap ? grads.x : 0.0, tapOf(taps.y) == ownTap ? grads.y : 0.0);
 }`;
 
 const GRAD_MAIN = `
@@ -192,11 +134,6 @@ export class MaxPoolGradPackedProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.inShape;
-    const cell = windowsTile(g)
-      ? CELL_TILED_GLSL
-      : g.dilationHeight === 1 && g.dilationWidth === 1
-        ? CELL_RANGE_GLSL
-        : CELL_ANY_GLSL;
-    this.userCode = [windowConstantsGlsl(g), WINDOW_GRAD_GLSL, cell, GRAD_MAIN].join('\n');
+    this.userCode = [cellGradGlsl(g, WINDOW_GRAD_GLSL), GRAD_MAIN].join('\n');
   }
 }

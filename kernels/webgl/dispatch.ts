@@ -1,0 +1,90 @@
+// Which program runs for a geometry, on the webgl backend: every choice of the webgl kernels, as
+// functions of the geometry alone, with the measurements behind their thresholds. The kernels
+// (conv2d.ts, conv2d_backprop_input.ts, max_pool_grad.ts, programs/columns_program.ts) call
+// these, and the dispatch-edge tests (test/cases/webgl_paths.ts) assert them, so that a moved
+// threshold cannot silently move what a test covers.
+
+import type {ConvGeometry} from '../geometry';
+import type {ColumnsLayout} from './programs/columns_program';
+
+// Below this many input channels the packed-input program's reads of x per tap cost more than
+// laying the columns out: measured on SwiftShader, x[32,14,14,8] * [5,5,8,16] took 12.8 ms on the
+// packed-input program and 15.1 ms over the columns; x[32,28,28,1] * [5,5,1,8] ran 1.2x tfjs's
+// Conv2D on an unpacked-input 2x2-block program and 1.5x over the columns.
+export const PACKED_INPUTS_MIN_CHANNELS = 8;
+
+/** The forward convolution's program:
+ *  - 'packed inputs': NHWC, one group, an even number of input channels from
+ *    PACKED_INPUTS_MIN_CHANNELS: 2x2 blocks of y over packed x and W
+ *    (programs/conv2d_packed_inputs_program.ts);
+ *  - 'columns': NHWC where each group's output channels pair up: im2col(x) · W over x laid out by
+ *    filter column (programs/columns_program.ts, programs/conv2d_columns_program.ts);
+ *  - 'one element': NCHW (read in place), or groups of an odd number of output channels
+ *    (programs/conv2d_program.ts). */
+export type ForwardPath = 'packed inputs' | 'columns' | 'one element';
+
+export function forwardPath(g: ConvGeometry): ForwardPath {
+  if (g.dataFormat !== 'NHWC') return 'one element';
+  if (g.groups === 1 && g.inChannels % 2 === 0 && g.inChannels >= PACKED_INPUTS_MIN_CHANNELS) {
+    return 'packed inputs';
+  }
+  return g.groups === 1 || g.outChannelsPerGroup % 2 === 0 ? 'columns' : 'one element';
+}
+
+/** How ColumnsProgram reads x into a texel of columns:
+ *  - 'channel pairs': NHWC with channel lanes whose pairs start at even channels of x, two reads;
+ *  - 'tap runs': NHWC with tap lanes (one input channel) at unit stride and dilation, two reads;
+ *  - 'lanes': otherwise each of the four lanes read on its own. */
+export type ColumnsReader = 'channel pairs' | 'tap runs' | 'lanes';
+
+export function columnsReader(g: ConvGeometry, l: ColumnsLayout): ColumnsReader {
+  if (g.dataFormat !== 'NHWC') return 'lanes';
+  if (!l.tapLanes && (g.groups === 1 || g.inChannelsPerGroup % 2 === 0)) return 'channel pairs';
+  return l.tapLanes && g.strideWidth === 1 && g.dilationWidth === 1 ? 'tap runs' : 'lanes';
+}
+
+// dy's channels are the summed ones of the forward convolution: the packed-input program needs
+// them even, and pays for packing dy from 8 on (as PACKED_INPUTS_MIN_CHANNELS). Measured on
+// SwiftShader against tfjs's Conv2DBackpropInput: x[8,56,56,64] * [3,3,64,64] ran 0.84x as a
+// gather, 2.8x as col2im of the product and 3.4x as a forward convolution; x[32,28,28,1] *
+// [5,5,1,8] 1.9x, 1.6x and 2.9x.
+export const AS_CONV_MIN_CHANNELS = 8;
+// col2im's product dy · Wᵀ holds fh*fw*inC values per output position: a scratch texture of up
+// to 16 Mi values (64 MiB) is allowed it; past that the blocks gather runs, which needs none.
+export const MAX_PRODUCT_VALUES = 1 << 24;
+
+/** The texels of col2im's product: [output positions, taps * input channels]. */
+export function productTexels(g: ConvGeometry): [number, number] {
+  return [
+    g.batchSize * g.outHeight * Math.ceil(g.outWidth / 2),
+    g.filterHeight * g.filterWidth * Math.ceil(g.inChannels / 2),
+  ];
+}
+
+/** The input gradient's program (NHWC without groups unless said):
+ *  - 'forward conv': at stride 1 and dilation 1 with an even number of output channels from
+ *    AS_CONV_MIN_CHANNELS, the forward convolution of dy by the rotated filter (geometry.ts,
+ *    inputGradientAsConv) on the packed-input program;
+ *  - 'col2im': while the product fits MAX_PRODUCT_VALUES, col2im(dy · Wᵀ): one matrix product
+ *    (programs/gemm_program.ts), then a gather of its columns (programs/col2im_program.ts);
+ *  - 'blocks gather': beyond that, a gather of dy and W, 2x2 blocks of dx per fragment
+ *    (programs/conv2d_backprop_input_blocks_program.ts);
+ *  - 'one element': NCHW or groups > 1, a gather per dx element
+ *    (programs/conv2d_backprop_input_program.ts). */
+export type InputGradientPath = 'forward conv' | 'col2im' | 'blocks gather' | 'one element';
+
+export function inputGradientPath(g: ConvGeometry): InputGradientPath {
+  if (g.dataFormat !== 'NHWC' || g.groups !== 1) return 'one element';
+  if (
+    g.strideHeight === 1 &&
+    g.strideWidth === 1 &&
+    g.dilationHeight === 1 &&
+    g.dilationWidth === 1 &&
+    g.outChannels % 2 === 0 &&
+    g.outChannels >= AS_CONV_MIN_CHANNELS
+  ) {
+    return 'forward conv';
+  }
+  const [positions, taps] = productTexels(g);
+  return 4 * positions * taps <= MAX_PRODUCT_VALUES ? 'col2im' : 'blocks gather';
+}

@@ -1,0 +1,156 @@
+// The fast paths of the webgl kernels and the edges of their dispatch conditions, which the
+// sweeps (small images, at most 10 channels) do not all reach. Each case names the paths it is
+// there to take (kernels/webgl/dispatch.ts): test/webgl_dispatch.test.ts asserts them in node,
+// so that a moved threshold fails a test instead of moving coverage; the browser runs the cases
+// against the reference (test/browser/webgl_sweep.test.ts).
+//   The forward: packed x and W from 8 input channels when that count is even, else the product
+// over x laid out by filter column (tap lanes at one input channel, two reads per texel at unit
+// stride), else (NCHW, groups of an odd number of output channels) the one-element program. The
+// input gradient: a forward convolution at stride 1 from 8 (even) output channels, else col2im of
+// one product, else (past the product's bound) a gather. The filter gradient: one product over
+// the columns in parts of the batch, dy read as it is or copied. The max-pool gradient: one
+// window by a division where the windows tile, a range without dilation, else every tap.
+
+import type {ConvAttrs, PoolAttrs} from '../../kernels/names';
+import type {ColumnsReader, ForwardPath, InputGradientPath} from '../../kernels/webgl/dispatch';
+import type {WindowSearch} from '../../kernels/webgl/programs/windows';
+import {ConvCase, convCaseName, PoolCase, poolCaseName} from './sweeps';
+
+/** The webgl paths a conv case is there to take; unnamed ones are not asserted. */
+export interface WebglConvPaths {
+  forward?: ForwardPath;
+  /** how x's columns are read (the forward's 'columns' path, and every filter gradient) */
+  columns?: ColumnsReader;
+  inputGradient?: InputGradientPath;
+  /** whether the filter gradient reads dy as it lies */
+  dyAsIs?: boolean;
+  /** the filter gradient's parts of the batch */
+  splits?: number;
+}
+
+export interface PathConvCase extends ConvCase {
+  paths: WebglConvPaths;
+}
+
+export interface PathPoolCase extends PoolCase {
+  /** how the max-pool gradient finds a cell's windows */
+  search: WindowSearch;
+}
+
+function conv(
+  xShape: number[],
+  filterShape: number[],
+  a: Partial<ConvAttrs>,
+  paths: WebglConvPaths,
+): PathConvCase {
+  const attrs: ConvAttrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a};
+  const inC = attrs.dataFormat === 'NHWC' ? xShape[3] : xShape[1];
+  const groups = inC / filterShape[2];
+  return {
+    name: convCaseName(xShape, filterShape, attrs, groups, String(attrs.pad)),
+    xShape,
+    filterShape,
+    attrs,
+    groups,
+    seed: 9000 + (xShape.reduce((p, q) => p * 7 + q, 0) % 997),
+    paths,
+  };
+}
+
+export const FAST_PATH_CONV_CASES: PathConvCase[] = [
+  conv([2, 6, 7, 8], [3, 3, 8, 5], {}, {forward: 'packed inputs'}), // packed inputs, at the threshold
+  conv([1, 5, 6, 6], [3, 3, 6, 4], {strides: 2}, {forward: 'columns', columns: 'channel pairs'}), // below it: columns, channel lanes
+  conv([2, 6, 7, 32], [3, 3, 32, 5], {}, {forward: 'packed inputs'}), // packed inputs
+  conv([1, 5, 6, 30], [3, 3, 30, 4], {strides: 2}, {forward: 'packed inputs'}), // packed, stride 2
+  conv(
+    [1, 5, 5, 33],
+    [2, 2, 33, 3],
+    {pad: 'valid'},
+    {forward: 'columns', columns: 'channel pairs'},
+  ), // odd inC: columns, a padded lane
+  conv([1, 9, 8, 34], [3, 3, 34, 6], {strides: 2, pad: 1}, {forward: 'packed inputs'}), // packed, columns in two texels
+  conv([1, 9, 9, 32], [3, 2, 32, 3], {dilations: 2}, {forward: 'packed inputs'}), // packed, dilated
+  conv([1, 4, 6, 64], [1, 1, 64, 3], {}, {forward: 'packed inputs'}), // packed, 1x1
+  conv([1, 8, 8, 32], [3, 3, 32, 4], {strides: 2}, {forward: 'packed inputs'}), // packed, stride 2, padLeft 0 (even)
+  conv([1, 7, 9, 32], [2, 5, 32, 3], {strides: [1, 3], pad: 2}, {forward: 'packed inputs'}), // packed, 5 taps at stride 3
+  conv([1, 6, 11, 36], [3, 4, 36, 2], {strides: 2, pad: 'valid'}, {forward: 'packed inputs'}), // packed, odd width, even taps
+  conv([1, 129, 128, 32], [3, 3, 32, 4], {}, {forward: 'packed inputs'}), // packed, x's texture squarified
+  conv([400, 7, 7, 32], [3, 3, 32, 2], {strides: 2}, {forward: 'packed inputs', splits: 29}), // packed, x's texture [B, H*W*C]
+  conv([1, 5, 7, 2], [3, 3, 2, 3], {}, {forward: 'columns'}), // odd output width
+  conv([2, 7, 5, 1], [5, 5, 1, 8], {strides: [1, 2]}, {forward: 'columns', columns: 'lanes'}), // one input channel: tap lanes
+  conv([2, 7, 6, 1], [5, 5, 1, 8], {}, {forward: 'columns', columns: 'tap runs'}), // tap lanes at unit stride
+  conv(
+    [3, 6, 7, 1],
+    [4, 3, 1, 4],
+    {dilations: [1, 2], pad: 1},
+    {forward: 'columns', columns: 'lanes'},
+  ), // tap lanes, dilated columns
+  conv([1, 6, 6, 3], [3, 3, 3, 4], {dilations: 2}, {forward: 'columns', columns: 'channel pairs'}), // three channels: a padded lane
+  conv(
+    [1, 32, 5, 5],
+    [3, 3, 32, 4],
+    {dataFormat: 'NCHW'},
+    {forward: 'one element', columns: 'lanes', inputGradient: 'one element', dyAsIs: false},
+  ), // NCHW
+  conv([1, 5, 5, 32], [3, 3, 16, 4], {}, {forward: 'columns', inputGradient: 'one element'}), // groups 2 of 2 output channels
+  conv([1, 5, 6, 6], [3, 3, 2, 3], {}, {forward: 'one element', inputGradient: 'one element'}), // groups of 1 output channel
+  conv(
+    [1, 6, 5, 8],
+    [3, 3, 4, 6],
+    {strides: 2},
+    {forward: 'one element', inputGradient: 'one element'},
+  ), // groups 2 of 3 output channels
+  conv([2, 6, 7, 3], [3, 3, 3, 8], {}, {inputGradient: 'forward conv'}), // dx as a forward conv, odd inC
+  conv([1, 7, 7, 3], [3, 3, 3, 5], {strides: 2}, {inputGradient: 'col2im'}), // dx col2im, odd inC and outC
+  conv([1, 9, 9, 4], [3, 3, 4, 6], {dilations: 2}, {inputGradient: 'col2im'}), // dx col2im, dilated
+  conv([10, 6, 6, 8], [4, 4, 8, 32], {}, {splits: 4}), // dW in 4 parts of 3, 3, 3, 1
+  conv([5, 128, 128, 8], [1, 1, 8, 8], {}, {dyAsIs: false}), // dW: dy past the as-is bound
+  conv([1, 104, 104, 64], [5, 5, 64, 2], {}, {inputGradient: 'blocks gather'}), // dx past the product's bound
+];
+
+function pool(
+  xShape: number[],
+  a: Partial<PoolAttrs> & {filterSize: PoolAttrs['filterSize']},
+  search: WindowSearch,
+): PathPoolCase {
+  const attrs: PoolAttrs = {strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, ...a};
+  return {
+    name: poolCaseName(xShape, attrs, String(attrs.pad)),
+    xShape,
+    attrs,
+    seed: 9500 + (xShape.reduce((p, q) => p * 7 + q, 0) % 499),
+    search,
+  };
+}
+
+export const FAST_PATH_POOL_CASES: PathPoolCase[] = [
+  pool([2, 6, 6, 3], {filterSize: 2, strides: 2}, 'tiled'), // tiling windows
+  pool([1, 5, 7, 2], {filterSize: 2, strides: 2, pad: 'same'}, 'tiled'), // tiling, padded at the end
+  pool([1, 7, 7, 2], {filterSize: 3, strides: 3, pad: 1}, 'tiled'), // tiling, padded at the start
+  pool([1, 9, 9, 2], {filterSize: 3, strides: 2, pad: 'same'}, 'range'), // overlapping: a range
+  pool([1, 8, 8, 2], {filterSize: 2, strides: 3}, 'range'), // gaps between windows
+  pool([1, 6, 6, 2], {filterSize: 2, strides: 1, dilations: 2}, 'every tap'), // dilated: every tap
+  pool([1, 2, 6, 6], {filterSize: 2, strides: 2, dataFormat: 'NCHW'}, 'tiled'),
+];
+
+// Packed inputs whose lanes past the edges hold NaN, not 0: odd channel counts (dy's lane past
+// its last channel is read by dW as it is and by col2im's product), odd widths.
+export const DIRTY_PADDING_CASES: PathConvCase[] = [
+  conv([2, 6, 6, 3], [3, 3, 3, 5], {}, {dyAsIs: true}), // dW reads dy as it is
+  conv([1, 7, 7, 3], [3, 3, 3, 5], {strides: 2}, {inputGradient: 'col2im'}), // dx col2im, K odd
+  conv([1, 5, 5, 4], [3, 3, 4, 6], {}, {dyAsIs: false}), // odd widths: dy copied
+  conv([2, 7, 7, 1], [5, 5, 1, 8], {}, {forward: 'columns', columns: 'tap runs'}), // columns with tap lanes
+  conv([1, 5, 7, 9], [3, 3, 9, 8], {}, {forward: 'columns', inputGradient: 'forward conv'}), // forward columns, dx as conv
+  conv(
+    [1, 6, 7, 8],
+    [3, 3, 8, 3],
+    {strides: 2},
+    {forward: 'packed inputs', inputGradient: 'col2im'},
+  ), // packed inputs, col2im
+];
+
+export const DIRTY_PADDING_POOL_CASES: PathPoolCase[] = [
+  pool([2, 6, 7, 3], {filterSize: 2, strides: 2, pad: 'same'}, 'tiled'), // tiling
+  pool([1, 7, 7, 5], {filterSize: 3, strides: 2, pad: 'same'}, 'range'), // a range of windows
+  pool([1, 7, 5, 3], {filterSize: 2, strides: 1, dilations: 2}, 'every tap'), // dilated: every tap
+];

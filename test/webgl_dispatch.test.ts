@@ -1,0 +1,79 @@
+// The webgl kernels' dispatch (kernels/webgl/dispatch.ts) on the dispatch-edge cases that the
+// browser runs against the reference (test/cases/webgl_paths.ts): each case takes the paths it
+// names, and together the cases take every path. Pure functions of the geometry: no browser.
+
+import {convGeometry, poolGeometry} from '../kernels/geometry';
+import {
+  ColumnsReader,
+  columnsReader,
+  ForwardPath,
+  forwardPath,
+  InputGradientPath,
+  inputGradientPath,
+} from '../kernels/webgl/dispatch';
+import {columnsLayout} from '../kernels/webgl/programs/columns_program';
+import {filterGemmLayout} from '../kernels/webgl/programs/conv2d_backprop_filter_gemm_programs';
+import {WindowSearch, windowSearch} from '../kernels/webgl/programs/windows';
+import {
+  DIRTY_PADDING_CASES,
+  DIRTY_PADDING_POOL_CASES,
+  FAST_PATH_CONV_CASES,
+  FAST_PATH_POOL_CASES,
+  PathConvCase,
+  WebglConvPaths,
+} from './cases/webgl_paths';
+
+const CONV_CASES = [...FAST_PATH_CONV_CASES, ...DIRTY_PADDING_CASES];
+const POOL_CASES = [...FAST_PATH_POOL_CASES, ...DIRTY_PADDING_POOL_CASES];
+
+function pathsOf(c: PathConvCase): Required<WebglConvPaths> {
+  const g = convGeometry(c.xShape, c.filterShape, c.attrs);
+  const dW = filterGemmLayout(g);
+  return {
+    forward: forwardPath(g),
+    columns: columnsReader(g, columnsLayout(g)),
+    inputGradient: inputGradientPath(g),
+    dyAsIs: dW.dyAsIs,
+    splits: dW.splits,
+  };
+}
+
+describe('webgl dispatch-edge cases take the paths they name', () => {
+  test.each(CONV_CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    expect(Object.keys(c.paths).length).toBeGreaterThan(0);
+    const actual = pathsOf(c);
+    const named = Object.fromEntries(
+      Object.keys(c.paths).map((k) => [k, actual[k as keyof WebglConvPaths]]),
+    );
+    expect(named).toEqual(c.paths);
+  });
+  test.each(POOL_CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    expect(windowSearch(poolGeometry(c.xShape, c.attrs))).toBe(c.search);
+  });
+});
+
+describe('the dispatch-edge cases cover every webgl path', () => {
+  const named = <K extends keyof WebglConvPaths>(key: K) =>
+    new Set(CONV_CASES.map((c) => c.paths[key]).filter((v) => v != null));
+  test('forward', () => {
+    const all: ForwardPath[] = ['packed inputs', 'columns', 'one element'];
+    expect([...named('forward')].sort()).toEqual([...all].sort());
+  });
+  test('columns of x', () => {
+    const all: ColumnsReader[] = ['channel pairs', 'tap runs', 'lanes'];
+    expect([...named('columns')].sort()).toEqual([...all].sort());
+  });
+  test('input gradient', () => {
+    const all: InputGradientPath[] = ['forward conv', 'col2im', 'blocks gather', 'one element'];
+    expect([...named('inputGradient')].sort()).toEqual([...all].sort());
+  });
+  test('filter gradient: dy as it lies and copied, one part and several', () => {
+    expect([...named('dyAsIs')].sort()).toEqual([false, true]);
+    expect(CONV_CASES.some((c) => pathsOf(c).splits === 1)).toBe(true);
+    expect(CONV_CASES.some((c) => (c.paths.splits ?? 1) > 1)).toBe(true);
+  });
+  test('max-pool gradient', () => {
+    const all: WindowSearch[] = ['tiled', 'range', 'every tap'];
+    expect([...new Set(POOL_CASES.map((c) => c.search))].sort()).toEqual([...all].sort());
+  });
+});
