@@ -26,13 +26,15 @@ import {startHostCall} from './entry';
 import {fitsWholeB, gemm} from './gemm';
 import {conv2dBackpropInputGuards} from './guards';
 import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
-import {HostBackend, readFloat32, writeTensor} from './io';
+import {readFloat32, writeTensor} from './io';
 import {COL_BUFFER_DOUBLES, scratchFloat32} from './scratch';
 
-/** Input channels up to which dx is computed as a forward convolution: then dx has at most four
- *  column tiles of the micro-kernel, the case where the GEMM reads A in place, and dy · Wᵀ has
- *  little inner dimension per output to amortise its im2col-sized result. */
-const MAX_CHANNELS_AS_CONV = 16;
+// Input channels up to which dx is computed as a forward convolution (the scalar path; the SIMD
+// module has its own plans). Measured against col2im(dy · Wᵀ), 3x3 filters at stride 1 (ms, the
+// median of 7): x[8,28,28,24] * 16 outputs 8.7 vs 14.3, x[8,28,28,32] 11.4 vs 18.9,
+// x[8,28,28,48] * 32 33.5 vs 45.7, x[2,56,56,64] * 64 89 vs 110, x[4,28,28,96] * 64 66 vs 83;
+// at 128 and 256 channels the two are equal (x[4,28,28,128] * 128: 205 vs 202).
+const MAX_CHANNELS_AS_CONV = 96;
 
 /** Whether dx is computed as conv2dWindowsCpu(dy, rotated W) of inputGradientAsConv(g). */
 export function inputGradientIsForwardConv(g: ConvGeometry): boolean {
@@ -130,8 +132,7 @@ export function conv2dBackpropInputCpu(
 
 export const conv2dBackpropInputCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, filter} = inputs as {dy: TensorInfo; filter: TensorInfo};
-  const io = backend as unknown as HostBackend;
-  const {checked, outputs} = startHostCall(HandmadeConv2DBackpropInput, inputs, attrs, io);
+  const {checked, io, outputs} = startHostCall(HandmadeConv2DBackpropInput, inputs, attrs, backend);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
   // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).

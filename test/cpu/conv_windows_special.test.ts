@@ -2,7 +2,7 @@
 // (inputGradientIsForwardConv), and the one-output-channel kernels of the windowed forward
 // (gemvWindows, gemvWindowsPair) and bands of output rows (gemmWindows with an offset per
 // window), against the float64 reference. Geometries sit on both sides
-// of each dispatch condition: stride and dilation 1, one group, at most 16 input channels, a
+// of each dispatch condition: stride and dilation 1, one group, at most 96 input channels, a
 // window row within one GEMM slice, and the rows paired when stride = dilation along rows.
 
 import {windowsInPlace} from '../../kernels/cpu/conv_common';
@@ -58,14 +58,14 @@ const INPUT_GRADIENT_CASES: Case[] = [
     asConv: true,
   },
   // Several input channels (gemmWindows), a window of more than one GEMM slice (5 * 5 * 48 =
-  // 1200 values in rows of 240), up to the 16-channel bound and a window row of 1024 values...
+  // 1200 values in rows of 240), up to the 96-channel bound and a window row of 1024 values...
   {xShape: [2, 6, 7, 2], filterShape: [3, 3, 2, 5], attrs: s1('same'), asConv: true},
   {xShape: [3, 7, 7, 8], filterShape: [5, 5, 8, 16], attrs: s1('same'), asConv: true},
-  {xShape: [2, 5, 6, 16], filterShape: [3, 3, 16, 7], attrs: s1('same'), asConv: true},
+  {xShape: [2, 5, 6, 96], filterShape: [3, 3, 96, 7], attrs: s1('same'), asConv: true},
   {xShape: [2, 6, 6, 3], filterShape: [5, 5, 3, 48], attrs: s1('same'), asConv: true},
   {xShape: [2, 4, 3, 5], filterShape: [3, 1, 5, 1024], attrs: s1('same'), asConv: true},
-  // ...and just past each bound: 17 input channels, a window row of 1025 values.
-  {xShape: [2, 5, 6, 17], filterShape: [3, 3, 17, 7], attrs: s1('same'), asConv: false},
+  // ...and just past each bound: 97 input channels, a window row of 1025 values.
+  {xShape: [2, 5, 6, 97], filterShape: [3, 3, 97, 7], attrs: s1('same'), asConv: false},
   {xShape: [2, 4, 3, 5], filterShape: [3, 1, 5, 1025], attrs: s1('same'), asConv: false},
   // Not stride 1, dilation 1, one group, or a 1x1 identity.
   {
