@@ -23,13 +23,23 @@ export interface MatrixView {
   colStride: number;
 }
 
+// The block sizes, measured on the scalar path (ms, median of 7, forward / input gradient /
+// filter gradient of 3x3 'same' convolutions: c2 = x[32,14,14,8] * [5,5,8,16], x[2,56,56,64] *
+// 64, x[8,28,28,16..32] * 16, and 1x1 x[2,28,28,128] * 256). MC 32 or 128 and NC 256 or 1024
+// move none of them past the run-to-run noise (about 5%). KC 128 costs 15-45% where the inner
+// dimension is 200-400 (c2: 11.4 vs 8.2 ms; x[8,28,28,16]: 8.6 vs 6.0 ms), as every slice
+// re-reads and re-writes C; KC 512 ties on all but x[8,28,28,32] (k = 288, one slice instead of
+// 256 + 32: 11.9 vs 16 ms), and doubles B's block to 2 MiB.
 const MR = 4;
 const NR = 4;
 const MC = 64;
 const KC = 256;
 const NC = 512;
 /** At most this many column tiles: A is read as it lies rather than packed, from a plain copy of
- *  each block's span (of at most IN_PLACE_A_SPAN values; packed beyond). */
+ *  each block's span (of at most IN_PLACE_A_SPAN values; packed beyond). Measured as above: at 4
+ *  tiles (16 output channels) reading A in place beats packing it by 13% (x[8,28,28,32] * 16,
+ *  forward: 15.7 vs 17.9 ms, at a limit of 2 tiles); a limit of 8 ties on every shape. A span
+ *  limit of 1 << 15 ties too; 1 << 19 outgrows the scratch bound (scratch.ts). */
 const IN_PLACE_A_TILES = 4;
 const IN_PLACE_A_SPAN = 1 << 17;
 /** From this many columns of C, tiles of 4x8 (wideKernel): they read A half as often, but hold

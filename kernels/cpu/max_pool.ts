@@ -4,6 +4,10 @@
 // The scan compares int32 keys of the float32 bits instead of floats: a max pool on data of
 // random order is bound by mispredicted branches, and int selects compile without branches.
 // The winner's y is copied as bits from x, so it is exactly the float the float scan would keep.
+// Measured on the scalar path, random data (ms, median of 7; x[8,56,56,64] 2x2/2 and
+// x[8,112,112,64] 3x3/2 'same'): the generic scan with a float compare and a branch 12.2 and 80,
+// with keys and selects 7.0 and 50; the 2x2 tree (maxPool2x2) 4.4 and the nine-tap scan
+// (nineTaps) 30 take the common windows further.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
@@ -14,7 +18,7 @@ import {simdKernels} from '../simd/runtime';
 import {maxPoolOnHeap, maxPoolValuesOnHeap, wasmHeap} from '../simd/wasm_heap';
 import {startHostCall} from './entry';
 import {allOutputsLive, maxPoolGuards} from './guards';
-import {HostBackend, readFloat32, writeTensor} from './io';
+import {readFloat32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
 
 /** The bits of -Infinity as an int32, and its key. */
@@ -255,8 +259,7 @@ export function maxPoolCpu(
 
 export const maxPoolCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as {x: TensorInfo};
-  const io = backend as unknown as HostBackend;
-  const {checked, outputs} = startHostCall(HandmadeMaxPool, inputs, attrs, io);
+  const {checked, io, outputs} = startHostCall(HandmadeMaxPool, inputs, attrs, backend);
   if (outputs != null) return outputs;
   const g = checked.geometry;
   // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
@@ -280,8 +283,7 @@ export function maxPoolValuesCpu(x: Float32Array, g: ConvGeometry): Float32Array
 
 export const maxPoolValuesCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as {x: TensorInfo};
-  const io = backend as unknown as HostBackend;
-  const {checked, outputs} = startHostCall(HandmadeMaxPoolValues, inputs, attrs, io);
+  const {checked, io, outputs} = startHostCall(HandmadeMaxPoolValues, inputs, attrs, backend);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
   // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).

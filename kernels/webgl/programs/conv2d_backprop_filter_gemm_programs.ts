@@ -39,7 +39,11 @@ export interface FilterGemmLayout extends ColumnsLayout {
 // on x[8,56,56,64] * [3,3,64,64], 557 ms and 454 + 9 ms).
 const DY_AS_IS_MAX_VALUES = 1 << 19;
 
-// A split's product spreads over at least this many fragments where the batch allows.
+// A split's product spreads over at least this many fragments where the batch allows: a GPU
+// needs thousands of fragments in flight, and dW alone has few (c1's 5x5x1x8 is 60 texels). Not
+// measured on a GPU here; on SwiftShader (2 cores) any value from 1024 to 65536 gives the same
+// times within the noise (npm run bench -- --backends=webgl --only=c1,c2,c4 --kernels=
+// HandmadeConv2DBackpropFilter: c1 7.4-8.0 ms, c2 21-24.6 ms, c4 392-431 ms over two runs).
 const TARGET_FRAGMENTS = 4096;
 
 export function filterGemmLayout(g: ConvGeometry): FilterGemmLayout {
