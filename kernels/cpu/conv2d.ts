@@ -25,7 +25,7 @@ import {startHostCall} from './entry';
 import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
 import {conv2dGuards} from './guards';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
-import {HostBackend, readFloat32, writeTensor} from './io';
+import {readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
 /** y = conv2d(x, W), NHWC, without an im2col copy: image b is copied into a zero-padded buffer,
@@ -187,8 +187,7 @@ export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry
 
 export const conv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
-  const io = backend as unknown as HostBackend;
-  const {checked, outputs} = startHostCall(HandmadeConv2D, inputs, attrs, io);
+  const {checked, io, outputs} = startHostCall(HandmadeConv2D, inputs, attrs, backend);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
   // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).

@@ -26,7 +26,7 @@ import {startHostCall} from './entry';
 import {gemm, gemmTaps, TapsView} from './gemm';
 import {conv2dBackpropFilterCropGuard, conv2dBackpropFilterFiniteGuard} from './guards';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
-import {HostBackend, readFloat32, writeTensor} from './io';
+import {readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
 
 /** dW = Σ_b im2col(x_b)ᵀ · dy_b, NHWC, without an im2col copy: row (wR, wC, d1) of im2col(x_b)ᵀ
@@ -130,8 +130,8 @@ export function conv2dBackpropFilterCpu(
 
 export const conv2dBackpropFilterCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, dy} = inputs as {x: TensorInfo; dy: TensorInfo};
-  const io = backend as unknown as HostBackend;
-  const {checked, outputs} = startHostCall(HandmadeConv2DBackpropFilter, inputs, attrs, io);
+  const kernel = HandmadeConv2DBackpropFilter;
+  const {checked, io, outputs} = startHostCall(kernel, inputs, attrs, backend);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
   // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).

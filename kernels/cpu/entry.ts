@@ -7,23 +7,25 @@ import type {NamedTensorInfoMap, TensorInfo} from '@tensorflow/tfjs-core';
 import {CheckedCall, checkKernelCall, InputInfo} from '../checks';
 import type {KernelName} from '../names';
 import {trivialOutputs} from '../trivial';
-import {HostBackend, readFloat32, writeTensor} from './io';
+import {HostBackend, hostBackend, readFloat32, writeTensor} from './io';
 
-/** checked, and the outputs where checked.trivial (else null). */
+/** checked, the backend as the host kernels use it, and the outputs where checked.trivial (else
+ *  null). */
 export function startHostCall(
   kernel: KernelName,
   inputs: NamedTensorInfoMap,
   attrs: object | undefined,
-  io: HostBackend,
-): {checked: CheckedCall; outputs: TensorInfo[] | null} {
+  backend: unknown,
+): {checked: CheckedCall; io: HostBackend; outputs: TensorInfo[] | null} {
+  const io = hostBackend(backend);
   const checked = checkKernelCall(
     kernel,
     inputs as Record<string, InputInfo | undefined>,
     attrs ?? {},
   );
-  if (!checked.trivial) return {checked, outputs: null};
+  if (!checked.trivial) return {checked, io, outputs: null};
   const outputs = trivialOutputs(kernel, checked, attrs ?? {}, inputs, (t) =>
     readFloat32(io, t),
   ).map((o) => writeTensor(io, o.shape, o.dtype, o.values));
-  return {checked, outputs};
+  return {checked, io, outputs};
 }

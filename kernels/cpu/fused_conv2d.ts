@@ -10,7 +10,7 @@ import {broadcastOperand} from '../operands';
 import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
 import {conv2dCpu} from './conv2d';
 import {startHostCall} from './entry';
-import {HostBackend, readFloat32, writeTensor} from './io';
+import {readFloat32, writeTensor} from './io';
 
 /** y[i] = act(y[i] + bias[i]) in place; bias and prelu are size 1 or full size. */
 export function applyBiasActivation(
@@ -83,9 +83,8 @@ export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
     bias?: TensorInfo;
     preluActivationWeights?: TensorInfo;
   };
-  const io = backend as unknown as HostBackend;
   const a = attrs as unknown as FusedConv2DAttrs;
-  const {checked, outputs} = startHostCall(HandmadeFusedConv2D, inputs, attrs, io);
+  const {checked, io, outputs} = startHostCall(HandmadeFusedConv2D, inputs, attrs, backend);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
   const alpha = a.leakyreluAlpha ?? 0.2;

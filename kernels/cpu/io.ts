@@ -13,6 +13,22 @@ export interface HostBackend {
   makeOutput?(shape: number[], dtype: DataType, memoryOffset?: number, values?: Values): TensorInfo;
 }
 
+/** The backend a kernel was called on, as the host kernels use it: checked, so that a backend
+ *  without host-readable tensors fails here with its name rather than later. */
+export function hostBackend(backend: unknown): HostBackend {
+  const b = backend as Partial<HostBackend> | null;
+  if (
+    typeof b?.readSync !== 'function' ||
+    (typeof b.makeTensorInfo !== 'function' && typeof b.makeOutput !== 'function')
+  ) {
+    throw new Error(
+      'tfjs-handmade: the host kernels need a backend that reads tensors with readSync and ' +
+        'makes outputs from host values (cpu or wasm)',
+    );
+  }
+  return b as HostBackend;
+}
+
 export function readFloat32(backend: HostBackend, t: TensorInfo): Float32Array {
   const values = backend.readSync(t.dataId);
   return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);

@@ -11,7 +11,7 @@ import {simdKernels} from '../simd/runtime';
 import {maxPoolGradOnHeap, wasmHeap} from '../simd/wasm_heap';
 import {startHostCall} from './entry';
 import {maxPoolGatherGuards, maxPoolGradGuards} from './guards';
-import {HostBackend, readFloat32, readInt32, writeTensor} from './io';
+import {readFloat32, readInt32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
 
 /** Calls visit(yi, xi) for every output cell yi with an argmax, xi being the x cell it names. */
@@ -82,8 +82,7 @@ export function maxPoolGatherCpu(
 
 export const maxPoolGradCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, argmax} = inputs as {dy: TensorInfo; argmax: TensorInfo};
-  const io = backend as unknown as HostBackend;
-  const {checked, outputs} = startHostCall(HandmadeMaxPoolGrad, inputs, attrs, io);
+  const {checked, io, outputs} = startHostCall(HandmadeMaxPoolGrad, inputs, attrs, backend);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
   // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
@@ -96,8 +95,7 @@ export const maxPoolGradCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
 
 export const maxPoolGatherCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, argmax} = inputs as {x: TensorInfo; argmax: TensorInfo};
-  const io = backend as unknown as HostBackend;
-  const {checked, outputs} = startHostCall(HandmadeMaxPoolGather, inputs, attrs, io);
+  const {checked, io, outputs} = startHostCall(HandmadeMaxPoolGather, inputs, attrs, backend);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
   const out = maxPoolGatherCpu(readFloat32(io, x), readInt32(io, argmax), g);

@@ -3,6 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 
+import {conv2dCpuKernel} from '../../kernels/cpu/conv2d';
 import * as hm from '../../src/index';
 
 beforeAll(() => tf.setBackend('cpu'));
@@ -183,4 +184,15 @@ test.each(cases)('%s', (_, call, message) => {
   spy.mockRestore();
   expect(handmadeRuns).toEqual([]);
   expect(tf.memory().numTensors).toBe(before);
+});
+
+describe('a host kernel on a backend without host-readable tensors', () => {
+  test('throws naming what it needs', () => {
+    const info = {dataId: {}, shape: [1, 5, 5, 4], dtype: 'float32' as const};
+    const filter = {dataId: {}, shape: [3, 3, 4, 2], dtype: 'float32' as const};
+    const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1};
+    expect(() =>
+      conv2dCpuKernel({inputs: {x: info, filter}, backend: {} as tf.KernelBackend, attrs}),
+    ).toThrow(/host kernels need a backend that reads tensors with readSync/);
+  });
 });
