@@ -5,7 +5,6 @@
 
 import {ConvGeometry, convGeometry, pair, poolGeometry, sizeOf} from './geometry';
 import type {
-  Activation,
   ConvAttrs,
   DataFormat,
   FusedConv2DAttrs,
@@ -250,16 +249,6 @@ export function checkPoolShapes(
   return {attrs: checked, geometry};
 }
 
-const ACTIVATIONS: Activation[] = [
-  'linear',
-  'relu',
-  'relu6',
-  'elu',
-  'leakyrelu',
-  'prelu',
-  'sigmoid',
-];
-
 /** What a kernel entry point needs to know of one input. */
 export interface InputInfo {
   shape: number[];
@@ -381,10 +370,10 @@ export function checkKernelCall(
       const [x, filter] = [input('x'), input('filter')];
       const f = a as unknown as FusedConv2DAttrs;
       const {geometry: g} = checkConvShapes(op, x.shape, filter.shape, f);
-      if (!ACTIVATIONS.includes(f.activation)) {
+      if (!names.ACTIVATIONS.includes(f.activation)) {
         fail(
           op,
-          `activation must be one of ${ACTIVATIONS.join(', ')}, got ${show(f.activation)}`,
+          `activation must be one of ${names.ACTIVATIONS.join(', ')}, got ${show(f.activation)}`,
           'activation',
         );
       }

@@ -11,7 +11,17 @@ export type ExplicitPadding = [
 export type PadSpec = 'valid' | 'same' | number | ExplicitPadding;
 export type DataFormat = 'NHWC' | 'NCHW';
 export type RoundingMode = 'floor' | 'round' | 'ceil';
-export type Activation = 'linear' | 'relu' | 'relu6' | 'elu' | 'leakyrelu' | 'prelu' | 'sigmoid';
+/** The fused convolution's activations, as tfjs's fused ops name them. */
+export const ACTIVATIONS = [
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'leakyrelu',
+  'prelu',
+  'sigmoid',
+] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
 
 export const HandmadeConv2D = 'HandmadeConv2D';
 export const HandmadeConv2DBackpropInput = 'HandmadeConv2DBackpropInput';

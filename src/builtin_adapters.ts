@@ -1,6 +1,7 @@
 // Adapters that let the handmade kernels answer to tfjs's own kernel names (Conv2D,
 // Conv2DBackpropInput, Conv2DBackpropFilter, FusedConv2D, MaxPool, MaxPoolGrad), and gradients
-// for those names that keep dimRoundingMode and allow dilations. register.ts installs them.
+// for those names that keep dimRoundingMode and allow dilations. installAsBuiltins (builtins.ts)
+// installs them.
 //
 // What the adapters translate:
 // - tfjs's backprop kernels get no `dilations` attribute from tfjs's ops: default 1. The

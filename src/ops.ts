@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {
   Activation,
+  ACTIVATIONS,
   DataFormat,
   HandmadeConv2D,
   HandmadeFusedConv2D,
@@ -19,16 +20,6 @@ import {runKernel} from '../kernels/run';
 import {asFloatTensor, checkConv, checkOperand, checkPool, checkRank, fail, show} from './validate';
 
 type Input<T extends Tensor> = T | TensorLike;
-
-const ACTIVATIONS: Activation[] = [
-  'linear',
-  'relu',
-  'relu6',
-  'elu',
-  'leakyrelu',
-  'prelu',
-  'sigmoid',
-];
 
 /** Runs `body` on x as rank 4, restoring rank 3 on the result when x was rank 3. */
 function asBatch<R extends Tensor>(x: Tensor, body: (x4: Tensor4D) => Tensor4D): R {

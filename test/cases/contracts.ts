@@ -911,16 +911,7 @@ export function overrideForms(): Form[] {
     ['batch-broadcasting [2,6,5,3] on batch 1', [2, 6, 5, 3]],
     ['rank 5 [1,1,1,1,outC]', [1, 1, 1, 1, 3]],
   ];
-  const activations: hm.Activation[] = [
-    'linear',
-    'relu',
-    'relu6',
-    'elu',
-    'leakyrelu',
-    'prelu',
-    'sigmoid',
-  ];
-  for (const activation of activations) {
+  for (const activation of names.ACTIVATIONS) {
     for (const [name, shape] of biases) {
       const batch1 = name.startsWith('batch-broadcasting');
       forms.push({

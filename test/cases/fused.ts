@@ -20,16 +20,6 @@ export interface FusedCase extends ConvCase {
   preluShape: number[] | null;
 }
 
-const ACTIVATIONS: names.Activation[] = [
-  'linear',
-  'relu',
-  'relu6',
-  'elu',
-  'leakyrelu',
-  'prelu',
-  'sigmoid',
-];
-
 /** The operand shapes a fused op accepts, by kind: scalar, per channel, broadcast. */
 function operandShape(kind: number, g: ConvGeometry): number[] | null {
   switch (kind % 4) {
@@ -49,7 +39,7 @@ function operandShape(kind: number, g: ConvGeometry): number[] | null {
 export function fusedCases(base: ConvCase[]): FusedCase[] {
   return base.map((c, i) => {
     const g = convGeometry(c.xShape, c.filterShape, c.attrs);
-    const activation = ACTIVATIONS[i % ACTIVATIONS.length];
+    const activation = names.ACTIVATIONS[i % names.ACTIVATIONS.length];
     const biasShape = operandShape(i, g);
     const preluShape = activation === 'prelu' ? (operandShape(i + 1, g) ?? [1]) : null;
     return {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {sizeOf} from '../../kernels/geometry';
-import type {Activation, ConvAttrs, Pair} from '../../kernels/names';
+import {ACTIVATIONS, type ConvAttrs, type Pair} from '../../kernels/names';
 import * as hm from '../../src/index';
 import {CONV_CASES, every, POOL_CASES} from '../cases/sweeps';
 import {expectClose} from '../helpers/close';
@@ -79,15 +79,6 @@ describe('tf.grads through hm.conv2d vs through tf.conv2d (groups 1, no dilation
 });
 
 describe('hm.fused.conv2d vs tf.fused.conv2d (forward and tf.grads, NHWC)', () => {
-  const activations: Activation[] = [
-    'linear',
-    'relu',
-    'relu6',
-    'elu',
-    'leakyrelu',
-    'prelu',
-    'sigmoid',
-  ];
   const cases = CONV_CASES.filter(
     (c) =>
       c.groups === 1 &&
@@ -95,7 +86,7 @@ describe('hm.fused.conv2d vs tf.fused.conv2d (forward and tf.grads, NHWC)', () =
       isOne(c.attrs.dilations) &&
       c.attrs.dimRoundingMode == null,
   );
-  const rows = activations.flatMap((act, i) =>
+  const rows = ACTIVATIONS.flatMap((act, i) =>
     every(cases.slice(i * 3), 7)
       .slice(0, 3)
       .flatMap((c) => [

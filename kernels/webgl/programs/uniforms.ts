@@ -1,7 +1,14 @@
-// The window geometry every program takes as uniforms. The tensors' shapes, though, are baked
-// into tfjs's samplers (enableShapeUniforms = false in every program): with constant strides the
-// index arithmetic of each texture read folds away, which made the programs about 2x faster on
-// SwiftShader, at the price of one shader compile per shape instead of one per variant.
+// The window geometry (strides, pads, dilations, filter, input and output sizes), which every
+// program reads by the same names, in one of two forms:
+// - as uniforms (WINDOW_UNIFORMS, windowUniformValues): the unpacked one-element programs
+//   (conv2d_program.ts, conv2d_backprop_input_program.ts, max_pool_argmax_program.ts,
+//   max_pool_gather_program.ts), the paths of NCHW and of odd groups, so that their compiled
+//   variant serves every geometry;
+// - as GLSL constants (windowConstantsGlsl): every program on the fast paths, whose loops run
+//   faster on SwiftShader with constant bounds.
+// The tensors' shapes are baked into tfjs's samplers in both (enableShapeUniforms = false in every
+// program): with constant strides the index arithmetic of each texture read folds away, which
+// made the programs about 2x faster on SwiftShader, at the price of one shader compile per shape.
 
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
@@ -30,9 +37,7 @@ export function windowUniformValues(g: ConvGeometry): number[][] {
   ];
 }
 
-/** The same geometry as GLSL constants, for the programs on the fast paths: their loops run
- *  faster on SwiftShader with constant bounds, and they compile per shape anyway; `extra` adds
- *  int constants of the program's own. */
+/** The same geometry as GLSL constants; `extra` adds int constants of the program's own. */
 export function windowConstantsGlsl(g: ConvGeometry, extra: Record<string, number> = {}): string {
   const names = WINDOW_UNIFORMS.map((u) => u.name);
   const values = windowUniformValues(g);
