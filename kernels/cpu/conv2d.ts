@@ -4,13 +4,11 @@
 // As matrices, per group and per chunk of output positions: y = im2col(x) · W. For a small filter
 // (W one GEMM block) the im2col rows are read in place from a zero-padded copy of each image.
 
-import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-
 import {ConvGeometry, sizeOf} from '../geometry';
 import {HandmadeConv2D} from '../names';
 import {conv2dSimd} from '../simd/conv';
 import {simdKernels} from '../simd/runtime';
-import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
+import {conv2dOnHeap} from '../simd/wasm_heap';
 import {
   copyIntoPadded,
   filterView,
@@ -21,7 +19,7 @@ import {
   windowsInPlace,
   zeroedPaddedImage,
 } from './conv_common';
-import {startHostCall} from './entry';
+import {hostKernel} from './entry';
 import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
 import {conv2dGuards} from './guards';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
@@ -185,15 +183,14 @@ export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry
   return outputFromNhwc(y, g);
 }
 
-export const conv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
-  const {checked, io, outputs} = startHostCall(HandmadeConv2D, inputs, attrs, backend);
-  if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
-  const heap = wasmHeap(backend);
-  const onHeap = heap == null ? null : conv2dOnHeap(heap, x, filter, g);
-  if (onHeap != null) return onHeap;
-  const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
-  return writeTensor(io, g.outShape, 'float32', y);
-};
+export const conv2dCpuKernel = hostKernel(
+  HandmadeConv2D,
+  ({inputs: {x, filter}, g, io, heap}) =>
+    (heap && conv2dOnHeap(heap, x, filter, g)) ??
+    writeTensor(
+      io,
+      g.outShape,
+      'float32',
+      conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g),
+    ),
+);

@@ -4,13 +4,11 @@
 // As matrices, per group, summed over chunks of positions: dW += im2col(x)ᵀ · dy. For a small
 // filter the rows of im2col(x)ᵀ are read in place from a zero-padded copy of each image.
 
-import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-
 import {ConvGeometry, sizeOf} from '../geometry';
 import {HandmadeConv2DBackpropFilter} from '../names';
 import {conv2dBackpropFilterSimd} from '../simd/conv';
 import {simdKernels} from '../simd/runtime';
-import {conv2dBackpropFilterOnHeap, wasmHeap} from '../simd/wasm_heap';
+import {conv2dBackpropFilterOnHeap} from '../simd/wasm_heap';
 import {
   copyIntoPadded,
   filterView,
@@ -22,7 +20,7 @@ import {
   windowsInPlace,
   zeroedPaddedImage,
 } from './conv_common';
-import {startHostCall} from './entry';
+import {hostKernel} from './entry';
 import {gemm, gemmTaps, TapsView} from './gemm';
 import {conv2dBackpropFilterCropGuard, conv2dBackpropFilterFiniteGuard} from './guards';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
@@ -128,16 +126,14 @@ export function conv2dBackpropFilterCpu(
   return dW;
 }
 
-export const conv2dBackpropFilterCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x, dy} = inputs as {x: TensorInfo; dy: TensorInfo};
-  const kernel = HandmadeConv2DBackpropFilter;
-  const {checked, io, outputs} = startHostCall(kernel, inputs, attrs, backend);
-  if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
-  const heap = wasmHeap(backend);
-  const onHeap = heap == null ? null : conv2dBackpropFilterOnHeap(heap, x, dy, g);
-  if (onHeap != null) return onHeap;
-  const dW = conv2dBackpropFilterCpu(readFloat32(io, x), readFloat32(io, dy), g);
-  return writeTensor(io, g.filterShape, 'float32', dW);
-};
+export const conv2dBackpropFilterCpuKernel = hostKernel(
+  HandmadeConv2DBackpropFilter,
+  ({inputs: {x, dy}, g, io, heap}) =>
+    (heap && conv2dBackpropFilterOnHeap(heap, x, dy, g)) ??
+    writeTensor(
+      io,
+      g.filterShape,
+      'float32',
+      conv2dBackpropFilterCpu(readFloat32(io, x), readFloat32(io, dy), g),
+    ),
+);

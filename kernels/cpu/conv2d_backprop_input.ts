@@ -6,13 +6,11 @@
 // rotated filter (geometry.ts, inputGradientAsConv): long dot products over dy's windows read in
 // place, where dy · Wᵀ would be a product of inner dimension outC and col2im a second pass.
 
-import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-
 import {ConvGeometry, inputGradientAsConv, sizeOf} from '../geometry';
 import {HandmadeConv2DBackpropInput} from '../names';
 import {conv2dBackpropInputSimd} from '../simd/conv';
 import {simdKernels} from '../simd/runtime';
-import {conv2dBackpropInputOnHeap, wasmHeap} from '../simd/wasm_heap';
+import {conv2dBackpropInputOnHeap} from '../simd/wasm_heap';
 import {
   filterView,
   inputFromNhwc,
@@ -22,7 +20,7 @@ import {
   transposed,
 } from './conv_common';
 import {conv2dWindowsCpu} from './conv2d';
-import {startHostCall} from './entry';
+import {hostKernel} from './entry';
 import {fitsWholeB, gemm} from './gemm';
 import {conv2dBackpropInputGuards} from './guards';
 import {chunkPositions, col2im, colWidth, im2colIsIdentity} from './im2col';
@@ -130,15 +128,14 @@ export function conv2dBackpropInputCpu(
   return inputFromNhwc(dx, g);
 }
 
-export const conv2dBackpropInputCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {dy, filter} = inputs as {dy: TensorInfo; filter: TensorInfo};
-  const {checked, io, outputs} = startHostCall(HandmadeConv2DBackpropInput, inputs, attrs, backend);
-  if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
-  const heap = wasmHeap(backend);
-  const onHeap = heap == null ? null : conv2dBackpropInputOnHeap(heap, dy, filter, g);
-  if (onHeap != null) return onHeap;
-  const dx = conv2dBackpropInputCpu(readFloat32(io, dy), readFloat32(io, filter), g);
-  return writeTensor(io, g.inShape, 'float32', dx);
-};
+export const conv2dBackpropInputCpuKernel = hostKernel(
+  HandmadeConv2DBackpropInput,
+  ({inputs: {dy, filter}, g, io, heap}) =>
+    (heap && conv2dBackpropInputOnHeap(heap, dy, filter, g)) ??
+    writeTensor(
+      io,
+      g.inShape,
+      'float32',
+      conv2dBackpropInputCpu(readFloat32(io, dy), readFloat32(io, filter), g),
+    ),
+);

@@ -1,15 +1,15 @@
 // HandmadeFusedConv2D, cpu. y = act(conv2d(x, W) + bias), the bias and activation applied in one
 // pass over the convolution's output; the operands apply by operands.ts's rule.
 
-import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
 
 import {ConvGeometry, sizeOf} from '../geometry';
 import type {Activation, FusedConv2DAttrs} from '../names';
 import {HandmadeFusedConv2D} from '../names';
 import {broadcastOperand} from '../operands';
-import {conv2dOnHeap, wasmHeap} from '../simd/wasm_heap';
+import {conv2dOnHeap} from '../simd/wasm_heap';
 import {conv2dCpu} from './conv2d';
-import {startHostCall} from './entry';
+import {hostKernel} from './entry';
 import {readFloat32, writeTensor} from './io';
 
 /** y[i] = act(y[i] + bias[i]) in place; bias and prelu are size 1 or full size. */
@@ -76,66 +76,61 @@ function perChannel(t: TensorInfo | undefined, g: ConvGeometry): boolean {
   );
 }
 
-export const fusedConv2dCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x, filter, bias, preluActivationWeights} = inputs as {
-    x: TensorInfo;
-    filter: TensorInfo;
-    bias?: TensorInfo;
-    preluActivationWeights?: TensorInfo;
-  };
-  const a = attrs as unknown as FusedConv2DAttrs;
-  const {checked, io, outputs} = startHostCall(HandmadeFusedConv2D, inputs, attrs, backend);
-  if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  const alpha = a.leakyreluAlpha ?? 0.2;
-  const prelu = a.activation === 'prelu' ? preluActivationWeights : undefined;
-  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts); the epilogue
-  // then runs on the output where it lies: in the SIMD module where the operands are one value
-  // per channel (as tf.layers and graph models make them; nothing is read back), else here.
-  const heap = wasmHeap(backend);
-  const operand = (t?: TensorInfo) =>
-    t == null ? null : broadcastOperand(readFloat32(io, t), t.shape, g.outShape, g.dataFormat);
-  if (heap != null) {
-    const kind = SIMD_ACTIVATIONS[a.activation];
-    const inModule =
-      kind != null && g.dataFormat === 'NHWC' && perChannel(bias, g) && perChannel(prelu, g);
-    const [biasAt, preluAt] = inModule
-      ? [bias, prelu].map((t) => (t != null ? heap.at(t) : 0))
-      : [];
-    const onHeap = conv2dOnHeap(
-      heap,
-      x,
-      filter,
-      g,
-      inModule
-        ? (yAt, cells) =>
-            heap.exports.biasActivation(
-              yAt,
-              cells,
-              g.outChannels,
-              bias != null ? 1 : 0,
-              biasAt,
-              kind,
-              alpha,
-              preluAt,
-            )
-        : undefined,
-    );
-    if (onHeap != null) {
-      if (!inModule) {
-        applyBiasActivation(
-          heap.f32(heap.at(onHeap), sizeOf(g.outShape)),
-          operand(bias),
-          a.activation,
-          alpha,
-          operand(prelu),
-        );
+export const fusedConv2dCpuKernel = hostKernel(
+  HandmadeFusedConv2D,
+  ({inputs, attrs, g, io, heap}) => {
+    const {x, filter} = inputs;
+    const bias = inputs.bias as TensorInfo | undefined;
+    const a = attrs as unknown as FusedConv2DAttrs;
+    const alpha = a.leakyreluAlpha ?? 0.2;
+    const prelu = a.activation === 'prelu' ? inputs.preluActivationWeights : undefined;
+    // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts); the epilogue
+    // then runs on the output where it lies: in the SIMD module where the operands are one value
+    // per channel (as tf.layers and graph models make them; nothing is read back), else here.
+    const operand = (t?: TensorInfo) =>
+      t == null ? null : broadcastOperand(readFloat32(io, t), t.shape, g.outShape, g.dataFormat);
+    if (heap != null) {
+      const kind = SIMD_ACTIVATIONS[a.activation];
+      const inModule =
+        kind != null && g.dataFormat === 'NHWC' && perChannel(bias, g) && perChannel(prelu, g);
+      const [biasAt, preluAt] = inModule
+        ? [bias, prelu].map((t) => (t != null ? heap.at(t) : 0))
+        : [];
+      const onHeap = conv2dOnHeap(
+        heap,
+        x,
+        filter,
+        g,
+        inModule
+          ? (yAt, cells) =>
+              heap.exports.biasActivation(
+                yAt,
+                cells,
+                g.outChannels,
+                bias != null ? 1 : 0,
+                biasAt,
+                kind,
+                alpha,
+                preluAt,
+              )
+          : undefined,
+      );
+      if (onHeap != null) {
+        if (!inModule) {
+          applyBiasActivation(
+            heap.f32(heap.at(onHeap), sizeOf(g.outShape)),
+            operand(bias),
+            a.activation,
+            alpha,
+            operand(prelu),
+          );
+        }
+        return onHeap;
       }
-      return onHeap;
     }
-  }
-  const biasValues = operand(bias);
-  const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
-  applyBiasActivation(y, biasValues, a.activation, alpha, operand(prelu));
-  return writeTensor(io, g.outShape, 'float32', y);
-};
+    const biasValues = operand(bias);
+    const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
+    applyBiasActivation(y, biasValues, a.activation, alpha, operand(prelu));
+    return writeTensor(io, g.outShape, 'float32', y);
+  },
+);

@@ -9,14 +9,12 @@
 // with keys and selects 7.0 and 50; the 2x2 tree (maxPool2x2) 4.4 and the nine-tap scan
 // (nineTaps) 30 take the common windows further.
 
-import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-
 import {ConvGeometry, sizeOf} from '../geometry';
 import {HandmadeMaxPool, HandmadeMaxPoolValues} from '../names';
 import {maxPoolSimd, maxPoolValuesSimd} from '../simd/max_pool';
 import {simdKernels} from '../simd/runtime';
-import {maxPoolOnHeap, maxPoolValuesOnHeap, wasmHeap} from '../simd/wasm_heap';
-import {startHostCall} from './entry';
+import {maxPoolOnHeap, maxPoolValuesOnHeap} from '../simd/wasm_heap';
+import {hostKernel} from './entry';
 import {allOutputsLive, maxPoolGuards} from './guards';
 import {readFloat32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
@@ -257,18 +255,12 @@ export function maxPoolCpu(
   };
 }
 
-export const maxPoolCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x} = inputs as {x: TensorInfo};
-  const {checked, io, outputs} = startHostCall(HandmadeMaxPool, inputs, attrs, backend);
-  if (outputs != null) return outputs;
-  const g = checked.geometry;
-  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
-  const heap = wasmHeap(backend);
-  const onHeap = heap == null ? null : maxPoolOnHeap(heap, x, g);
+export const maxPoolCpuKernel = hostKernel(HandmadeMaxPool, ({inputs: {x}, g, io, heap}) => {
+  const onHeap = heap && maxPoolOnHeap(heap, x, g);
   if (onHeap != null) return onHeap;
   const {y, argmax} = maxPoolCpu(readFloat32(io, x), g);
   return [writeTensor(io, g.outShape, 'float32', y), writeTensor(io, g.outShape, 'int32', argmax)];
-};
+});
 
 /** y of a max pool without its argmax, in g's layout: on the SIMD module where it runs (NHWC,
  *  every window reading x), else maxPoolCpu's y. */
@@ -281,14 +273,9 @@ export function maxPoolValuesCpu(x: Float32Array, g: ConvGeometry): Float32Array
   return maxPoolCpu(x, g).y;
 }
 
-export const maxPoolValuesCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x} = inputs as {x: TensorInfo};
-  const {checked, io, outputs} = startHostCall(HandmadeMaxPoolValues, inputs, attrs, backend);
-  if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
-  const heap = wasmHeap(backend);
-  const onHeap = heap == null ? null : maxPoolValuesOnHeap(heap, x, g);
-  if (onHeap != null) return onHeap;
-  return writeTensor(io, g.outShape, 'float32', maxPoolValuesCpu(readFloat32(io, x), g));
-};
+export const maxPoolValuesCpuKernel = hostKernel(
+  HandmadeMaxPoolValues,
+  ({inputs: {x}, g, io, heap}) =>
+    (heap && maxPoolValuesOnHeap(heap, x, g)) ??
+    writeTensor(io, g.outShape, 'float32', maxPoolValuesCpu(readFloat32(io, x), g)),
+);

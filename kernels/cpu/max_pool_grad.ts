@@ -2,14 +2,12 @@
 // from the forward pass, so this is one pass over dy. HandmadeMaxPoolGather, its transpose,
 // reads instead of adds: out[b,yR,yC,d] = v[cell of argmax[b,yR,yC,d]].
 
-import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-
 import {ConvGeometry, layoutStrides, sizeOf} from '../geometry';
 import {HandmadeMaxPoolGather, HandmadeMaxPoolGrad} from '../names';
 import {maxPoolGradSimd} from '../simd/max_pool';
 import {simdKernels} from '../simd/runtime';
-import {maxPoolGradOnHeap, wasmHeap} from '../simd/wasm_heap';
-import {startHostCall} from './entry';
+import {maxPoolGradOnHeap} from '../simd/wasm_heap';
+import {hostKernel} from './entry';
 import {maxPoolGatherGuards, maxPoolGradGuards} from './guards';
 import {readFloat32, readInt32, writeTensor} from './io';
 import {nchwToNhwc, nhwcToNchw} from './layout';
@@ -80,24 +78,25 @@ export function maxPoolGatherCpu(
   return out;
 }
 
-export const maxPoolGradCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {dy, argmax} = inputs as {dy: TensorInfo; argmax: TensorInfo};
-  const {checked, io, outputs} = startHostCall(HandmadeMaxPoolGrad, inputs, attrs, backend);
-  if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  // On tfjs-wasm, in place on its heap where the call allows (simd/wasm_heap.ts).
-  const heap = wasmHeap(backend);
-  const onHeap = heap == null ? null : maxPoolGradOnHeap(heap, dy, argmax, g);
-  if (onHeap != null) return onHeap;
-  const dx = maxPoolGradCpu(readFloat32(io, dy), readInt32(io, argmax), g);
-  return writeTensor(io, g.inShape, 'float32', dx);
-};
+export const maxPoolGradCpuKernel = hostKernel(
+  HandmadeMaxPoolGrad,
+  ({inputs: {dy, argmax}, g, io, heap}) =>
+    (heap && maxPoolGradOnHeap(heap, dy, argmax, g)) ??
+    writeTensor(
+      io,
+      g.inShape,
+      'float32',
+      maxPoolGradCpu(readFloat32(io, dy), readInt32(io, argmax), g),
+    ),
+);
 
-export const maxPoolGatherCpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x, argmax} = inputs as {x: TensorInfo; argmax: TensorInfo};
-  const {checked, io, outputs} = startHostCall(HandmadeMaxPoolGather, inputs, attrs, backend);
-  if (outputs != null) return outputs[0];
-  const g = checked.geometry;
-  const out = maxPoolGatherCpu(readFloat32(io, x), readInt32(io, argmax), g);
-  return writeTensor(io, g.outShape, 'float32', out);
-};
+export const maxPoolGatherCpuKernel = hostKernel(
+  HandmadeMaxPoolGather,
+  ({inputs: {x, argmax}, g, io}) =>
+    writeTensor(
+      io,
+      g.outShape,
+      'float32',
+      maxPoolGatherCpu(readFloat32(io, x), readInt32(io, argmax), g),
+    ),
+);
