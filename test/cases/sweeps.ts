@@ -264,12 +264,14 @@ export interface InfinityConvCase extends ConvCase {
   cells: number[][];
 }
 
-function infinityCase(
+/** A hand-picked conv case: attributes default to stride 1, 'same', NHWC, no dilation; the
+ *  groups follow from the shapes. */
+export function convCase(
   xShape: number[],
   filterShape: number[],
   a: Partial<ConvAttrs>,
-  cells: number[][],
-): InfinityConvCase {
+  seed: number,
+): ConvCase {
   const attrs: ConvAttrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a};
   const inC = attrs.dataFormat === 'NHWC' ? xShape[3] : xShape[1];
   const groups = inC / filterShape[2];
@@ -279,9 +281,17 @@ function infinityCase(
     filterShape,
     attrs,
     groups,
-    seed: 7000 + cells.length * 31 + xShape[2],
-    cells,
+    seed,
   };
+}
+
+function infinityCase(
+  xShape: number[],
+  filterShape: number[],
+  a: Partial<ConvAttrs>,
+  cells: number[][],
+): InfinityConvCase {
+  return {...convCase(xShape, filterShape, a, 7000 + cells.length * 31 + xShape[2]), cells};
 }
 
 export const INFINITY_CONV_CASES: InfinityConvCase[] = [

@@ -14,7 +14,7 @@
 import type {ConvAttrs, PoolAttrs} from '../../kernels/names';
 import type {ColumnsReader, ForwardPath, InputGradientPath} from '../../kernels/webgl/dispatch';
 import type {WindowSearch} from '../../kernels/webgl/programs/windows';
-import {ConvCase, convCaseName, PoolCase, poolCaseName} from './sweeps';
+import {ConvCase, convCase, PoolCase, poolCaseName} from './sweeps';
 
 /** The webgl paths a conv case is there to take; unnamed ones are not asserted. */
 export interface WebglConvPaths {
@@ -43,18 +43,8 @@ function conv(
   a: Partial<ConvAttrs>,
   paths: WebglConvPaths,
 ): PathConvCase {
-  const attrs: ConvAttrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a};
-  const inC = attrs.dataFormat === 'NHWC' ? xShape[3] : xShape[1];
-  const groups = inC / filterShape[2];
-  return {
-    name: convCaseName(xShape, filterShape, attrs, groups, String(attrs.pad)),
-    xShape,
-    filterShape,
-    attrs,
-    groups,
-    seed: 9000 + (xShape.reduce((p, q) => p * 7 + q, 0) % 997),
-    paths,
-  };
+  const seed = 9000 + (xShape.reduce((p, q) => p * 7 + q, 0) % 997);
+  return {...convCase(xShape, filterShape, a, seed), paths};
 }
 
 export const FAST_PATH_CONV_CASES: PathConvCase[] = [
