@@ -6,7 +6,6 @@ import '../src/index';
 
 import * as tf from '@tensorflow/tfjs-core';
 
-import {REFERENCE_CASES} from '../src/compare/cases';
 import {compareActiveBackend, CompareRow} from '../src/compare/compare';
 import {benchOptions, BenchSelection, selectedCases} from './selection';
 
@@ -40,7 +39,7 @@ window.hmBench = {
       renderFloat32: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
     };
     const rows = await compareActiveBackend(
-      selectedCases(REFERENCE_CASES, selection),
+      selectedCases(selection),
       benchOptions(selection),
       async (row) => {
         await window.hmBenchRow?.(row);

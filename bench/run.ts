@@ -1,4 +1,5 @@
-// `npm run bench`: the harness of src/compare (hm.compare's) on the reference shapes: each
+// `npm run bench`: the harness of src/compare (hm.compare's) on the reference shapes and the
+// inference cases (pretrained models' layers at batch 1): each
 // handmade kernel checked against the float64 reference and the built-in kernel of the same job,
 // then timed against that built-in on the same backend, in the same process: cpu and wasm here in
 // node, webgl in a page of headless Chromium (WebGL2 on SwiftShader). What is the bench's own is
@@ -6,7 +7,8 @@
 // progress on stderr.
 //
 // Flags: --backends=cpu,cpu-scalar,webgl,wasm,wasm-scalar (default all but wasm-scalar; the
-// -scalar ones run the host kernels on their scalar path), --only=c1,p2 (case ids),
+// -scalar ones run the host kernels on their scalar path), --set=reference,inference (default
+// both), --only=c1,p2 (case ids),
 // --kernels=HandmadeConv2D,... (handmade kernel names), --quick (3 runs, 1 s cap, skips the cpu
 // built-in Conv2DBackpropFilter where it would take tens of seconds), --runs=N, --cap=SECONDS,
 // --json, --out=PATH.
@@ -24,7 +26,7 @@ import * as path from 'path';
 import * as names from '../kernels/names';
 import {setHostPath} from '../kernels/simd/runtime';
 import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
-import {REFERENCE_CASES} from '../src/compare/cases';
+import {INFERENCE_CASES} from '../src/compare/cases';
 import {compareActiveBackend, CompareRow} from '../src/compare/compare';
 import {registerHandmadeKernels} from '../src/register';
 import {
@@ -35,7 +37,7 @@ import {
   setupNodeBackend,
 } from './backends';
 import type {PageBenchInfo} from './page';
-import {benchOptions, BenchSelection, selectedCases} from './selection';
+import {benchOptions, BenchSelection, CASE_SETS, CaseSet, selectedCases} from './selection';
 
 type Row = CompareRow;
 
@@ -57,6 +59,10 @@ function parseArgs(argv: string[]): Options {
     if (!ALL_BACKENDS.includes(b))
       throw new Error(`unknown backend '${b}' (${ALL_BACKENDS.join(', ')})`);
   }
+  const sets = (list('set') ?? [...CASE_SETS]) as CaseSet[];
+  for (const set of sets) {
+    if (!CASE_SETS.includes(set)) throw new Error(`unknown set '${set}' (${CASE_SETS.join(', ')})`);
+  }
   const kernels = list('kernels');
   for (const k of kernels ?? []) {
     if (!(names.KERNEL_NAMES as readonly string[]).includes(k))
@@ -64,6 +70,7 @@ function parseArgs(argv: string[]): Options {
   }
   return {
     quick,
+    sets,
     json: argv.includes('--json'),
     runs: Number(value('runs') ?? (quick ? 3 : 5)),
     capMs: 1000 * Number(value('cap') ?? (quick ? 1 : 5)),
@@ -127,13 +134,23 @@ const BACKEND_NOTES: Record<BenchBackendName, string> = {
     'target for the forward max pool.',
 };
 
-function backendTable(backend: BenchBackendName, rows: Row[], opts: Options): string[] {
+const INFERENCE_NOTE =
+  "pretrained models' convolutions at batch 1 (src/compare/cases.ts: every distinct one of " +
+  "MobileNetV2 1.0 and ResNet-50 at 224x224, and ResNet-50's max pool), each as the fused " +
+  "convolution with bias and the activation the model uses, against tfjs's FusedConv2D.";
+
+function backendTable(
+  backend: BenchBackendName,
+  rows: Row[],
+  opts: Options,
+  inference: boolean,
+): string[] {
   // The targets are for the SIMD host kernels and webgl; the -scalar rows are for comparison.
   const scalar = backend.endsWith('-scalar');
   const lines = [
-    `## ${backend}`,
+    inference ? `## ${backend}: inference at batch 1` : `## ${backend}`,
     '',
-    BACKEND_NOTES[backend],
+    inference ? INFERENCE_NOTE : BACKEND_NOTES[backend],
     '',
     '| case | shape | kernel | built-in | handmade ms | built-in ms | handmade GFLOP/s | ' +
       'built-in GFLOP/s | ratio | target | |',
@@ -161,6 +178,18 @@ function backendTable(backend: BenchBackendName, rows: Row[], opts: Options): st
     );
   }
   lines.push('');
+  if (inference) {
+    const ratios = rows.flatMap((r) => (r.ratio == null ? [] : [r.ratio]));
+    const slower = rows.filter((r) => r.ratio != null && r.ratio < 1).map((r) => r.case);
+    if (ratios.length > 0) {
+      lines.push(
+        `Ratios ${fmt(Math.min(...ratios))}x to ${fmt(Math.max(...ratios))}x; ` +
+          (slower.length === 0
+            ? 'none below 1.0x.'
+            : `${slower.length} of ${ratios.length} below 1.0x: ${slower.join(', ')}.`),
+      );
+    }
+  }
   lines.push(
     capped.length
       ? `Calls over the cap of ${opts.capMs / 1000} s, timed by their ` +
@@ -224,14 +253,14 @@ function markdown(
     '- ratio = builtinMs / handmadeMs; GFLOP/s = 2·N·Ho·Wo·Co·Kh·Kw·Ci / time',
     '',
   );
+  const inferenceNames = new Set(INFERENCE_CASES.map((c) => c.name));
   for (const backend of opts.backends) {
-    lines.push(
-      ...backendTable(
-        backend,
-        rows.filter((r) => r.backend === backend),
-        opts,
-      ),
-    );
+    for (const inference of [false, true]) {
+      const part = rows.filter(
+        (r) => r.backend === backend && inferenceNames.has(r.case) === inference,
+      );
+      if (part.length > 0) lines.push(...backendTable(backend, part, opts, inference));
+    }
   }
   return lines.join('\n');
 }
@@ -248,6 +277,7 @@ async function benchWebgl(
     await page.exposeFunction('hmBenchRow', (row: Row) => onRow(row));
     const selection: BenchSelection = {
       quick: opts.quick,
+      sets: opts.sets,
       runs: opts.runs,
       capMs: opts.capMs,
       only: opts.only,
@@ -286,14 +316,10 @@ async function main(): Promise<void> {
       await setupNodeBackend(tfjs);
       setHostPath(hostPath);
       rows.push(
-        ...(await compareActiveBackend(
-          selectedCases(REFERENCE_CASES, opts),
-          benchOptions(opts),
-          (r) => {
-            r.backend = backend;
-            log(progressLine(r));
-          },
-        )),
+        ...(await compareActiveBackend(selectedCases(opts), benchOptions(opts), (r) => {
+          r.backend = backend;
+          log(progressLine(r));
+        })),
       );
       setHostPath('simd');
     }

@@ -1,13 +1,20 @@
-// What a bench run selects, the same in node and in the page: the reference shapes it times
-// (--only), the handmade kernels (--kernels), the runs and the cap, and --quick.
+// What a bench run selects, the same in node and in the page: the sets of cases it times
+// (--set: the training-sized reference shapes, the inference cases of pretrained models at batch
+// 1, or both), the cases by name (--only), the handmade kernels (--kernels), the runs and the
+// cap, and --quick.
 
 import * as names from '../kernels/names';
-import type {CompareCase} from '../src/compare/cases';
+import {CompareCase, INFERENCE_CASES, REFERENCE_CASES} from '../src/compare/cases';
 import type {ActiveBackendOptions} from '../src/compare/compare';
 import type {KernelJob} from '../src/compare/jobs';
 
+export type CaseSet = 'reference' | 'inference';
+export const CASE_SETS: readonly CaseSet[] = ['reference', 'inference'];
+
 export interface BenchSelection {
   quick: boolean;
+  /** The sets of cases to run. */
+  sets: CaseSet[];
   /** Timed samples at least, per kernel. */
   runs: number;
   /** A call slower than this is timed by one call only (ms). */
@@ -18,8 +25,15 @@ export interface BenchSelection {
   kernels: string[] | null;
 }
 
-export function selectedCases(cases: CompareCase[], s: BenchSelection): CompareCase[] {
-  return cases.filter((c) => s.only == null || s.only.includes(c.name ?? ''));
+/** The cases of a set. */
+export function casesOf(set: CaseSet): CompareCase[] {
+  return set === 'reference' ? REFERENCE_CASES : INFERENCE_CASES;
+}
+
+export function selectedCases(s: BenchSelection): CompareCase[] {
+  return s.sets
+    .flatMap((set) => casesOf(set))
+    .filter((c) => s.only == null || s.only.includes(c.name ?? ''));
 }
 
 /** In --quick mode, the cpu backend's built-in Conv2DBackpropFilter is skipped where it runs

@@ -157,8 +157,7 @@ export function forwardColFloats(g: ConvGeometry, p: ForwardPlan): number {
   return p.identity ? 0 : p.chunk * p.k;
 }
 
-/** Packs each group's columns of W (HWIO, at filterAt) into pack (p.packFloats), and writes
- *  the table of taps after them where the forward runs by taps. */
+/** Packs each group's columns of W (HWIO, at filterAt) into pack (groups * p.groupPack). */
 export function packForwardFilter(
   wasm: KernelExports,
   g: ConvGeometry,
@@ -166,17 +165,6 @@ export function packForwardFilter(
   filterAt: number,
   pack: number,
 ): void {
-  if (p.taps != null) {
-    wasm.setTaps(
-      pack + 4 * p.groupPack,
-      g.filterHeight,
-      g.filterWidth,
-      g.inChannels,
-      p.taps.pw,
-      g.dilationHeight,
-      g.dilationWidth,
-    );
-  }
   for (let group = 0; group < g.groups; group++) {
     wasm.packB(
       filterAt + 4 * group * p.n,
@@ -189,7 +177,27 @@ export function packForwardFilter(
   }
 }
 
-/** One image's y (at yAt) from its x (at xAt), NHWC, W packed at pack; col is the im2col chunk
+/** Where the forward runs by taps, writes its table of tap offsets (p.k ints) at `table`. */
+export function writeTapTable(
+  wasm: KernelExports,
+  g: ConvGeometry,
+  p: ForwardPlan,
+  table: number,
+): void {
+  if (p.taps == null) return;
+  wasm.setTaps(
+    table,
+    g.filterHeight,
+    g.filterWidth,
+    g.inChannels,
+    p.taps.pw,
+    g.dilationHeight,
+    g.dilationWidth,
+  );
+}
+
+/** One image's y (at yAt) from its x (at xAt), NHWC, W packed at pack (and the taps' table at
+ *  table, where the forward runs by taps); col is the im2col chunk
  *  or the padded image (unused for a 1x1 filter at stride 1, whose im2col is x itself).
  *  setWindows must have run. */
 export function forwardImage(
@@ -198,10 +206,13 @@ export function forwardImage(
   p: ForwardPlan,
   xAt: number,
   pack: number,
+  table: number,
   col: number,
   yAt: number,
+  epilogue?: Epilogue,
 ): void {
   const outC = g.outChannels;
+  const cells = g.outHeight * g.outWidth;
   if (p.taps != null) {
     const {ph, pw} = p.taps;
     wasm.padImage(
@@ -225,7 +236,7 @@ export function forwardImage(
       g.outWidth,
       g.strideHeight,
       g.strideWidth,
-      pack + 4 * p.groupPack,
+      table,
       p.k,
       pack,
       outC,
@@ -234,6 +245,21 @@ export function forwardImage(
       run,
       4 * g.dilationHeight * pw * g.inChannels,
     );
+    epilogue?.(yAt, cells);
+    return;
+  }
+  if (g.groups === 1) {
+    // With an epilogue, the product in bands of output positions, each finished while it is in
+    // cache; a 1x1 filter's product is otherwise one call.
+    const whole = epilogue == null ? p.positions : identityBand(outC);
+    const band = p.identity ? whole : p.chunk;
+    for (let p0 = 0; p0 < p.positions; p0 += band) {
+      const rows = Math.min(band, p.positions - p0);
+      const a = p.identity ? xAt + 4 * p0 * p.k : col;
+      if (!p.identity) wasm.im2col(xAt, 0, p0, rows, col);
+      wasm.gemm(rows, p.n, p.k, a, 4 * p.k, 4, pack, yAt + 4 * p0 * outC, outC, 0);
+      epilogue?.(yAt + 4 * p0 * outC, rows);
+    }
     return;
   }
   for (let group = 0; group < g.groups; group++) {
@@ -259,6 +285,17 @@ export function forwardImage(
       wasm.gemm(rows, p.n, p.k, col, 4 * p.k, 4, pb, yAt + 4 * (p0 * outC + group * p.n), outC, 0);
     }
   }
+  epilogue?.(yAt, cells);
+}
+
+/** What runs on each finished band of y: its address and its cells (output positions). */
+export type Epilogue = (yAt: number, cells: number) => void;
+
+/** Output positions per band of a 1x1 forward with an epilogue: about 32 KiB of y, so that the
+ *  epilogue reads it back from L1/L2 rather than after the whole image (at batch 1 a 1x1 layer's
+ *  y is up to 4.8 MiB: MobileNetV2's x[1,112,112,16] to 96 channels). */
+function identityBand(outC: number): number {
+  return Math.max(16, 4 * Math.floor(2048 / outC));
 }
 
 /** y = conv2d(x, W), x and y NHWC. */
@@ -276,10 +313,12 @@ export function conv2dSimd(
   // W's group columns, packed from a raw copy in the output region (free until the first image).
   f32.set(filter, r.out >> 2);
   packForwardFilter(wasm, g, plan, r.out, r.pack);
+  const table = r.pack + 4 * g.groups * plan.groupPack;
+  writeTapTable(wasm, g, plan, table);
   if (!plan.identity) setWindows(wasm, g);
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
-    forwardImage(wasm, g, plan, r.in, r.pack, r.col, r.out);
+    forwardImage(wasm, g, plan, r.in, r.pack, table, r.col, r.out);
     y.set(f32.subarray(r.out >> 2, (r.out >> 2) + outImage), b * outImage);
   }
   countSimdRun();

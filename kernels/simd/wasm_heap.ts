@@ -21,6 +21,7 @@ import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
 import {allFinite, allOutputsLive} from '../cpu/guards';
 import {ConvGeometry, readsPadding, sizeOf} from '../geometry';
 import {
+  Epilogue,
   filterGradImage,
   filterGradPlan,
   filterGradResult,
@@ -36,15 +37,38 @@ import {
   packForwardFilter,
   packInputGradFilter,
   setWindows,
+  writeTapTable,
 } from './conv';
 import {setPool} from './max_pool';
 import {countSimdRun, heapKernels, KernelExports} from './runtime';
 
 interface TfjsWasmBackend {
   wasm: {asm?: {memory?: unknown}; _malloc(bytes: number): number; _free(at: number): void};
-  dataIdMap: {get(dataId: object): {memoryOffset?: number} | undefined};
+  dataIdMap: {
+    get(dataId: object): {memoryOffset?: number} | undefined;
+    has(dataId: object): boolean;
+  };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
 }
+
+/** A filter packed for the forward on tfjs-wasm's heap: where, for which shape and groups, and
+ *  whether its values are all finite (the guards' question). */
+interface PackedFilter {
+  /** the allocation, and the packing's 16-byte aligned start in it */
+  raw: number;
+  at: number;
+  layout: string;
+  finite: boolean;
+}
+
+/** The forward's packed filters on each tfjs-wasm backend's heap, by the filter's dataId. A
+ *  tensor's values never change under one dataId (a variable's assign takes a new one), so a
+ *  model's filters are packed once and not at every call, as XNNPACK packs its weights once: at
+ *  batch 1 the packing was most of a large filter's call (x[1,7,7,512] * [3,3,512,512]: 15.7 ms,
+ *  of which 9.2 ms did not grow with the batch). An entry whose tensor tfjs-wasm no longer holds
+ *  is freed at the next packing, so training, whose filters change every step, keeps only the
+ *  live ones. */
+const PACKED = new WeakMap<object, Map<object, PackedFilter>>();
 
 /** tfjs-wasm's heap, for the kernels that run in place on it. */
 export class WasmHeap {
@@ -83,10 +107,47 @@ export class WasmHeap {
     return new Float32Array(this.memory.buffer, at, n);
   }
 
+  /** The forward's packing of `filter` (floats long, for `layout`): from the cache, or made now
+   *  by `pack` into a new allocation and kept. */
+  packedFilter(
+    filter: TensorInfo,
+    layout: string,
+    floats: number,
+    pack: (at: number) => void,
+    finite: () => boolean,
+  ): PackedFilter {
+    let cache = PACKED.get(this.backend);
+    if (cache == null) PACKED.set(this.backend, (cache = new Map()));
+    const hit = cache.get(filter.dataId);
+    if (hit != null && hit.layout === layout) return hit;
+    for (const [dataId, entry] of cache) {
+      if (entry === hit || !this.backend.dataIdMap.has(dataId)) {
+        this.free(entry.raw);
+        cache.delete(dataId);
+      }
+    }
+    const raw = this.malloc(4 * floats);
+    const entry = {raw, at: align16(raw), layout, finite: false};
+    try {
+      entry.finite = finite();
+      pack(entry.at);
+    } catch (e) {
+      this.free(raw);
+      throw e;
+    }
+    cache.set(filter.dataId, entry);
+    return entry;
+  }
+
   /** A float32 view of the whole heap, valid until the next allocation. */
   view(): Float32Array {
     return new Float32Array(this.memory.buffer);
   }
+}
+
+/** How many packed filters the forward keeps on `backend`'s heap (a tfjs-wasm backend). */
+export function packedFilterCount(backend: object): number {
+  return PACKED.get(backend)?.size ?? 0;
 }
 
 /** The heap of `backend` when it is tfjs-wasm's (unthreaded) and SIMD is the host path, else
@@ -112,35 +173,43 @@ const EDGE_BYTES = 128;
 
 /** y = conv2d(x, W) in place on the heap, NHWC; null (nothing done) where the guards of
  *  kernels/cpu/guards.ts would step in, or the call does not fit the kernels' bounds. Where
- *  given, `epilogue` runs on each image's y (its address and cells) as soon as it is made, while
+ *  given, `epilogue` runs on each band of y (its address and cells) as soon as it is made, while
  *  it is in cache (the fused convolution's bias and activation). */
 export function conv2dOnHeap(
   heap: WasmHeap,
   x: TensorInfo,
   filter: TensorInfo,
   g: ConvGeometry,
-  epilogue?: (yAt: number, cells: number) => void,
+  epilogue?: Epilogue,
 ): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
   const plan = forwardPlan(g, ON_HEAP);
   if (plan == null) return null;
-  if (readsPadding(g) && !allFinite(heap.f32(heap.at(filter), sizeOf(g.filterShape)))) return null;
   const {exports: wasm} = heap;
+  const packed = heap.packedFilter(
+    filter,
+    `${g.filterShape.join(',')}/${g.groups}`,
+    g.groups * plan.groupPack,
+    (at) => packForwardFilter(wasm, g, plan, heap.at(filter), at),
+    () => allFinite(heap.f32(heap.at(filter), sizeOf(g.filterShape))),
+  );
+  if (readsPadding(g) && !packed.finite) return null;
   const y = heap.output(g.outShape, 'float32');
+  const tableFloats = plan.taps != null ? plan.k : 0;
   const colFloats = forwardColFloats(g, plan);
-  const scratch = heap.malloc(EDGE_BYTES + 4 * (plan.packFloats + colFloats));
+  const scratch = heap.malloc(EDGE_BYTES + 4 * (tableFloats + colFloats));
   try {
     const edge = align16(scratch);
-    const pack = edge + EDGE_BYTES;
-    const col = pack + 4 * plan.packFloats;
+    const table = edge + EDGE_BYTES;
+    const col = table + 4 * tableFloats;
     wasm.setEdge(edge);
-    packForwardFilter(wasm, g, plan, heap.at(filter), pack);
+    writeTapTable(wasm, g, plan, table);
     if (!plan.identity) setWindows(wasm, g);
     const [inImage, outImage] = imageSizes(g);
     const xAt = heap.at(x);
     for (let b = 0; b < g.batchSize; b++) {
-      forwardImage(wasm, g, plan, xAt + 4 * b * inImage, pack, col, y.at + 4 * b * outImage);
-      epilogue?.(y.at + 4 * b * outImage, g.outHeight * g.outWidth);
+      const yAt = y.at + 4 * b * outImage;
+      forwardImage(wasm, g, plan, xAt + 4 * b * inImage, packed.at, table, col, yAt, epilogue);
     }
   } finally {
     heap.free(scratch);

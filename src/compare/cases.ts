@@ -19,6 +19,10 @@ export interface ConvCompareCase {
   dataFormat?: DataFormat;
   dilations?: number | Pair;
   dimRoundingMode?: RoundingMode;
+  /** The fused job's activation (default relu). */
+  activation?: 'linear' | 'relu' | 'relu6';
+  /** An inference case: only the job a pretrained model runs, the fused convolution. */
+  inference?: boolean;
 }
 
 export interface PoolCompareCase {
@@ -31,6 +35,8 @@ export interface PoolCompareCase {
   dataFormat?: DataFormat;
   dilations?: number | Pair;
   dimRoundingMode?: RoundingMode;
+  /** An inference case: only the max pool's values, the job of tfjs's MaxPool. */
+  inference?: boolean;
 }
 
 export type CompareCase = ConvCompareCase | PoolCompareCase;
@@ -106,6 +112,92 @@ export const REFERENCE_CASES: CompareCase[] = [
   {kind: 'pool', name: 'p2', x: [8, 56, 56, 64], filterSize: 2, strides: 2, pad: 'valid'},
   {kind: 'pool', name: 'p3', x: [8, 112, 112, 64], filterSize: 3, strides: 2, pad: 'same'},
 ];
+
+/** A 1x1 (or fh x fw) fused convolution of a pretrained model at batch 1, 'same' padding. */
+function fused(
+  name: string,
+  [h, w, inC]: number[],
+  [fh, outC]: number[],
+  strides: number,
+  activation: 'linear' | 'relu' | 'relu6',
+): ConvCompareCase {
+  const filter = [fh, fh, inC, outC];
+  return {
+    kind: 'conv',
+    name,
+    x: [1, h, w, inC],
+    filter,
+    strides,
+    pad: 'same',
+    activation,
+    inference: true,
+  };
+}
+
+/** Every distinct convolution of MobileNetV2 (width 1.0, 224x224) outside its depthwise layers,
+ *  from its published layer table: the strided 3x3 stem, then per bottleneck block a 1x1
+ *  expansion (relu6) and a 1x1 linear projection, and the final 1x1 to 1280 channels. */
+export const MOBILENET_V2_CASES: CompareCase[] = [
+  fused('m-stem', [224, 224, 3], [3, 32], 2, 'relu6'),
+  fused('m-112-p16', [112, 112, 32], [1, 16], 1, 'linear'),
+  fused('m-112-e96', [112, 112, 16], [1, 96], 1, 'relu6'),
+  fused('m-56-p24', [56, 56, 96], [1, 24], 1, 'linear'),
+  fused('m-56-e144', [56, 56, 24], [1, 144], 1, 'relu6'),
+  fused('m-56-p24b', [56, 56, 144], [1, 24], 1, 'linear'),
+  fused('m-28-p32', [28, 28, 144], [1, 32], 1, 'linear'),
+  fused('m-28-e192', [28, 28, 32], [1, 192], 1, 'relu6'),
+  fused('m-28-p32b', [28, 28, 192], [1, 32], 1, 'linear'),
+  fused('m-14-p64', [14, 14, 192], [1, 64], 1, 'linear'),
+  fused('m-14-e384', [14, 14, 64], [1, 384], 1, 'relu6'),
+  fused('m-14-p64b', [14, 14, 384], [1, 64], 1, 'linear'),
+  fused('m-14-p96', [14, 14, 384], [1, 96], 1, 'linear'),
+  fused('m-14-e576', [14, 14, 96], [1, 576], 1, 'relu6'),
+  fused('m-14-p96b', [14, 14, 576], [1, 96], 1, 'linear'),
+  fused('m-7-p160', [7, 7, 576], [1, 160], 1, 'linear'),
+  fused('m-7-e960', [7, 7, 160], [1, 960], 1, 'relu6'),
+  fused('m-7-p160b', [7, 7, 960], [1, 160], 1, 'linear'),
+  fused('m-7-p320', [7, 7, 960], [1, 320], 1, 'linear'),
+  fused('m-7-1280', [7, 7, 320], [1, 1280], 1, 'relu6'),
+];
+
+/** Every distinct convolution of ResNet-50 (224x224, the original layout: a stage's stride on
+ *  its first 1x1 and its 1x1 shortcut), from its published layer table, and its max pool: the
+ *  7x7 stem, per stage the 1x1 reductions (relu), the 3x3 (relu), the 1x1 expansions and the
+ *  shortcuts (linear: the add and relu follow). */
+export const RESNET_50_CASES: CompareCase[] = [
+  fused('r-stem', [224, 224, 3], [7, 64], 2, 'relu'),
+  {
+    kind: 'pool',
+    name: 'r-pool',
+    x: [1, 112, 112, 64],
+    filterSize: 3,
+    strides: 2,
+    pad: 'same',
+    inference: true,
+  },
+  fused('r-56-r64', [56, 56, 64], [1, 64], 1, 'relu'),
+  fused('r-56-3x3', [56, 56, 64], [3, 64], 1, 'relu'),
+  fused('r-56-e256', [56, 56, 64], [1, 256], 1, 'linear'),
+  fused('r-56-r64b', [56, 56, 256], [1, 64], 1, 'relu'),
+  fused('r-56-r128s2', [56, 56, 256], [1, 128], 2, 'relu'),
+  fused('r-56-sc512s2', [56, 56, 256], [1, 512], 2, 'linear'),
+  fused('r-28-3x3', [28, 28, 128], [3, 128], 1, 'relu'),
+  fused('r-28-e512', [28, 28, 128], [1, 512], 1, 'linear'),
+  fused('r-28-r128', [28, 28, 512], [1, 128], 1, 'relu'),
+  fused('r-28-r256s2', [28, 28, 512], [1, 256], 2, 'relu'),
+  fused('r-28-sc1024s2', [28, 28, 512], [1, 1024], 2, 'linear'),
+  fused('r-14-3x3', [14, 14, 256], [3, 256], 1, 'relu'),
+  fused('r-14-e1024', [14, 14, 256], [1, 1024], 1, 'linear'),
+  fused('r-14-r256', [14, 14, 1024], [1, 256], 1, 'relu'),
+  fused('r-14-r512s2', [14, 14, 1024], [1, 512], 2, 'relu'),
+  fused('r-14-sc2048s2', [14, 14, 1024], [1, 2048], 2, 'linear'),
+  fused('r-7-3x3', [7, 7, 512], [3, 512], 1, 'relu'),
+  fused('r-7-e2048', [7, 7, 512], [1, 2048], 1, 'linear'),
+  fused('r-7-r512', [7, 7, 2048], [1, 512], 1, 'relu'),
+];
+
+/** The inference cases: pretrained models' layers at batch 1. */
+export const INFERENCE_CASES: CompareCase[] = [...MOBILENET_V2_CASES, ...RESNET_50_CASES];
 
 /** The quick cases and the reference shapes. */
 export const FULL_CASES: CompareCase[] = [...QUICK_CASES, ...REFERENCE_CASES];

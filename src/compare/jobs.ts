@@ -120,6 +120,8 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
   const x0 = xv.subarray(0, sizeOf(g1.inShape));
   const dy0 = dyv.subarray(0, sizeOf(g1.outShape));
   const bias0 = broadcastOperand(bv, bias.shape, g1.outShape, g.dataFormat);
+  const act = (v: number) =>
+    activation === 'linear' ? v : Math.max(0, activation === 'relu6' ? Math.min(6, v) : v);
   const flops =
     2 *
     g.batchSize *
@@ -132,7 +134,8 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
   const forward: KernelCall = {kernelName: names.HandmadeConv2D, inputs: {x, filter}, attrs};
   const dxAttrs = {...attrs, inputShape: c.x} as NamedAttrMap;
   const dWAttrs = {...attrs, filterShape: c.filter} as NamedAttrMap;
-  const fusedAttrs = {...attrs, activation: 'relu'} as NamedAttrMap;
+  const activation = c.activation ?? 'relu';
+  const fusedAttrs = {...attrs, activation} as NamedAttrMap;
   const jobs: KernelJob[] = [
     job(
       backend,
@@ -208,7 +211,7 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
         attrs: {
           ...builtinAttrs,
           dilations: probe.attrs.dilations,
-          activation: 'relu',
+          activation,
         } as NamedAttrMap,
       }),
       plain,
@@ -218,15 +221,20 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
           {kernelName: names.HandmadeFusedConv2D, inputs: {x, filter, bias}, attrs: fusedAttrs},
           sizeOf(g1.outShape),
         ),
-        expected: Array.from(conv2dReference(x0, wv, g1), (v, i) => Math.max(0, v + bias0[i])),
+        expected: Array.from(conv2dReference(x0, wv, g1), (v, i) => act(v + bias0[i])),
       }),
     ),
   ];
   const shape =
     `x[${c.x}] w[${c.filter}] s${show(c.strides)} ${show(c.pad)}` +
+    (c.activation != null ? ` ${c.activation}` : '') +
     (c.dilations == null || isOne(c.dilations) ? '' : ` d${show(c.dilations)}`) +
     (c.dataFormat === 'NCHW' ? ' NCHW' : '');
-  return {jobs, shape, dispose: () => tf.dispose([x, filter, dy, bias])};
+  return {
+    jobs: c.inference === true ? jobs.filter((j) => j.kernel === names.HandmadeFusedConv2D) : jobs,
+    shape,
+    dispose: () => tf.dispose([x, filter, dy, bias]),
+  };
 }
 
 function poolJobs(c: PoolCompareCase, backend: string, seed: number): CaseJobs {
@@ -300,7 +308,8 @@ function poolJobs(c: PoolCompareCase, backend: string, seed: number): CaseJobs {
     `x[${c.x}] ${size}/${show(c.strides)} ${show(c.pad)}` +
     (c.dataFormat === 'NCHW' ? ' NCHW' : '');
   return {
-    jobs,
+    jobs:
+      c.inference === true ? jobs.filter((j) => j.kernel === names.HandmadeMaxPoolValues) : jobs,
     shape,
     dispose: () => tf.dispose([x, dy, argmax, ...(output != null ? [output] : [])]),
   };

@@ -39,9 +39,26 @@ function activateScalar(v: f32, kind: i32, alpha: f32, w: f32): f32 {
 }
 
 /** y (cells × c floats) = act(y + bias) per channel: bias and prelu hold c floats each (bias
- *  unread where hasBias is 0, prelu unread but for kind PRELU). */
+ *  unread where hasBias is 0, prelu unread but for kind PRELU). The common forms (a bias, then
+ *  linear, relu or relu6: what tf.layers and the converter's graph models make) run on copies of
+ *  the loop specialised to them, which test neither the activation nor the bias per v128. */
 export function biasActivation(y: usize, cells: i32, c: i32, hasBias: i32, bias: usize,
                                kind: i32, alpha: f32, prelu: usize): void {
+  if (hasBias != 0 && kind == RELU6) {
+    biasActivationAs(y, cells, c, true, bias, RELU6, alpha, prelu);
+  } else if (hasBias != 0 && kind == RELU) {
+    biasActivationAs(y, cells, c, true, bias, RELU, alpha, prelu);
+  } else if (hasBias != 0 && kind == LINEAR) {
+    biasActivationAs(y, cells, c, true, bias, LINEAR, alpha, prelu);
+  } else {
+    biasActivationAs(y, cells, c, hasBias != 0, bias, kind, alpha, prelu);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function biasActivationAs(y: usize, cells: i32, c: i32, hasBias: bool, bias: usize, kind: i32,
+                          alpha: f32, prelu: usize): void {
   const a = f32x4.splat(alpha);
   const whole = <usize>(c & ~3) << 2;
   const cellBytes = <usize>c << 2;
@@ -50,13 +67,13 @@ export function biasActivation(y: usize, cells: i32, c: i32, hasBias: i32, bias:
     let o: usize = 0;
     for (; o < whole; o += 16) {
       let v = v128.load(at + o);
-      if (hasBias != 0) v = f32x4.add(v, v128.load(bias + o));
+      if (hasBias) v = f32x4.add(v, v128.load(bias + o));
       const w = kind == PRELU ? v128.load(prelu + o) : a;
       v128.store(at + o, activate(v, kind, a, w));
     }
     for (; o < cellBytes; o += 4) {
       let v = load<f32>(at + o);
-      if (hasBias != 0) v += load<f32>(bias + o);
+      if (hasBias) v += load<f32>(bias + o);
       store<f32>(at + o, activateScalar(v, kind, alpha, kind == PRELU ? load<f32>(prelu + o) : 0));
     }
   }
