@@ -4,9 +4,9 @@
 // As matrices, per group and per chunk of output positions: y = im2col(x) · W. For a small filter
 // (W one GEMM block) the im2col rows are read in place from a zero-padded copy of each image.
 
-import {ConvGeometry, sizeOf} from '../geometry';
+import {ConvGeometry, readsPadding, sizeOf} from '../geometry';
 import {HandmadeConv2D} from '../names';
-import {conv2dSimd} from '../simd/conv';
+import {conv2dSimd, ModuleEpilogue} from '../simd/conv';
 import {simdKernels} from '../simd/runtime';
 import {conv2dOnHeap} from '../simd/wasm_heap';
 import {
@@ -21,7 +21,7 @@ import {
 } from './conv_common';
 import {hostKernel} from './entry';
 import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
-import {conv2dGuards} from './guards';
+import {allFinite, allOutputsLive, conv2dGuards} from './guards';
 import {chunkPositions, colWidth, im2col, im2colIsIdentity} from './im2col';
 import {readFloat32, writeTensor} from './io';
 import {scratchFloat32} from './scratch';
@@ -131,6 +131,22 @@ function fullRows(g: ConvGeometry): [number, number] {
   let end = g.outHeight;
   while (end > first && liveWindowRows(g, end - 1)[1] < g.filterHeight) end--;
   return [first, end];
+}
+
+/** y = act(conv2d(x, W) + bias) on the SIMD module with `finish` applied in the module while
+ *  each image is there, x and y NHWC; null where the module or its guards do not take the call
+ *  (then conv2dCpu and an epilogue of the caller's run instead). */
+export function conv2dInModule(
+  x: Float32Array,
+  filter: Float32Array,
+  g: ConvGeometry,
+  finish: ModuleEpilogue,
+): Float32Array | null {
+  const simd = simdKernels();
+  if (simd == null || g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  if (readsPadding(g) && !allFinite(filter)) return null;
+  const y = new Float32Array(sizeOf(g.outShape));
+  return conv2dSimd(simd, x, filter, g, y, finish) ? y : null;
 }
 
 /** y = conv2d(x, W) in the layout of g; x and y are float32 in that layout. */

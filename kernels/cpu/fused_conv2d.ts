@@ -8,7 +8,7 @@ import type {Activation, FusedConv2DAttrs} from '../names';
 import {HandmadeFusedConv2D} from '../names';
 import {broadcastOperand} from '../operands';
 import {conv2dOnHeap} from '../simd/wasm_heap';
-import {conv2dCpu} from './conv2d';
+import {conv2dCpu, conv2dInModule} from './conv2d';
 import {hostKernel} from './entry';
 import {readFloat32, writeTensor} from './io';
 
@@ -128,8 +128,18 @@ export const fusedConv2dCpuKernel = hostKernel(
         return onHeap;
       }
     }
+    // On the cpu backend, in the SIMD module's memory while each image is there, where the
+    // module's epilogue and its forward take the call; else the convolution, then the epilogue
+    // here.
+    const kind = SIMD_ACTIVATIONS[a.activation];
+    const [xv, filterValues] = [readFloat32(io, x), readFloat32(io, filter)];
+    if (kind != null && g.dataFormat === 'NHWC' && perChannel(bias, g) && perChannel(prelu, g)) {
+      const [b, p] = [bias, prelu].map((t) => (t == null ? null : readFloat32(io, t)));
+      const y = conv2dInModule(xv, filterValues, g, {bias: b, prelu: p, kind, alpha});
+      if (y != null) return writeTensor(io, g.outShape, 'float32', y);
+    }
     const biasValues = operand(bias);
-    const y = conv2dCpu(readFloat32(io, x), readFloat32(io, filter), g);
+    const y = conv2dCpu(xv, filterValues, g);
     applyBiasActivation(y, biasValues, a.activation, alpha, operand(prelu));
     return writeTensor(io, g.outShape, 'float32', y);
   },

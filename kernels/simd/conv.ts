@@ -291,6 +291,15 @@ export function forwardImage(
 /** What runs on each finished band of y: its address and its cells (output positions). */
 export type Epilogue = (yAt: number, cells: number) => void;
 
+/** The fused convolution's epilogue for the module (assembly/epilogue.ts): per-channel bias and
+ *  PReLU weights (outC floats, or null), the activation's code, and leakyrelu's alpha. */
+export interface ModuleEpilogue {
+  bias: Float32Array | null;
+  prelu: Float32Array | null;
+  kind: number;
+  alpha: number;
+}
+
 /** Output positions per band of a 1x1 forward with an epilogue: about 32 KiB of y, so that the
  *  epilogue reads it back from L1/L2 rather than after the whole image (at batch 1 a 1x1 layer's
  *  y is up to 4.8 MiB: MobileNetV2's x[1,112,112,16] to 96 channels). */
@@ -305,6 +314,7 @@ export function conv2dSimd(
   filter: Float32Array,
   g: ConvGeometry,
   y: Float32Array,
+  finish?: ModuleEpilogue,
 ): boolean {
   const plan = forwardPlan(g);
   if (plan == null) return false;
@@ -316,9 +326,19 @@ export function conv2dSimd(
   const table = r.pack + 4 * g.groups * plan.groupPack;
   writeTapTable(wasm, g, plan, table);
   if (!plan.identity) setWindows(wasm, g);
+  // The epilogue's operands in the accumulator region, which the forward does not use.
+  let epilogue: Epilogue | undefined;
+  if (finish != null) {
+    const c = g.outChannels;
+    if (finish.bias != null) f32.set(finish.bias, r.acc >> 2);
+    if (finish.prelu != null) f32.set(finish.prelu, (r.acc >> 2) + c);
+    const hasBias = finish.bias != null ? 1 : 0;
+    epilogue = (yAt, cells) =>
+      wasm.biasActivation(yAt, cells, c, hasBias, r.acc, finish.kind, finish.alpha, r.acc + 4 * c);
+  }
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
-    forwardImage(wasm, g, plan, r.in, r.pack, table, r.col, r.out);
+    forwardImage(wasm, g, plan, r.in, r.pack, table, r.col, r.out, epilogue);
     y.set(f32.subarray(r.out >> 2, (r.out >> 2) + outImage), b * outImage);
   }
   countSimdRun();

@@ -41,7 +41,15 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
     strides(a.activation === 'prelu' ? preluActivationWeights : undefined),
     [a.leakyreluAlpha ?? 0.2],
   ];
-  const epilogue = {activation: a.activation};
+  // Per channel: NHWC, a bias of outC values, and (for prelu) weights of outC values.
+  const ofChannels = (t?: TensorInfo) => t?.shape.length === 1 && t.shape[0] === g.outChannels;
+  const epilogue = {
+    activation: a.activation,
+    perChannel:
+      g.dataFormat === 'NHWC' &&
+      ofChannels(bias) &&
+      (a.activation !== 'prelu' || ofChannels(preluActivationWeights)),
+  };
   let y: TensorInfo;
   if (isWholeOutput(g, liveRegion(g))) {
     y =

@@ -1,7 +1,8 @@
 // The fused convolution on the wasm backend: against the reference over the sweep's geometries
 // (every activation and kind of bias), and its epilogue in the SIMD module (per-channel operands,
-// NHWC, the activations without an exponential) bit for bit against the TypeScript epilogue that
-// the cpu backend runs, on values made to break it: NaN, ±0, ±Infinity, 6 and its neighbours.
+// NHWC, the activations without an exponential), on tfjs-wasm's heap and in the module's own
+// memory on the cpu backend, bit for bit against the TypeScript epilogue of the scalar path, on
+// values made to break it: NaN, ±0, ±Infinity, 6 and its neighbours.
 
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -84,11 +85,23 @@ describe('the SIMD epilogue equals the TypeScript one bit for bit', () => {
     } finally {
       readSync.mockRestore();
     }
+    // The TypeScript epilogue runs on the cpu backend's scalar path; its SIMD path runs the
+    // module's epilogue in the module's own memory, which must agree too.
     await tf.setBackend('cpu');
-    const onCpu = run(activation as hm.Activation, withBias as boolean);
+    hm.setHostPath('scalar');
+    let inTypeScript: number[];
+    try {
+      inTypeScript = run(activation as hm.Activation, withBias as boolean);
+    } finally {
+      hm.setHostPath('simd');
+    }
+    const onCpuSimd = run(activation as hm.Activation, withBias as boolean);
     await tf.setBackend('wasm');
-    onCpu.forEach((v, i) => {
-      if (!Object.is(onWasm[i], v)) throw new Error(`element ${i}: wasm ${onWasm[i]}, cpu ${v}`);
+    inTypeScript.forEach((v, i) => {
+      if (!Object.is(onWasm[i], v)) throw new Error(`element ${i}: wasm ${onWasm[i]}, TS ${v}`);
+      if (!Object.is(onCpuSimd[i], v)) {
+        throw new Error(`element ${i}: cpu SIMD ${onCpuSimd[i]}, TS ${v}`);
+      }
     });
   });
 });

@@ -21,6 +21,10 @@ import type {CustomUniforms} from './uniforms';
  *  more (flat) inputs. */
 export interface Epilogue {
   activation: Activation;
+  /** NHWC with a bias of one value per output channel (and PReLU weights too, where the
+   *  activation reads them): the texel finish() reads each operand once per fragment, where
+   *  the general one reads it per lane at a broadcast index. */
+  perChannel?: boolean;
 }
 
 /** Which finish(): over a packed texel of y, or over one element. */
@@ -59,9 +63,27 @@ vec4 finish(vec4 sum) {
               finishLane(sum.z, o + ivec4(0, 0, 1, 0)), finishLane(sum.w, o + ivec4(0, 0, 1, 1)));
 }`;
 
+// Per channel, NHWC: the texel's channels (d2, d2+1) are lanes x and y of the operands' texel at
+// d2 (even), one read each; the PReLU weights are read only by prelu.
+const PER_CHANNEL_TEXEL = `
+vec4 finish(vec4 sum) {
+  int d2 = getOutputCoords().w;  // this texel: (yC, yC+1) x (d2, d2+1)
+  vec2 bias = getBias(d2).xy;
+  vec2 prelu = USES_PRELU ? getPreluWeights(d2).xy : vec2(0.0);
+  return vec4(activate(sum.x + bias.x, prelu.x), activate(sum.y + bias.y, prelu.y),
+              activate(sum.z + bias.x, prelu.x), activate(sum.w + bias.y, prelu.y));
+}`;
+
 /** GLSL for finish() in `form`: plain without an epilogue. */
 export function epilogueGlsl(epilogue: Epilogue | undefined, form: FinishForm = 'texel'): string {
   if (epilogue == null) return PLAIN[form];
+  if (form === 'texel' && epilogue.perChannel === true) {
+    return [
+      activationGlsl(epilogue.activation),
+      `#define USES_PRELU ${epilogue.activation === 'prelu'}`,
+      PER_CHANNEL_TEXEL,
+    ].join('\n');
+  }
   const finish = form === 'texel' ? FUSED_TEXEL : FUSED_ELEMENT;
   return [activationGlsl(epilogue.activation), BROADCAST_INDEX, finish].join('\n');
 }
