@@ -147,12 +147,14 @@ export function checkShape(op: string, name: string, shape: unknown, ranks: numb
 /** The output must have a size along each spatial axis: a negative size, or none while the
  *  input has rows (columns), means the window is larger than the padded input. An input with no
  *  rows (columns) has an output of none or of rows that lie wholly in the padding. */
-function checkOutput(op: string, g: ConvGeometry, what: string, argument: string): void {
+/** `what` and the other describers below build their text only for the error: on the success
+ *  path of every kernel call, formatting shapes cost a few percent of a small call. */
+function checkOutput(op: string, g: ConvGeometry, what: () => string, argument: string): void {
   const bad = (out: number, input: number) => !(out >= 0) || (out === 0 && input > 0);
   if (bad(g.outHeight, g.inHeight) || bad(g.outWidth, g.inWidth)) {
     fail(
       op,
-      `the ${what} (effective ${g.effectiveFilterHeight}x${g.effectiveFilterWidth}) is ` +
+      `the ${what()} (effective ${g.effectiveFilterHeight}x${g.effectiveFilterWidth}) is ` +
         `larger than the padded input ${fmt(g.inShape)} (padding top ${g.padInfo.top}, ` +
         `bottom ${g.padInfo.bottom}, left ${g.padInfo.left}, right ${g.padInfo.right}): ` +
         `the output would be ${g.outHeight}x${g.outWidth}`,
@@ -218,7 +220,7 @@ export function checkConvShapes(
     dimRoundingMode: attrs.dimRoundingMode as RoundingMode | undefined,
   };
   const geometry = convGeometry(xShape, filterShape, checked);
-  checkOutput(op, geometry, `filter ${fmt(filterShape)}`, 'filter');
+  checkOutput(op, geometry, () => `filter ${fmt(filterShape)}`, 'filter');
   return {attrs: checked, geometry};
 }
 
@@ -245,7 +247,7 @@ export function checkPoolShapes(
     dimRoundingMode: attrs.dimRoundingMode,
   };
   const geometry = poolGeometry(xShape, checked);
-  checkOutput(op, geometry, `window ${filterSize[0]}x${filterSize[1]}`, 'filterSize');
+  checkOutput(op, geometry, () => `window ${filterSize[0]}x${filterSize[1]}`, 'filterSize');
   return {attrs: checked, geometry};
 }
 
@@ -269,12 +271,12 @@ function expectShape(
   name: string,
   t: InputInfo,
   expected: number[],
-  what: string,
+  what: () => string,
 ): void {
   if (t.shape.length !== expected.length || t.shape.some((s, i) => s !== expected[i])) {
     fail(
       op,
-      `${name} of shape ${fmt(t.shape)} must have the shape ${fmt(expected)} of ${what}`,
+      `${name} of shape ${fmt(t.shape)} must have the shape ${fmt(expected)} of ${what()}`,
       name,
     );
   }
@@ -342,7 +344,8 @@ export function checkKernelCall(
         'dy',
         dy,
         g.outShape,
-        `the output of the convolution of inputShape ` +
+        () =>
+          `the output of the convolution of inputShape ` +
           `${fmt(inputShape)} by filter ${fmt(filter.shape)} (${describeConv(c)})`,
       );
       return checked(g, [g.inShape], [dy, filter]);
@@ -361,7 +364,8 @@ export function checkKernelCall(
         'dy',
         dy,
         g.outShape,
-        `the output of the convolution of x ` +
+        () =>
+          `the output of the convolution of x ` +
           `${fmt(x.shape)} by filterShape ${fmt(filterShape)} (${describeConv(c)})`,
       );
       return checked(g, [filterShape], [x, dy]);
@@ -416,7 +420,7 @@ export function checkKernelCall(
       const [dy, argmax] = [input('dy'), input('argmax')];
       const inputShape = checkShape(op, 'inputShape', a.inputShape, [4]);
       const {attrs: c, geometry: g} = checkPoolShapes(op, inputShape, a as unknown as PoolAttrs);
-      const what = `the max pool of inputShape ${fmt(inputShape)} (${describePool(c)})`;
+      const what = () => `the max pool of inputShape ${fmt(inputShape)} (${describePool(c)})`;
       expectShape(op, 'dy', dy, g.outShape, what);
       expectShape(op, 'argmax', argmax, g.outShape, what);
       return checked(g, [g.inShape], [dy]);
@@ -429,7 +433,7 @@ export function checkKernelCall(
         'argmax',
         argmax,
         g.outShape,
-        `the max pool of x ${fmt(x.shape)} (${describePool(c)})`,
+        () => `the max pool of x ${fmt(x.shape)} (${describePool(c)})`,
       );
       return checked(g, [g.outShape], [x]);
     }
