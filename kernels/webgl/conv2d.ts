@@ -9,7 +9,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import type {ConvGeometry} from '../geometry';
 import {HandmadeConv2D} from '../names';
-import type {WebGLBackend} from './backend';
+import {packedTexelWidth, WebGLBackend} from './backend';
 import {forwardPath} from './dispatch';
 import {startWebglCall} from './entry';
 import {outputsOnLiveRegion} from './guards';
@@ -20,11 +20,11 @@ import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
 import type {Epilogue} from './programs/epilogue';
 import {windowUniformValues} from './programs/uniforms';
 
-/** HandmadeFusedConv2D's part of a conv program: its epilogue, with the epilogue's two flat
- *  inputs (bias, PReLU weights) and uniform values (programs/epilogue.ts). */
+/** HandmadeFusedConv2D's part of a conv program: its epilogue, with the epilogue's flat inputs
+ *  (those of bias and PReLU weights that it reads) and uniform values (programs/epilogue.ts). */
 export interface FusedPart {
   epilogue: Epilogue;
-  inputs: [TensorInfo, TensorInfo];
+  inputs: TensorInfo[];
   uniforms: number[][];
 }
 
@@ -39,14 +39,7 @@ export function conv2dPackedWebgl(
 ): TensorInfo | null {
   const extra = fused?.inputs ?? [];
   const path = forwardPath(g);
-  if (path === 'packed inputs') {
-    return gl.runWebGLProgram(
-      new Conv2DPackedInputsProgram(g, fused?.epilogue),
-      [x, filter, ...extra],
-      'float32',
-      fused?.uniforms,
-    );
-  }
+  if (path === 'packed inputs') return packedInputsConv2d(gl, g, x, filter, fused);
   if (path === 'columns') {
     const l = columnsLayout(g);
     const columns = gl.runWebGLProgram(new ColumnsProgram(g, l), [x], 'float32');
@@ -62,6 +55,26 @@ export function conv2dPackedWebgl(
     return y;
   }
   return null;
+}
+
+/** y = conv2d(x, W) (with `fused`, act(y + bias)) on the packed-input program, on its faster
+ *  loop where x and W come in their natural packed textures. */
+export function packedInputsConv2d(
+  gl: WebGLBackend,
+  g: ConvGeometry,
+  x: TensorInfo,
+  filter: TensorInfo,
+  fused?: FusedPart,
+): TensorInfo {
+  const natural =
+    packedTexelWidth(gl, x) === Math.ceil(g.inChannels / 2) &&
+    packedTexelWidth(gl, filter) === Math.ceil(g.outChannels / 2);
+  return gl.runWebGLProgram(
+    new Conv2DPackedInputsProgram(g, natural, fused?.epilogue),
+    [x, filter, ...(fused?.inputs ?? [])],
+    'float32',
+    fused?.uniforms,
+  );
 }
 
 /** y = conv2d(x, W), computed on g's live region only, 0 elsewhere (guards.ts). HandmadeFusedConv2D

@@ -10,13 +10,13 @@ import type {ConvGeometry} from '../geometry';
 import {inputGradientAsConv} from '../geometry';
 import {HandmadeConv2DBackpropInput} from '../names';
 import type {WebGLBackend} from './backend';
+import {packedInputsConv2d} from './conv2d';
 import {inputGradientPath, productTexels} from './dispatch';
 import {startWebglCall} from './entry';
 import {gradientOnLiveRegion} from './guards';
 import {Col2imProgram} from './programs/col2im_program';
 import {Conv2DBackpropInputBlocksProgram} from './programs/conv2d_backprop_input_blocks_program';
 import {Conv2DBackpropInputProgram} from './programs/conv2d_backprop_input_program';
-import {Conv2DPackedInputsProgram} from './programs/conv2d_packed_inputs_program';
 import {groupChannelValues} from './programs/conv2d_program';
 import {GemmProgram} from './programs/gemm_program';
 import {RotatedFilterProgram} from './programs/rotated_filter_program';
@@ -41,11 +41,7 @@ function inputGradient(
   const path = inputGradientPath(g);
   if (path === 'forward conv') {
     const rotated = gl.runWebGLProgram(new RotatedFilterProgram(g), [filter], 'float32');
-    const dx = gl.runWebGLProgram(
-      new Conv2DPackedInputsProgram(inputGradientAsConv(g)),
-      [dy, rotated],
-      'float32',
-    );
+    const dx = packedInputsConv2d(gl, inputGradientAsConv(g), dy, rotated);
     gl.disposeIntermediateTensorInfo(rotated);
     return dx;
   }

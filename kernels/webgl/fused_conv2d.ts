@@ -15,7 +15,7 @@ import {flatten, WebGLBackend} from './backend';
 import {conv2dPackedWebgl, conv2dWebgl} from './conv2d';
 import {startWebglCall} from './entry';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
-import {EpilogueProgram} from './programs/epilogue';
+import {Epilogue, EpilogueProgram} from './programs/epilogue';
 import {windowUniformValues} from './programs/uniforms';
 
 export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
@@ -30,36 +30,32 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
   const {checked, outputs} = startWebglCall(HandmadeFusedConv2D, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
   const g = checked.geometry;
-  // An absent operand is a 0 that applies everywhere.
-  const zero = gl.makeTensorInfo([1], 'float32', new Float32Array([0]));
-  const operand = (t?: TensorInfo) => (t == null ? zero : flatten(gl, t));
-  const flatBias = operand(bias);
-  const flatPrelu = operand(a.activation === 'prelu' ? preluActivationWeights : undefined);
-  const strides = (t?: TensorInfo) => operandStrides(t?.shape ?? [1], g.outShape, g.dataFormat);
-  const uniforms = [
-    strides(bias),
-    strides(a.activation === 'prelu' ? preluActivationWeights : undefined),
-    [a.leakyreluAlpha ?? 0.2],
-  ];
-  // Per channel: NHWC, a bias of outC values, and (for prelu) weights of outC values.
-  const ofChannels = (t?: TensorInfo) => t?.shape.length === 1 && t.shape[0] === g.outChannels;
-  const epilogue = {
+  const prelu = a.activation === 'prelu' ? preluActivationWeights : undefined;
+  const epilogue: Epilogue = {
     activation: a.activation,
+    bias: bias != null,
+    // Per channel: NHWC, a bias of outC values, and (for prelu) weights of outC values.
     perChannel:
       g.dataFormat === 'NHWC' &&
-      ofChannels(bias) &&
-      (a.activation !== 'prelu' || ofChannels(preluActivationWeights)),
+      [bias, prelu].every(
+        (t) => t == null || (t.shape.length === 1 && t.shape[0] === g.outChannels),
+      ),
   };
+  // The operands the epilogue reads, flat; an absent one is no input (epilogue.ts).
+  const operands = [bias, prelu]
+    .filter((t): t is TensorInfo => t != null)
+    .map((t) => flatten(gl, t));
+  const strides = (t?: TensorInfo) => operandStrides(t?.shape ?? [1], g.outShape, g.dataFormat);
+  const uniforms = [strides(bias), strides(prelu), [a.leakyreluAlpha ?? 0.2]];
   let y: TensorInfo;
   if (isWholeOutput(g, liveRegion(g))) {
     y =
-      conv2dPackedWebgl(gl, g, x, filter, {epilogue, inputs: [flatBias, flatPrelu], uniforms}) ??
-      gl.runWebGLProgram(
-        new Conv2DProgram(g, epilogue),
-        [x, filter, flatBias, flatPrelu],
-        'float32',
-        [...windowUniformValues(g), groupChannelValues(g), ...uniforms],
-      );
+      conv2dPackedWebgl(gl, g, x, filter, {epilogue, inputs: operands, uniforms}) ??
+      gl.runWebGLProgram(new Conv2DProgram(g, epilogue), [x, filter, ...operands], 'float32', [
+        ...windowUniformValues(g),
+        groupChannelValues(g),
+        ...uniforms,
+      ]);
   } else {
     // Outputs whose windows lie wholly in the padding are act(bias + 0): not 0, and not one value
     // either where the bias or the PReLU weights vary over the output. So the convolution runs
@@ -69,12 +65,12 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
     const conv = conv2dWebgl(gl, g, x, filter);
     y = gl.runWebGLProgram(
       new EpilogueProgram(g.outShape, epilogue),
-      [conv, flatBias, flatPrelu],
+      [conv, ...operands],
       'float32',
       uniforms,
     );
     gl.disposeIntermediateTensorInfo(conv);
   }
-  for (const t of new Set([zero, flatBias, flatPrelu])) gl.disposeIntermediateTensorInfo(t);
+  for (const t of operands) gl.disposeIntermediateTensorInfo(t);
   return y;
 };

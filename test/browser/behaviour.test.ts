@@ -33,6 +33,14 @@ test('inputs stored as packed textures give the same result as fresh uploads', a
   expect(await page.call('packedInputsCase')).toBe(0);
 });
 
+test('the packed-input program reads x and W from textures of any shape tfjs gives them', async () => {
+  const r = await page.call('textureShapesCase');
+  expect(r.predicted).toEqual(r.seen);
+  // both loops ran: natural textures before, and now some of each kind
+  expect(r.natural).toContain(false);
+  expect(r.maxDiff).toBeLessThan(1e-5);
+});
+
 // tfjs's own ops are defined for NHWC, groups 1; their gradients drop dilation and
 // dimRoundingMode, and tf.maxPool takes no dataFormat or dilation.
 const BUILTIN_RTOL = 1e-4;

@@ -40,6 +40,7 @@ export interface PageApi {
   specialValuesPoolCase: typeof behaviour.specialValuesPoolCase;
   infinityRoundTrip: typeof behaviour.infinityRoundTrip;
   packedInputsCase: typeof behaviour.packedInputsCase;
+  textureShapesCase: typeof behaviour.textureShapesCase;
   dirtyPaddingCase: typeof behaviour.dirtyPaddingCase;
   dirtyPaddingPoolCase: typeof behaviour.dirtyPaddingPoolCase;
   kernelErrorCases: typeof contracts.kernelErrorCases;

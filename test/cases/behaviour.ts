@@ -8,6 +8,8 @@ import {convGeometry, poolGeometry, sizeOf} from '../../kernels/geometry';
 import type {Pair} from '../../kernels/names';
 import * as names from '../../kernels/names';
 import {maxPoolGradReference, maxPoolReference} from '../../kernels/reference/max_pool';
+import type {WebGLBackend} from '../../kernels/webgl/backend';
+import {packedTexelWidth} from '../../kernels/webgl/backend';
 import * as hm from '../../src/index';
 import {expectClose} from '../helpers/close';
 import {distinct, uniform} from '../helpers/random';
@@ -308,6 +310,126 @@ export async function packedInputsCase(): Promise<number> {
   const [a, b] = await readAll([fused(plain), fused(packed)]);
   tf.dispose([...plain, ...packed]);
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+}
+
+/** How a test tensor reaches the packed-input program: uploaded from values, as an unpacked
+ *  texture, or as a view (a free reshape) of a packed 2-D texture. */
+type TextureSource = 'upload' | 'unpacked' | 'view';
+const TEXTURE_SOURCES: TextureSource[] = ['upload', 'unpacked', 'view'];
+
+function fromSource(values: Float32Array, shape: number[], source: TextureSource): tf.Tensor {
+  if (source === 'upload') return tf.tensor(values, shape);
+  if (source === 'view') {
+    return tf.tidy(() => {
+      const rows = tf.tensor2d(values, [sizeOf(shape) / shape[3], shape[3]]);
+      return tf.reshape(tf.add(rows, 0), shape); // add: a packed texture of the 2-D shape
+    });
+  }
+  const gl = tf.backend() as unknown as WebGLRunner;
+  const values4d = tf.tensor(values, shape);
+  const copy = gl.runWebGLProgram(
+    {
+      variableNames: ['A'],
+      outputShape: shape,
+      packedInputs: false,
+      packedOutput: false,
+      enableShapeUniforms: false,
+      userCode: 'void main() { setOutput(getAAtOutCoords()); }',
+    },
+    [values4d],
+    'float32',
+  );
+  values4d.dispose();
+  return tf.engine().makeTensorFromTensorInfo(copy);
+}
+
+/** What the packed-input program (kernels/webgl/programs/conv2d_packed_inputs_program.ts) reads
+ *  where x and W lie in textures other than their natural ones, as wide as a run of channels:
+ *  under a small WEBGL_MAX_TEXTURE_SIZE tfjs lays them out squarified or as [B, H*W*C]. For a
+ *  1x1 and a 3x3 convolution (fused, with its input gradient on the same program), with x and W
+ *  from each TextureSource: the widths backend.ts's packedTexelWidth predicts against those the
+ *  shader sees, and the largest difference from the same calls on natural textures. */
+export async function textureShapesCase(): Promise<{
+  predicted: number[];
+  seen: number[];
+  natural: boolean[];
+  maxDiff: number;
+}> {
+  const gl = tf.backend() as unknown as WebGLRunner & WebGLBackend;
+  const shapes: [number[], number[]][] = [
+    [
+      [1, 10, 10, 8],
+      [1, 1, 8, 8],
+    ],
+    [
+      [2, 6, 6, 10],
+      [3, 3, 10, 8],
+    ],
+  ];
+  const values = shapes.map(([xs, ws], i) => [
+    uniform(sizeOf(xs), 40 + i),
+    uniform(sizeOf(ws), 50 + i),
+    uniform(ws[3], 60 + i),
+  ]);
+  const calls = async (source: TextureSource): Promise<number[][]> => {
+    const outs: tf.Tensor[] = [];
+    for (const [i, [xs, ws]] of shapes.entries()) {
+      const [xv, wv, bv] = values[i];
+      const x = fromSource(xv, xs, source) as tf.Tensor4D;
+      const w = fromSource(wv, ws, source) as tf.Tensor4D;
+      const bias = tf.tensor1d(bv);
+      const f = (a: tf.Tensor4D) =>
+        hm.fused.conv2d({x: a, filter: w, strides: 1, pad: 'same', bias, activation: 'relu'});
+      outs.push(f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.square(f(a as tf.Tensor4D))))(x));
+      tf.dispose([x, w, bias]);
+    }
+    return readAll(outs);
+  };
+  const predicted: number[] = [];
+  const seen: number[] = [];
+  const natural: boolean[] = [];
+  const widths = (source: TextureSource) => {
+    for (const [i, [xs, ws]] of shapes.entries()) {
+      for (const [v, shape] of [
+        [values[i][0], xs],
+        [values[i][1], ws],
+      ] as const) {
+        const t = fromSource(v, shape, source);
+        predicted.push(packedTexelWidth(gl, t));
+        const probe = gl.runWebGLProgram(
+          {
+            variableNames: ['A'],
+            outputShape: [1],
+            packedInputs: true,
+            enableShapeUniforms: false,
+            userCode: 'void main() { setOutput(float(textureSize(A, 0).x)); }',
+          },
+          [t],
+          'float32',
+        );
+        seen.push(gl.readSync(probe.dataId)[0]);
+        natural.push(predicted[predicted.length - 1] === Math.ceil(shape[3] / 2));
+        gl.disposeIntermediateTensorInfo(probe);
+        t.dispose();
+      }
+    }
+  };
+  const expected = await calls('upload');
+  const saved = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
+  tf.env().set('WEBGL_MAX_TEXTURE_SIZE', 32);
+  let maxDiff = 0;
+  try {
+    for (const source of TEXTURE_SOURCES) {
+      const got = await calls(source);
+      for (const [i, v] of got.entries()) {
+        for (const [j, a] of v.entries()) maxDiff = Math.max(maxDiff, Math.abs(a - expected[i][j]));
+      }
+      widths(source);
+    }
+  } finally {
+    tf.env().set('WEBGL_MAX_TEXTURE_SIZE', saved);
+  }
+  return {predicted, seen, natural, maxDiff};
 }
 
 interface WebGLRunner {

@@ -108,7 +108,7 @@ void main() {
       pa = advanceCenter(pa, rowJump, aSize.x);
     }
   }
-  setOutput(finish(sum));
+  setOutput(finish(sum, o));
 }`;
 
 export class Conv2DColumnsProgram implements GPGPUProgram {
