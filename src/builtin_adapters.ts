@@ -7,9 +7,12 @@
 // - tfjs's backprop kernels get no `dilations` attribute from tfjs's ops: default 1. The
 //   gradients below pass the forward's dilations (and dimRoundingMode), which tfjs's own drop.
 // - tfjs's MaxPool has one output: HandmadeMaxPoolValues, y alone (no argmax is computed).
-// - tfjs's MaxPoolGrad takes {dy, input, output}; HandmadeMaxPoolGrad takes {dy, argmax}: the
-//   argmax is recomputed by the handmade forward on `input` (same tie rule as tfjs's cpu: the
-//   first maximum wins), then dy is scattered to it.
+// - tfjs's MaxPoolGrad takes {dy, input, output}; HandmadeMaxPoolGrad takes {dy, argmax}. Where
+//   a gradient is being recorded on cpu, the MaxPool adapter runs the forward that also gives the
+//   argmax (HandmadeMaxPool) and keeps the argmax beside its output (ArgmaxKeeper), for
+//   MaxPoolGrad to scatter dy to without a second forward. Elsewhere (and for a MaxPoolGrad
+//   called on other tensors) MaxPoolGrad recomputes the argmax by the handmade forward on
+//   `input` (same tie rule as tfjs's cpu: the first maximum wins).
 // - FusedConv2D's bias and preluActivationWeights may be absent; the handmade kernel takes them
 //   as optional inputs.
 // - tfjs's kernels ignore dimRoundingMode where pad is 'same' or 'valid'; so do the adapters.
@@ -23,6 +26,7 @@
 // the kernel table lists (and register.ts registered) works the same way.
 
 import type {
+  BackendValues,
   GradConfig,
   KernelBackend,
   KernelConfig,
@@ -41,6 +45,98 @@ import type {ConvAttrs, PoolAttrs} from '../kernels/names';
 import * as names from '../kernels/names';
 import {operandFits} from '../kernels/operands';
 import {runKernel} from '../kernels/run';
+
+/** Whether the engine records the kernel now running on its gradient tape: a gradient is being
+ *  recorded (tf.grad, tf.variableGrads, a layers model's fit) and this kernel was called by an
+ *  op, not from inside another kernel (tfjs's engine: a tape records kernels at depth 0 only). */
+function recordingThisKernel(): boolean {
+  const state = tf.engine().state;
+  return state.gradientDepth > 0 && state.kernelDepth === 1;
+}
+
+/** The argmaxes that recorded MaxPool calls computed on the cpu backend, each kept beside the
+ *  output y it belongs to until the MaxPoolGrad of that y takes it. They are kept as values
+ *  outside the backend (the very array), so that MaxPool leaves no data id behind (the engine's
+ *  leak check counts them), and made a tensor again when taken. The gradient finds its y by data
+ *  id, which the tape's saved copy of y shares on cpu (tfjs's cpu Identity is a reference); on
+ *  wasm the saved copy is a copy of the memory, with a data id of its own, and on webgl reading
+ *  the argmax back would stall on the GPU: there MaxPoolGrad recomputes the argmax, as tfjs's own
+ *  webgl MaxPoolGrad does. An argmax whose y is gone without a gradient (a recorded branch that
+ *  the loss does not reach) is dropped at the next MaxPool call. */
+class ArgmaxKeeper {
+  private kept = new Map<
+    object,
+    {
+      backend: KernelBackend;
+      x: object;
+      attrs: string;
+      shape: number[];
+      dtype: TensorInfo['dtype'];
+      values: BackendValues;
+    }
+  >();
+
+  keep(
+    backend: KernelBackend,
+    x: TensorInfo,
+    y: TensorInfo,
+    argmax: TensorInfo,
+    attrs: PoolAttrs,
+  ): void {
+    const values = backend.readSync(argmax.dataId);
+    backend.disposeData(argmax.dataId);
+    this.kept.set(y.dataId, {
+      backend,
+      x: x.dataId,
+      attrs: JSON.stringify(attrs),
+      shape: argmax.shape,
+      dtype: argmax.dtype,
+      values,
+    });
+  }
+
+  /** The argmax kept for y, computed from x with these attributes on this backend, as a tensor
+   *  of the backend's that the caller releases; or null. */
+  take(backend: KernelBackend, x: TensorInfo, y: TensorInfo, attrs: PoolAttrs): TensorInfo | null {
+    const entry = this.kept.get(y.dataId);
+    if (
+      entry == null ||
+      entry.backend !== backend ||
+      entry.x !== x.dataId ||
+      entry.attrs !== JSON.stringify(attrs)
+    ) {
+      return null;
+    }
+    this.kept.delete(y.dataId);
+    const t = backend as unknown as {
+      makeTensorInfo(
+        shape: number[],
+        dtype: TensorInfo['dtype'],
+        values: BackendValues,
+      ): TensorInfo;
+    };
+    return t.makeTensorInfo(entry.shape, entry.dtype, entry.values);
+  }
+
+  /** Drops the argmaxes whose outputs the backend no longer holds. */
+  dropDead(): void {
+    for (const [y, entry] of this.kept) {
+      if (entry.backend.refCount(y) === 0) this.kept.delete(y);
+    }
+  }
+
+  /** Drops every kept argmax. */
+  clear(): void {
+    this.kept.clear();
+  }
+
+  /** How many argmaxes are kept. */
+  get size(): number {
+    return this.kept.size;
+  }
+}
+
+export const argmaxes = new ArgmaxKeeper();
 
 /** tfjs's names that the adapters answer to, each with the handmade kernel behind it. */
 export const BUILTIN_NAMES = {
@@ -194,19 +290,36 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
         });
       };
     case 'MaxPool':
-      return ({inputs, backend, attrs}) => run({x: inputs.x}, backend, poolAttrs(attrs as Attrs));
+      return ({inputs, backend, attrs}) => {
+        const a = poolAttrs(attrs as Attrs);
+        argmaxes.dropDead();
+        if (backendName !== 'cpu' || !recordingThisKernel()) return run({x: inputs.x}, backend, a);
+        const [y, argmax] = runHandmade(
+          names.HandmadeMaxPool,
+          backendName,
+          {x: inputs.x},
+          backend,
+          a,
+        ) as TensorInfo[];
+        argmaxes.keep(backend as KernelBackend, inputs.x as TensorInfo, y, argmax, a);
+        return y;
+      };
     case 'MaxPoolGrad':
       return ({inputs, backend, attrs}) => {
         const a = poolAttrs(attrs as Attrs);
         const input = inputs.input as TensorInfo;
-        const [y, argmax] = runHandmade(
-          names.HandmadeMaxPool,
-          backendName,
-          {x: input},
-          backend,
-          a,
-        ) as TensorInfo[];
-        release(backend, y);
+        let argmax = argmaxes.take(backend as KernelBackend, input, inputs.output as TensorInfo, a);
+        if (argmax == null) {
+          let y: TensorInfo;
+          [y, argmax] = runHandmade(
+            names.HandmadeMaxPool,
+            backendName,
+            {x: input},
+            backend,
+            a,
+          ) as TensorInfo[];
+          release(backend, y);
+        }
         const dx = run({dy: inputs.dy, argmax}, backend, {...a, inputShape: input.shape});
         release(backend, argmax);
         return dx;

@@ -16,7 +16,7 @@
 import type {GradConfig, KernelConfig} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import {BUILTIN_KERNEL_NAMES, builtinAdapter, builtinGradients} from './builtin_adapters';
+import {argmaxes, BUILTIN_KERNEL_NAMES, builtinAdapter, builtinGradients} from './builtin_adapters';
 import {BACKENDS, KERNEL_TABLE} from './kernel_table';
 
 interface Saved<T> {
@@ -125,6 +125,7 @@ export function uninstallBuiltins(): void {
     if (entry.previous != null) tf.registerGradient(entry.previous);
   }
   installedBackends.clear();
+  argmaxes.clear(); // a gradient still to come runs tfjs's MaxPoolGrad now
 }
 
 /** The backends on which tfjs's kernel names currently run the handmade kernels. */

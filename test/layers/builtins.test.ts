@@ -7,7 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import * as hm from '../../src';
+import {argmaxes} from '../../src/builtin_adapters';
 import {countingHandmade, tfModel} from '../cases/override';
+import {distinct} from '../helpers/random';
 
 const KERNELS = [
   'Conv2D',
@@ -228,6 +230,43 @@ describe("the gradients installed under tfjs's names", () => {
     expect(maxRelDiff(gotPool, expectedPool)).toBe(0);
     gotConv.forEach((g, i) => expect(maxRelDiff(g, expectedConv[i])).toBeLessThan(1e-5));
     tf.dispose([x, w, expectedPool, gotPool, ...expectedConv, ...gotConv]);
+  });
+});
+
+describe('training through tf.maxPool under the override', () => {
+  test('runs one max-pool forward a step: MaxPoolGrad takes the argmax the forward kept', async () => {
+    const x = tf.tensor4d(distinct(2 * 6 * 6 * 3, 17), [2, 6, 6, 3]);
+    const loss = (a: tf.Tensor) => tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, 2, 2, 'same')));
+    const expected = tf.grad(loss)(x); // tfjs's own kernels
+    hm.installAsBuiltins();
+    const before = tf.memory();
+    const {result: got, counts} = await countingHandmade(() => tf.grad(loss)(x));
+    expect(counts.HandmadeMaxPool).toBe(1); // the forward, with its argmax
+    expect(counts.HandmadeMaxPoolValues).toBe(0);
+    expect(counts.HandmadeMaxPoolGrad).toBe(1);
+    expect(argmaxes.size).toBe(0);
+    expect(maxRelDiff(got, expected)).toBe(0);
+    got.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+
+    // Outside a gradient the forward computes no argmax.
+    const plain = await countingHandmade(() => tf.maxPool(x, 2, 2, 'same'));
+    expect(plain.counts).toMatchObject({HandmadeMaxPool: 0, HandmadeMaxPoolValues: 1});
+    plain.result.dispose();
+
+    // A recorded max pool that the loss does not reach: its argmax is dropped once its output
+    // is gone, at the next MaxPool call.
+    tf.dispose(
+      tf.grad((a: tf.Tensor) => {
+        tf.maxPool(a as tf.Tensor4D, 2, 2, 'same');
+        return tf.sum(a);
+      })(x),
+    );
+    expect(argmaxes.size).toBe(1);
+    tf.maxPool(x, 2, 2, 'same').dispose();
+    expect(argmaxes.size).toBe(0);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    tf.dispose([x, expected]);
   });
 });
 
