@@ -10,6 +10,7 @@ import {
   forwardPath,
   InputGradientPath,
   inputGradientPath,
+  subsamplesFirst,
 } from '../kernels/webgl/dispatch';
 import {columnsLayout} from '../kernels/webgl/programs/columns_program';
 import {filterGemmLayout} from '../kernels/webgl/programs/conv2d_backprop_filter_gemm_programs';
@@ -35,6 +36,7 @@ function pathsOf(c: PathConvCase): Required<WebglConvPaths> {
     inputGradient: inputGradientPath(g),
     dyAsIs: dW.dyAsIs,
     splits: dW.splits,
+    subsample: subsamplesFirst(g),
   };
 }
 
@@ -71,6 +73,9 @@ describe('the dispatch-edge cases cover every webgl path', () => {
     expect([...named('dyAsIs')].sort()).toEqual([false, true]);
     expect(CONV_CASES.some((c) => pathsOf(c).splits === 1)).toBe(true);
     expect(CONV_CASES.some((c) => (c.paths.splits ?? 1) > 1)).toBe(true);
+  });
+  test('forward: x subsampled first and not', () => {
+    expect([...named('subsample')].sort()).toEqual([false, true]);
   });
   test('max-pool gradient', () => {
     const all: WindowSearch[] = ['tiled', 'range', 'every tap'];

@@ -45,3 +45,9 @@ export function packedTexelWidth(backend: WebGLBackend, t: TensorInfo): number {
       : webgl_util.getTextureShapeFromLogicalShape(t.shape, true);
   return Math.max(1, Math.ceil(values[1] / 2));
 }
+
+/** The width in texels of the packed texture that runWebGLProgram makes for a program's output
+ *  of `shape` (laid out by webgl_util.getTextureShapeFromLogicalShape). */
+export function packedOutputTexelWidth(shape: number[]): number {
+  return Math.max(1, Math.ceil(webgl_util.getTextureShapeFromLogicalShape(shape, true)[1] / 2));
+}

@@ -8,16 +8,18 @@
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import type {ConvGeometry} from '../geometry';
+import {convGeometry} from '../geometry';
 import {HandmadeConv2D} from '../names';
-import {packedTexelWidth, WebGLBackend} from './backend';
-import {forwardPath} from './dispatch';
+import {packedOutputTexelWidth, packedTexelWidth, WebGLBackend} from './backend';
+import {forwardPath, subsamplesFirst} from './dispatch';
 import {startWebglCall} from './entry';
 import {outputsOnLiveRegion} from './guards';
 import {columnsLayout, ColumnsProgram} from './programs/columns_program';
 import {ColumnsFilterProgram, Conv2DColumnsProgram} from './programs/conv2d_columns_program';
-import {Conv2DPackedInputsProgram} from './programs/conv2d_packed_inputs_program';
+import {Conv2DPackedInputsProgram, texelWalk} from './programs/conv2d_packed_inputs_program';
 import {Conv2DProgram, groupChannelValues} from './programs/conv2d_program';
 import type {Epilogue} from './programs/epilogue';
+import {SubsampleProgram} from './programs/subsample_program';
 import {windowUniformValues} from './programs/uniforms';
 
 /** HandmadeFusedConv2D's part of a conv program: its epilogue, with the epilogue's flat inputs
@@ -39,6 +41,12 @@ export function conv2dPackedWebgl(
 ): TensorInfo | null {
   const extra = fused?.inputs ?? [];
   const path = forwardPath(g);
+  if (path === 'packed inputs' && subsamplesFirst(g)) {
+    const xs = gl.runWebGLProgram(new SubsampleProgram(g), [x], 'float32');
+    const y = packedInputsConv2d(gl, subsampled(g), xs, filter, fused);
+    gl.disposeIntermediateTensorInfo(xs);
+    return y;
+  }
   if (path === 'packed inputs') return packedInputsConv2d(gl, g, x, filter, fused);
   if (path === 'columns') {
     const l = columnsLayout(g);
@@ -57,8 +65,19 @@ export function conv2dPackedWebgl(
   return null;
 }
 
-/** y = conv2d(x, W) (with `fused`, act(y + bias)) on the packed-input program, on its faster
- *  loop where x and W come in their natural packed textures. */
+/** The geometry of g's convolution on x subsampled at g's strides (SubsampleProgram): the same
+ *  1x1 convolution at stride 1. */
+function subsampled(g: ConvGeometry): ConvGeometry {
+  return convGeometry([g.batchSize, g.outHeight, g.outWidth, g.inChannels], g.filterShape, {
+    strides: 1,
+    pad: 'valid',
+    dataFormat: 'NHWC',
+    dilations: 1,
+  });
+}
+
+/** y = conv2d(x, W) (with `fused`, act(y + bias)) on the packed-input program, walking the
+ *  textures as their widths allow (texelWalk). */
 export function packedInputsConv2d(
   gl: WebGLBackend,
   g: ConvGeometry,
@@ -66,11 +85,13 @@ export function packedInputsConv2d(
   filter: TensorInfo,
   fused?: FusedPart,
 ): TensorInfo {
-  const natural =
-    packedTexelWidth(gl, x) === Math.ceil(g.inChannels / 2) &&
-    packedTexelWidth(gl, filter) === Math.ceil(g.outChannels / 2);
+  const walk = texelWalk(g, {
+    x: packedTexelWidth(gl, x),
+    W: packedTexelWidth(gl, filter),
+    y: packedOutputTexelWidth(g.outShape),
+  });
   return gl.runWebGLProgram(
-    new Conv2DPackedInputsProgram(g, natural, fused?.epilogue),
+    new Conv2DPackedInputsProgram(g, walk, fused?.epilogue),
     [x, filter, ...(fused?.inputs ?? [])],
     'float32',
     fused?.uniforms,

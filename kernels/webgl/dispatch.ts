@@ -31,6 +31,25 @@ export function forwardPath(g: ConvGeometry): ForwardPath {
   return g.groups === 1 || g.outChannelsPerGroup % 2 === 0 ? 'columns' : 'one element';
 }
 
+/** Whether the packed-input path first subsamples x (programs/subsample_program.ts): a 1x1
+ *  filter at a stride above 1 without padding reads x at every s-th position, so its texels of x
+ *  are each half used, and read once per texel of W's output channels; subsampled, x is read once
+ *  and the convolution is the matrix product of the textures ('pointwise',
+ *  programs/conv2d_packed_inputs_program.ts). */
+export function subsamplesFirst(g: ConvGeometry): boolean {
+  const p = g.padInfo;
+  return (
+    forwardPath(g) === 'packed inputs' &&
+    g.filterHeight === 1 &&
+    g.filterWidth === 1 &&
+    (g.strideHeight > 1 || g.strideWidth > 1) &&
+    p.top === 0 &&
+    p.bottom === 0 &&
+    p.left === 0 &&
+    p.right === 0
+  );
+}
+
 /** How ColumnsProgram reads x into a texel of columns:
  *  - 'channel pairs': NHWC with channel lanes whose pairs start at even channels of x, two reads;
  *  - 'tap runs': NHWC with tap lanes (one input channel) at unit stride and dilation, two reads;

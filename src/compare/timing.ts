@@ -1,7 +1,11 @@
 // The timing of hm.compare, the compare command and `npm run bench`, in node and in a page: a
 // timed call is one tf.engine().runKernel on the active backend, its first output read back with
-// dataSync, so that a call on webgl counts until the GPU has finished (the handmade max pool's
-// argmax, its second output, stays on the backend, as in training).
+// dataSync (the handmade max pool's argmax, its second output, stays on the backend, as in
+// training). On webgl a sample queues QUEUED_CALLS calls or more back to back and reads back only
+// the last one's output, which waits until the GPU has finished them all: a model reads back its
+// output, not every layer's, and reading a layer's output back costs on SwiftShader as much as
+// the layer or more (measured: x[1,112,112,16] * [1,1,16,96], 17 ms a call queued, 43-51 ms read
+// back each time), the same for both kernels, which would hide most of their difference.
 
 import type {NamedAttrMap, NamedTensorMap, Tensor} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -34,12 +38,15 @@ export function runCall(call: KernelCall): Tensor[] {
   return runKernelOutputs(call.kernelName, call.inputs, call.attrs);
 }
 
-/** `calls` calls, each read back, timed together; the time of one. */
-function sample(call: KernelCall, calls: number): number {
+/** On webgl, the fewest calls a sample queues before it reads back. */
+export const QUEUED_CALLS = 4;
+
+/** `calls` calls timed together, each read back or (`queued`) only the last; the time of one. */
+function sample(call: KernelCall, calls: number, queued = false): number {
   const t0 = performance.now();
   for (let i = 0; i < calls; i++) {
     const outs = runCall(call);
-    outs[0].dataSync();
+    if (!queued || i === calls - 1) outs[0].dataSync();
     for (const t of outs) t.dispose();
   }
   return (performance.now() - t0) / calls;
@@ -89,7 +96,10 @@ export function timePair(
   const hm = warmUp(handmade, 3);
   const bi = builtin == null ? null : warmUp(builtin, 2);
   const batch = (ms: number) =>
-    Math.min(100, Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(ms, 1e-3))));
+    Math.min(
+      100,
+      Math.max(compiles ? QUEUED_CALLS : 1, Math.ceil(MIN_SAMPLE_MS / Math.max(ms, 1e-3))),
+    );
   const hmCalls = batch(hm.lastMs);
   const biCalls = bi == null ? 1 : batch(bi.lastMs);
   const timeHandmade = hm.single == null;
@@ -105,11 +115,11 @@ export function timePair(
     (timeBuiltin && !enough(biSamples, biSpent))
   ) {
     if (timeHandmade && !enough(hmSamples, hmSpent)) {
-      hmSamples.push(sample(handmade, hmCalls));
+      hmSamples.push(sample(handmade, hmCalls, compiles));
       hmSpent += hmSamples[hmSamples.length - 1] * hmCalls;
     }
     if (builtin != null && timeBuiltin && !enough(biSamples, biSpent)) {
-      biSamples.push(sample(builtin, biCalls));
+      biSamples.push(sample(builtin, biCalls, compiles));
       biSpent += biSamples[biSamples.length - 1] * biCalls;
     }
   }
