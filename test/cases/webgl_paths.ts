@@ -65,7 +65,7 @@ export const FAST_PATH_CONV_CASES: PathConvCase[] = [
   conv([1, 4, 6, 64], [1, 1, 64, 3], {}, {forward: 'packed inputs', subsample: false}), // packed, 1x1
   conv([1, 7, 9, 16], [1, 1, 16, 6], {strides: 2}, {subsample: true}), // 1x1 at stride 2, odd sizes
   conv([2, 8, 9, 8], [1, 1, 8, 5], {strides: [3, 2], pad: 'valid'}, {subsample: true}), // 1x1 at unequal strides
-  conv([1, 6, 6, 8], [1, 1, 8, 4], {strides: 2, pad: 1}, {subsample: false}), // 1x1 strided with a pad
+  conv([1, 6, 6, 8], [1, 1, 8, 4], {strides: 2, pad: 1}, {subsample: false}), // 1x1 strided, padded
   conv([1, 8, 8, 32], [3, 3, 32, 4], {strides: 2}, {forward: 'packed inputs'}), // packed, stride 2, padLeft 0 (even)
   conv([1, 7, 9, 32], [2, 5, 32, 3], {strides: [1, 3], pad: 2}, {forward: 'packed inputs'}), // packed, 5 taps at stride 3
   conv([1, 6, 11, 36], [3, 4, 36, 2], {strides: 2, pad: 'valid'}, {forward: 'packed inputs'}), // packed, odd width, even taps
