@@ -52,8 +52,11 @@ export function conv2dPackedWebgl(
     const l = columnsLayout(g);
     const columns = gl.runWebGLProgram(new ColumnsProgram(g, l), [x], 'float32');
     const w = gl.runWebGLProgram(new ColumnsFilterProgram(g, l), [filter], 'float32');
+    const natural =
+      packedOutputTexelWidth(columns.shape) === l.runTexels &&
+      packedOutputTexelWidth(w.shape) === l.filterRows / 2;
     const y = gl.runWebGLProgram(
-      new Conv2DColumnsProgram(g, l, fused?.epilogue),
+      new Conv2DColumnsProgram(g, l, natural, fused?.epilogue),
       [columns, w, ...extra],
       'float32',
       fused?.uniforms,

@@ -33,7 +33,7 @@ test('inputs stored as packed textures give the same result as fresh uploads', a
   expect(await page.call('packedInputsCase')).toBe(0);
 });
 
-test('the packed-input program reads x and W from textures of any shape tfjs gives them', async () => {
+test('the packed-input and column programs read from textures of any shape tfjs gives them', async () => {
   const r = await page.call('textureShapesCase');
   expect(r.predicted).toEqual(r.seen);
   // both loops ran: natural textures before, and now some of each kind

@@ -343,8 +343,8 @@ function fromSource(values: Float32Array, shape: number[], source: TextureSource
   return tf.engine().makeTensorFromTensorInfo(copy);
 }
 
-/** What the packed-input program (kernels/webgl/programs/conv2d_packed_inputs_program.ts) reads
- *  where x and W lie in textures other than their natural ones, as wide as a run of channels:
+/** What the packed-input program (kernels/webgl/programs/conv2d_packed_inputs_program.ts) and the
+ *  product over columns read where x and W lie in textures other than their natural ones:
  *  under a small WEBGL_MAX_TEXTURE_SIZE tfjs lays them out squarified or as [B, H*W*C]. For a
  *  1x1 and a 3x3 convolution (fused, with its input gradient on the same program), with x and W
  *  from each TextureSource: the widths backend.ts's packedTexelWidth predicts against those the
@@ -364,6 +364,12 @@ export async function textureShapesCase(): Promise<{
     [
       [2, 6, 6, 10],
       [3, 3, 10, 8],
+    ],
+    // three input channels: the product over columns (conv2d_columns_program.ts), whose columns
+    // texture is squarified too
+    [
+      [1, 10, 10, 3],
+      [3, 3, 3, 4],
     ],
   ];
   const values = shapes.map(([xs, ws], i) => [
