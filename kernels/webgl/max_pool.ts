@@ -16,6 +16,7 @@ import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
 import {
   MaxPoolArgmaxPackedProgram,
   MaxPoolGatherPackedProgram,
+  MaxPoolValuesPackedProgram,
 } from './programs/max_pool_packed_programs';
 import {windowUniformValues} from './programs/uniforms';
 
@@ -57,13 +58,18 @@ function maxPoolOn(gl: WebGLBackend, g: ConvGeometry, x: TensorInfo): TensorInfo
   return [y, argmax];
 }
 
-/** HandmadeMaxPoolValues, webgl: y is gathered at the argmax here, so the argmax is computed and
- *  released once y's program has been queued. */
+/** HandmadeMaxPoolValues, webgl: for NHWC one pass of the packed search for y alone; for NCHW y
+ *  is gathered at the argmax, which is released once y's program has been queued. */
 export const maxPoolValuesWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x} = inputs as {x: TensorInfo};
   const gl = backend as WebGLBackend;
   const {checked, outputs} = startWebglCall(HandmadeMaxPoolValues, inputs, attrs, gl);
   if (outputs != null) return outputs[0];
+  if (checked.geometry.dataFormat === 'NHWC') {
+    return outputsOnLiveRegion(gl, checked.geometry, [[-Infinity, 'float32']], [], (g) => [
+      gl.runWebGLProgram(new MaxPoolValuesPackedProgram(g), [x], 'float32', [[-Infinity]]),
+    ])[0];
+  }
   const [y, argmax] = outputsOnLiveRegion(
     gl,
     checked.geometry,

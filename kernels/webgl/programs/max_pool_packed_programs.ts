@@ -6,7 +6,7 @@
 // gradient gathers, per dx cell, the dy of every window whose argmax names that cell.
 //
 // MaxPoolArgmaxPackedProgram: argmax, (yC, yC+1) x (d, d+1), each column's window read once
-// for both channels.
+// for both channels; MaxPoolValuesPackedProgram: y alone, by the same search.
 // MaxPoolGatherPackedProgram: out = v at the argmax cell (y, with emptyValue -Infinity, and
 // HandmadeMaxPoolGather, with 0).
 // MaxPoolGradPackedProgram: dx, (xC, xC+1) x (d, d+1), each column's windows visited by the
@@ -19,9 +19,10 @@ import {cellGradGlsl} from './max_pool_grad_program';
 import {CustomUniforms, windowConstantsGlsl} from './uniforms';
 import {IS_NAN_BITS_GLSL, TAP_OF_GLSL} from './windows';
 
-const ARGMAX_MAIN = `
-// argmax of channels (d, d+1) at output (b, yR, yC), as floats
-vec2 argmaxPair(int b, int yR, int yC, int d) {
+// The window search of the argmax and of the values alone (VALUES says which it returns).
+const WINDOW_MAX_GLSL = `
+// argmax of channels (d, d+1) at output (b, yR, yC), as floats, or (VALUES) the maxima
+vec2 windowMax(int b, int yR, int yC, int d) {
   int xRCorner = yR * strides.x - pads.x;
   int xCCorner = yC * strides.y - pads.y;
   vec2 best = vec2(negativeInfinity);
@@ -40,13 +41,13 @@ vec2 argmaxPair(int b, int yR, int yC, int d) {
       if (!isNaNBits(v.y) && v.y > best.y) { best.y = v.y; bestTap.y = tap; }
     }
   }
-  return bestTap;
+  return VALUES ? best : bestTap;
 }
 
 void main() {
-  ivec4 o = getOutputCoords();  // argmax is [B, outH, outW, C]; this texel: (yC, yC+1) x (d, d+1)
-  vec2 second = o.z + 1 < outSize.y ? argmaxPair(o.x, o.y, o.z + 1, o.w) : vec2(-1.0);
-  setOutput(vec4(argmaxPair(o.x, o.y, o.z, o.w), second));
+  ivec4 o = getOutputCoords();  // [B, outH, outW, C]; this texel: (yC, yC+1) x (d, d+1)
+  vec2 second = o.z + 1 < outSize.y ? windowMax(o.x, o.y, o.z + 1, o.w) : vec2(-1.0);
+  setOutput(vec4(windowMax(o.x, o.y, o.z, o.w), second));
 }`;
 
 export class MaxPoolArgmaxPackedProgram implements GPGPUProgram {
@@ -60,7 +61,34 @@ export class MaxPoolArgmaxPackedProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry) {
     this.outputShape = g.outShape;
-    this.userCode = [windowConstantsGlsl(g), IS_NAN_BITS_GLSL, ARGMAX_MAIN].join('\n');
+    this.userCode = [
+      windowConstantsGlsl(g),
+      IS_NAN_BITS_GLSL,
+      '#define VALUES false',
+      WINDOW_MAX_GLSL,
+    ].join('\n');
+  }
+}
+
+/** y alone, in one pass: the value at the argmax MaxPoolArgmaxPackedProgram would give (the first
+ *  maximum, NaN never winning), -Infinity for a window with no number. */
+export class MaxPoolValuesPackedProgram implements GPGPUProgram {
+  variableNames = ['x'];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = true;
+  packedOutput = true;
+  enableShapeUniforms = false;
+  customUniforms: CustomUniforms = [{name: 'negativeInfinity', type: 'float'}];
+
+  constructor(g: ConvGeometry) {
+    this.outputShape = g.outShape;
+    this.userCode = [
+      windowConstantsGlsl(g),
+      IS_NAN_BITS_GLSL,
+      '#define VALUES true',
+      WINDOW_MAX_GLSL,
+    ].join('\n');
   }
 }
 
