@@ -1,0 +1,320 @@
+// The model suite of `npm run bench:models`, shared by node (cpu, wasm) and the page (webgl):
+// whole models from seeded weights, MobileNetV2 1.0 and ResNet-50 at 224x224 for inference at
+// batch 1, built with tf.layers and as graph models (graph_models.ts, run by tfjs-converter's
+// graph executor), and training steps at batch 16 of LeNet and a small ResNet; and their timing,
+// the first call (shader compiles or wasm tier-up included) and the median of warm calls.
+
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import {seededRandom} from '../src/index';
+import {loadGraph, mobilenetV2Graph, resnet50Graph} from './graph_models';
+
+type Sym = tfl.SymbolicTensor;
+
+/** Sets every weight of a model from one seeded stream (uniform, scaled by fan-in). */
+function seedWeights(model: tfl.LayersModel, seed: number): void {
+  const next = seededRandom(seed);
+  for (const w of model.weights) {
+    const values = w.read();
+    const shape = values.shape;
+    const fanIn = shape.length > 1 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
+    const scale = Math.sqrt(3 / fanIn);
+    w.write(
+      tf.tensor(
+        Float32Array.from({length: values.size}, () => (2 * next() - 1) * scale),
+        shape,
+      ),
+    );
+  }
+}
+
+/** MobileNetV2 1.0 (224): the published layer table, BatchNorm folded into the biases. */
+function mobilenetV2(): tfl.LayersModel {
+  const input = tfl.input({shape: [224, 224, 3]});
+  const conv = (x: Sym, filters: number, k: number, strides: number, relu6: boolean) => {
+    const y = tfl.layers.conv2d({filters, kernelSize: k, strides, padding: 'same'}).apply(x);
+    return (relu6 ? tfl.layers.reLU({maxValue: 6}).apply(y) : y) as Sym;
+  };
+  const depthwise = (x: Sym, strides: number) =>
+    tfl.layers
+      .reLU({maxValue: 6})
+      .apply(tfl.layers.depthwiseConv2d({kernelSize: 3, strides, padding: 'same'}).apply(x)) as Sym;
+  let x = conv(input, 32, 3, 2, true);
+  let channels = 32;
+  // (expansion t, output channels, repeats, first stride)
+  const blocks = [
+    [1, 16, 1, 1],
+    [6, 24, 2, 2],
+    [6, 32, 3, 2],
+    [6, 64, 4, 2],
+    [6, 96, 3, 1],
+    [6, 160, 3, 2],
+    [6, 320, 1, 1],
+  ];
+  for (const [t, out, repeats, stride] of blocks) {
+    for (let i = 0; i < repeats; i++) {
+      let y = t === 1 ? x : conv(x, channels * t, 1, 1, true);
+      y = conv(depthwise(y, i === 0 ? stride : 1), out, 1, 1, false);
+      x = i > 0 ? (tfl.layers.add().apply([x, y]) as Sym) : y;
+      channels = out;
+    }
+  }
+  x = conv(x, 1280, 1, 1, true);
+  x = tfl.layers.globalAveragePooling2d({}).apply(x) as Sym;
+  return tfl.model({inputs: input, outputs: tfl.layers.dense({units: 1000}).apply(x) as Sym});
+}
+
+/** ResNet-50 (224): the published layer table, a stage's stride on its first 1x1. */
+function resnet50(): tfl.LayersModel {
+  const input = tfl.input({shape: [224, 224, 3]});
+  const conv = (x: Sym, filters: number, k: number, strides: number, relu: boolean) =>
+    tfl.layers
+      .conv2d({
+        filters,
+        kernelSize: k,
+        strides,
+        padding: 'same',
+        activation: relu ? 'relu' : 'linear',
+      })
+      .apply(x) as Sym;
+  let x = conv(input, 64, 7, 2, true);
+  x = tfl.layers.maxPooling2d({poolSize: 3, strides: 2, padding: 'same'}).apply(x) as Sym;
+  for (const [filters, repeats, stride] of [
+    [64, 3, 1],
+    [128, 4, 2],
+    [256, 6, 2],
+    [512, 3, 2],
+  ]) {
+    for (let i = 0; i < repeats; i++) {
+      const s = i === 0 ? stride : 1;
+      const y = conv(
+        conv(conv(x, filters, 1, s, true), filters, 3, 1, true),
+        4 * filters,
+        1,
+        1,
+        false,
+      );
+      const shortcut = i === 0 ? conv(x, 4 * filters, 1, s, false) : x;
+      const sum = tfl.layers.add().apply([y, shortcut]);
+      x = tfl.layers.activation({activation: 'relu'}).apply(sum) as Sym;
+    }
+  }
+  x = tfl.layers.globalAveragePooling2d({}).apply(x) as Sym;
+  return tfl.model({inputs: input, outputs: tfl.layers.dense({units: 1000}).apply(x) as Sym});
+}
+
+/** The MNIST LeNet of examples/mnist, compiled for training. */
+function lenet(): tfl.LayersModel {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 8,
+        kernelSize: 5,
+        padding: 'same',
+        activation: 'relu',
+      }),
+      tfl.layers.maxPooling2d({poolSize: 2, strides: 2}),
+      tfl.layers.conv2d({filters: 16, kernelSize: 5, padding: 'same', activation: 'relu'}),
+      tfl.layers.maxPooling2d({poolSize: 2, strides: 2}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({units: 10, activation: 'softmax'}),
+    ],
+  });
+  model.compile({optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy'});
+  return model;
+}
+
+/** A small ResNet for 32x32 images (CIFAR-10's shape), compiled for training: a 3x3 stem and a
+ *  max pool, then three stages of two residual blocks (16, 32, 64 channels; a stage's first
+ *  block strided, with a 1x1 shortcut). */
+function smallResnet(): tfl.LayersModel {
+  const input = tfl.input({shape: [32, 32, 3]});
+  const conv = (x: Sym, filters: number, k: number, strides: number, relu: boolean) =>
+    tfl.layers
+      .conv2d({
+        filters,
+        kernelSize: k,
+        strides,
+        padding: 'same',
+        activation: relu ? 'relu' : 'linear',
+      })
+      .apply(x) as Sym;
+  let x = conv(input, 16, 3, 1, true);
+  x = tfl.layers.maxPooling2d({poolSize: 2, strides: 2}).apply(x) as Sym;
+  let channels = 16;
+  for (const [filters, stride] of [
+    [16, 1],
+    [32, 2],
+    [64, 2],
+  ]) {
+    for (let i = 0; i < 2; i++) {
+      const s = i === 0 ? stride : 1;
+      const y = conv(conv(x, filters, 3, s, true), filters, 3, 1, false);
+      const shortcut = s > 1 || channels !== filters ? conv(x, filters, 1, s, false) : x;
+      x = tfl.layers
+        .activation({activation: 'relu'})
+        .apply(tfl.layers.add().apply([y, shortcut])) as Sym;
+      channels = filters;
+    }
+  }
+  x = tfl.layers.globalAveragePooling2d({}).apply(x) as Sym;
+  const model = tfl.model({
+    inputs: input,
+    outputs: tfl.layers.dense({units: 10, activation: 'softmax'}).apply(x) as Sym,
+  });
+  model.compile({optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy'});
+  return model;
+}
+
+/** One SGD step (trainOnBatch) of a compiled model on a seeded batch of 16 images. */
+function trainingStep(
+  name: string,
+  what: string,
+  build: () => tfl.LayersModel,
+  image: number[],
+): ModelCase {
+  return {
+    name,
+    what,
+    load: async () => {
+      const model = build();
+      seedWeights(model, 5);
+      return {
+        run: async () => {
+          const next = seededRandom(12);
+          const size = 16 * image.reduce((a, b) => a * b, 1);
+          const xs = tf.tensor(Float32Array.from({length: size}, next), [16, ...image]);
+          const labels = Int32Array.from({length: 16}, (_, i) => i % 10);
+          const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+          const loss = (await model.trainOnBatch(xs, ys)) as number;
+          tf.dispose([xs, ys]);
+          return Float32Array.of(loss);
+        },
+        dispose: () => model.dispose(),
+      };
+    },
+  };
+}
+
+/** A model ready to run its job. */
+export interface LoadedModel {
+  /** One call of the model's job; returns the output to compare (read back). */
+  run(): Promise<Float32Array>;
+  dispose(): void;
+}
+
+export interface ModelCase {
+  name: string;
+  what: string;
+  load(): Promise<LoadedModel>;
+}
+
+const image = () =>
+  tf.tensor(Float32Array.from({length: 224 * 224 * 3}, seededRandom(11)), [1, 224, 224, 3]);
+
+async function predicted(y: tf.Tensor, x: tf.Tensor): Promise<Float32Array> {
+  const values = (await y.data()) as Float32Array;
+  tf.dispose([x, y]);
+  return values;
+}
+
+function layersInference(name: string, what: string, build: () => tfl.LayersModel): ModelCase {
+  return {
+    name,
+    what,
+    load: async () => {
+      const model = build();
+      seedWeights(model, 5);
+      return {
+        run: () => {
+          const x = image();
+          return predicted(model.predict(x) as tf.Tensor, x);
+        },
+        dispose: () => model.dispose(),
+      };
+    },
+  };
+}
+
+function graphInference(name: string, what: string, build: () => tf.io.ModelArtifacts): ModelCase {
+  return {
+    name,
+    what,
+    load: async () => {
+      const model = await loadGraph(build());
+      return {
+        run: () => {
+          const x = image();
+          return predicted(model.predict(x) as tf.Tensor, x);
+        },
+        dispose: () => model.dispose(),
+      };
+    },
+  };
+}
+
+export const MODELS: ModelCase[] = [
+  layersInference('mobilenetv2', 'MobileNetV2 1.0, 224x224, batch 1, inference', mobilenetV2),
+  layersInference('resnet50', 'ResNet-50, 224x224, batch 1, inference', resnet50),
+  graphInference(
+    'mobilenetv2-graph',
+    'MobileNetV2 1.0 as a graph model (tf.loadGraphModel, fused ops), 224x224, batch 1',
+    mobilenetV2Graph,
+  ),
+  graphInference(
+    'resnet50-graph',
+    'ResNet-50 as a graph model (tf.loadGraphModel, fused ops), 224x224, batch 1',
+    resnet50Graph,
+  ),
+  trainingStep(
+    'lenet-train',
+    'LeNet (MNIST), batch 16, one SGD step (trainOnBatch)',
+    lenet,
+    [28, 28, 1],
+  ),
+  trainingStep(
+    'resnet-small-train',
+    'a small ResNet (32x32x3, 16-64 channels), batch 16, one SGD step (trainOnBatch)',
+    smallResnet,
+    [32, 32, 3],
+  ),
+];
+
+export function modelCase(name: string): ModelCase {
+  const m = MODELS.find((c) => c.name === name);
+  if (m == null)
+    throw new Error(`unknown model '${name}' (${MODELS.map((c) => c.name).join(', ')})`);
+  return m;
+}
+
+export interface ModelTiming {
+  firstMs: number;
+  medianMs: number;
+  output: Float32Array;
+}
+
+/** Loads the model, times its first call, then the median of `runs` more; the error's first line
+ *  where the active backend's kernels cannot run it. */
+export async function timeModel(c: ModelCase, runs: number): Promise<ModelTiming | string> {
+  let model: LoadedModel | null = null;
+  try {
+    model = await c.load();
+    let start = performance.now();
+    const output = await model.run();
+    const firstMs = performance.now() - start;
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      start = performance.now();
+      await model.run();
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    return {firstMs, medianMs: times[times.length >> 1], output};
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  } finally {
+    model?.dispose();
+  }
+}
