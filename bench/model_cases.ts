@@ -295,15 +295,21 @@ export interface ModelTiming {
   output: Float32Array;
 }
 
-/** Loads the model, times its first call, then the median of `runs` more; the error's first line
- *  where the active backend's kernels cannot run it. */
-export async function timeModel(c: ModelCase, runs: number): Promise<ModelTiming | string> {
+/** Loads the model, times its first call, runs `warmup` more untimed (V8 tiers a WebAssembly
+ *  function up only after it has run a while), then the median of `runs` more; the error's first
+ *  line where the active backend's kernels cannot run it. */
+export async function timeModel(
+  c: ModelCase,
+  runs: number,
+  warmup: number,
+): Promise<ModelTiming | string> {
   let model: LoadedModel | null = null;
   try {
     model = await c.load();
     let start = performance.now();
     const output = await model.run();
     const firstMs = performance.now() - start;
+    for (let i = 0; i < warmup; i++) await model.run();
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       start = performance.now();

@@ -7,7 +7,8 @@
 // warm calls, and their ratios (tfjs ms / override ms). It writes bench/models.md.
 //
 // Flags: --backends=cpu,wasm,webgl (default all), --models=mobilenetv2,resnet50,... (default
-// all), --runs=N, --out=PATH.
+// all), --runs=N (timed calls, default 5), --warmup=N (untimed calls after the first, default 2),
+// --out=PATH.
 
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -43,12 +44,13 @@ async function timeInNode(
   backend: 'cpu' | 'wasm',
   m: ModelCase,
   runs: number,
+  warmup: number,
 ): Promise<[ModelTiming | string, ModelTiming | string]> {
   await setupNodeBackend(backend);
-  const tfjs = await timeModel(m, runs);
+  const tfjs = await timeModel(m, runs, warmup);
   installAsBuiltins();
   try {
-    return [tfjs, await timeModel(m, runs)];
+    return [tfjs, await timeModel(m, runs, warmup)];
   } finally {
     uninstallBuiltins();
   }
@@ -59,13 +61,15 @@ async function timeInPages(
   script: string,
   m: ModelCase,
   runs: number,
+  warmup: number,
 ): Promise<[ModelTiming | string, ModelTiming | string]> {
   const inPage = async (override: boolean): Promise<ModelTiming | string> => {
     const {page, errors, close} = await openChromiumPage(script);
     try {
-      const t = (await page.evaluate(([name, n, o]) => window.hmModels.time(name, n, o), [
+      const t = (await page.evaluate(([name, n, w, o]) => window.hmModels.time(name, n, w, o), [
         m.name,
         runs,
+        warmup,
         override,
       ] as const)) as PageModelTiming;
       return typeof t === 'string' ? t : {...t, output: Float32Array.from(t.output)};
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
   }
   const models = (value('models') ?? MODELS.map((m) => m.name).join(',')).split(',').map(modelCase);
   const runs = Number(value('runs') ?? 5);
+  const warmup = Number(value('warmup') ?? 2);
   const out = value('out') ?? path.join('bench', 'models.md');
   registerHandmadeKernels();
   const start = performance.now();
@@ -98,8 +103,8 @@ async function main(): Promise<void> {
     for (const m of models) {
       const [tfjs, handmade] =
         backend === 'webgl'
-          ? await timeInPages(script, m, runs)
-          : await timeInNode(backend, m, runs);
+          ? await timeInPages(script, m, runs, warmup)
+          : await timeInNode(backend, m, runs, warmup);
       if (typeof handmade === 'string') throw new Error(`${backend} ${m.name}: ${handmade}`);
       const row =
         typeof tfjs === 'string'
@@ -123,7 +128,7 @@ async function main(): Promise<void> {
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, node ${process.version}`,
     '- timing: the first call (on webgl its shader compiles, on wasm its tier-up included), ' +
-      `then the median of ${runs} more, each read back; weights seeded; on webgl each model ` +
+      `then ${warmup} untimed, then the median of ${runs} more, each read back; weights seeded; on webgl each model ` +
       "and each of tfjs's kernels and the override in a fresh page of headless Chromium " +
       '(WebGL2 on SwiftShader); ratio = tfjs ms / override ms, warm and first; diff = the ' +
       "largest difference of the outputs (the training step's loss) relative to the largest " +

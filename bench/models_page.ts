@@ -13,16 +13,18 @@ export type PageModelTiming = {firstMs: number; medianMs: number; output: number
 
 declare global {
   interface Window {
-    hmModels: {time(name: string, runs: number, override: boolean): Promise<PageModelTiming>};
+    hmModels: {
+      time(name: string, runs: number, warmup: number, override: boolean): Promise<PageModelTiming>;
+    };
   }
 }
 
 window.hmModels = {
-  async time(name, runs, override) {
+  async time(name, runs, warmup, override) {
     if (!(await tf.setBackend('webgl'))) throw new Error("tf.setBackend('webgl') failed");
     await tf.ready();
     if (override) installAsBuiltins();
-    const t = await timeModel(modelCase(name), runs);
+    const t = await timeModel(modelCase(name), runs, warmup);
     return typeof t === 'string' ? t : {...t, output: Array.from(t.output)};
   },
 };

@@ -28,6 +28,7 @@ import {setHostPath} from '../kernels/simd/runtime';
 import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
 import {INFERENCE_CASES} from '../src/compare/cases';
 import {compareActiveBackend, CompareRow} from '../src/compare/compare';
+import {QUEUED_CALLS} from '../src/compare/timing';
 import {registerHandmadeKernels} from '../src/register';
 import {
   ALL_BACKENDS,
@@ -243,7 +244,10 @@ function markdown(
       'samples of each kernel through tf.engine().runKernel, each call read back with dataSync ' +
       "(its first output: the handmade max pool's argmax stays on the backend, as in " +
       'training; a sample is several calls of a kernel under 1 ms; more samples for fast ' +
-      'kernels, up to 0.5 s each); handmade and built-in samples alternate so that both see ' +
+      'kernels, up to 0.5 s each; on webgl a sample queues at least ' +
+      `${QUEUED_CALLS} calls and reads back the last, which waits for them all, as a model ` +
+      "reads back its output and not each layer's); handmade and built-in samples alternate " +
+      'so that both see ' +
       `the same machine load; a kernel whose first call is over ${opts.capMs / 1000} s ` +
       'is timed by one call alone (marked *1 run*): on webgl its second, the first having ' +
       'compiled the shaders, elsewhere its first; the same code (src/compare/timing.ts, ' +

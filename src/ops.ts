@@ -2,7 +2,14 @@
 // call site changes by one prefix; they validate everything, then run one kernel of the table,
 // and gradients flow through the table's gradients.
 
-import type {NamedAttrMap, Tensor, Tensor3D, Tensor4D, TensorLike} from '@tensorflow/tfjs-core';
+import type {
+  NamedAttrMap,
+  NamedTensorMap,
+  Tensor,
+  Tensor3D,
+  Tensor4D,
+  TensorLike,
+} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {
@@ -151,13 +158,15 @@ function fusedConv2d_<T extends Tensor3D | Tensor4D>({
     });
     if ($bias != null) checkOperand(op, 'bias', $bias, geometry);
     if ($prelu != null) checkOperand(op, 'preluActivationWeights', $prelu, geometry);
-    // A scalar 0 stands in for an absent operand: the gradient can only save inputs that exist.
-    const inputs = {
-      x: x4,
-      filter: $filter,
-      bias: $bias ?? tf.scalar(0),
-      preluActivationWeights: $prelu ?? tf.scalar(0),
-    };
+    // Where a gradient is being recorded, a scalar 0 stands in for an absent operand: the
+    // gradient can only save inputs that exist. Elsewhere the kernel takes it as absent, and no
+    // tensor is made for it (on webgl each would be a texture uploaded per call).
+    const inputs: NamedTensorMap = {x: x4, filter: $filter};
+    const recording = tf.engine().state.gradientDepth > 0;
+    const bias = $bias ?? (recording ? tf.scalar(0) : null);
+    const prelu = $prelu ?? (recording ? tf.scalar(0) : null);
+    if (bias != null) inputs.bias = bias;
+    if (prelu != null) inputs.preluActivationWeights = prelu;
     return runKernel(HandmadeFusedConv2D, inputs, {
       ...attrs,
       activation,
