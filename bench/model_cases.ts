@@ -214,23 +214,26 @@ export interface ModelCase {
 const image = () =>
   tf.tensor(Float32Array.from({length: 224 * 224 * 3}, seededRandom(11)), [1, 224, 224, 3]);
 
-async function predicted(y: tf.Tensor, x: tf.Tensor): Promise<Float32Array> {
-  const values = (await y.data()) as Float32Array;
-  tf.dispose([x, y]);
-  return values;
+/** What an inference case needs of a model: tf.LayersModel and tfc.GraphModel both serve. */
+interface Predictor {
+  predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] | tf.NamedTensorMap;
+  dispose(): void;
 }
 
-function layersInference(name: string, what: string, build: () => tfl.LayersModel): ModelCase {
+/** Inference at batch 1 on the seeded image, by a model `load` makes. */
+function inference(name: string, what: string, load: () => Promise<Predictor>): ModelCase {
   return {
     name,
     what,
     load: async () => {
-      const model = build();
-      seedWeights(model, 5);
+      const model = await load();
       return {
-        run: () => {
+        run: async () => {
           const x = image();
-          return predicted(model.predict(x) as tf.Tensor, x);
+          const y = model.predict(x) as tf.Tensor;
+          const values = (await y.data()) as Float32Array;
+          tf.dispose([x, y]);
+          return values;
         },
         dispose: () => model.dispose(),
       };
@@ -238,35 +241,28 @@ function layersInference(name: string, what: string, build: () => tfl.LayersMode
   };
 }
 
-function graphInference(name: string, what: string, build: () => tf.io.ModelArtifacts): ModelCase {
-  return {
-    name,
-    what,
-    load: async () => {
-      const model = await loadGraph(build());
-      return {
-        run: () => {
-          const x = image();
-          return predicted(model.predict(x) as tf.Tensor, x);
-        },
-        dispose: () => model.dispose(),
-      };
-    },
-  };
-}
+/** A tf.layers model with seeded weights. */
+const layers = (build: () => tfl.LayersModel) => async () => {
+  const model = build();
+  seedWeights(model, 5);
+  return model;
+};
+
+/** A graph model loaded by tf.loadGraphModel from artifacts built in memory. */
+const graph = (build: () => tf.io.ModelArtifacts) => () => loadGraph(build());
 
 export const MODELS: ModelCase[] = [
-  layersInference('mobilenetv2', 'MobileNetV2 1.0, 224x224, batch 1, inference', mobilenetV2),
-  layersInference('resnet50', 'ResNet-50, 224x224, batch 1, inference', resnet50),
-  graphInference(
+  inference('mobilenetv2', 'MobileNetV2 1.0, 224x224, batch 1, inference', layers(mobilenetV2)),
+  inference('resnet50', 'ResNet-50, 224x224, batch 1, inference', layers(resnet50)),
+  inference(
     'mobilenetv2-graph',
     'MobileNetV2 1.0 as a graph model (tf.loadGraphModel, fused ops), 224x224, batch 1',
-    mobilenetV2Graph,
+    graph(mobilenetV2Graph),
   ),
-  graphInference(
+  inference(
     'resnet50-graph',
     'ResNet-50 as a graph model (tf.loadGraphModel, fused ops), 224x224, batch 1',
-    resnet50Graph,
+    graph(resnet50Graph),
   ),
   trainingStep(
     'lenet-train',

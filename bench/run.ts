@@ -131,8 +131,8 @@ const BACKEND_NOTES: Record<BenchBackendName, string> = {
     'the wasm backend again, the handmade kernels on their scalar path. No speed ' + 'targets.',
   webgl:
     'in headless Chromium, WebGL2 on SwiftShader (software, on the CPU cores); the ' +
-    "built-ins are tfjs-backend-webgl's; a call counts until dataSync has the values. No " +
-    'target for the forward max pool.',
+    "built-ins are tfjs-backend-webgl's; a sample of 4 or more calls counts until dataSync " +
+    "has the last one's values. No target for the forward max pool.",
 };
 
 const INFERENCE_NOTE =

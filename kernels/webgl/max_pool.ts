@@ -14,9 +14,8 @@ import {outputsOnLiveRegion} from './guards';
 import {MaxPoolArgmaxProgram} from './programs/max_pool_argmax_program';
 import {MaxPoolGatherProgram} from './programs/max_pool_gather_program';
 import {
-  MaxPoolArgmaxPackedProgram,
   MaxPoolGatherPackedProgram,
-  MaxPoolValuesPackedProgram,
+  MaxPoolSearchPackedProgram,
 } from './programs/max_pool_packed_programs';
 import {windowUniformValues} from './programs/uniforms';
 
@@ -39,7 +38,7 @@ export const maxPoolWebglKernel: KernelFunc = ({inputs, backend, attrs}) => {
 
 function maxPoolOn(gl: WebGLBackend, g: ConvGeometry, x: TensorInfo): TensorInfo[] {
   if (g.dataFormat === 'NHWC') {
-    const argmax = gl.runWebGLProgram(new MaxPoolArgmaxPackedProgram(g), [x], 'int32', [
+    const argmax = gl.runWebGLProgram(new MaxPoolSearchPackedProgram(g, 'argmax'), [x], 'int32', [
       [-Infinity],
     ]);
     const y = gl.runWebGLProgram(new MaxPoolGatherPackedProgram(g), [x, argmax], 'float32', [
@@ -67,7 +66,9 @@ export const maxPoolValuesWebglKernel: KernelFunc = ({inputs, backend, attrs}) =
   if (outputs != null) return outputs[0];
   if (checked.geometry.dataFormat === 'NHWC') {
     return outputsOnLiveRegion(gl, checked.geometry, [[-Infinity, 'float32']], [], (g) => [
-      gl.runWebGLProgram(new MaxPoolValuesPackedProgram(g), [x], 'float32', [[-Infinity]]),
+      gl.runWebGLProgram(new MaxPoolSearchPackedProgram(g, 'values'), [x], 'float32', [
+        [-Infinity],
+      ]),
     ])[0];
   }
   const [y, argmax] = outputsOnLiveRegion(

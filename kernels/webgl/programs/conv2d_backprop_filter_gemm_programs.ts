@@ -133,6 +133,8 @@ void main() {
   int nt = o.z / 2;
   vec2 aSize = vec2(textureSize(A, 0));
   vec2 gSize = vec2(textureSize(dy, 0));
+  vec2 aScale = 1.0 / aSize;
+  vec2 gScale = 1.0 / gSize;
   int aWidth = int(aSize.x);
   int gWidth = int(gSize.x);
   // class c's texel (g, b, r, lanePair, q) in its base, and dy's texel (b, yR, q, nt), as flat
@@ -169,17 +171,25 @@ void main() {
         pa = advanceCenter(pa, aRowSkip, aSize.x);
         pg = advanceCenter(pg, gRowSkip, gSize.x);
       } else {
-        for (int q = 0; q < outColTexels; q++) {  // output columns (2q, 2q+1)
-          vec4 a = texture(A, pa / aSize);    // (k,yC) (k,yC+1) (k+1,yC) (k+1,yC+1)
-          vec4 t = texture(dy, pg / gSize);   // (yC,n) (yC,n+1) (yC+1,n) (yC+1,n+1)
-          if (q >= qLo && q < qHi) {
-            sum += a.xxzz * t.xyxy + a.yyww * t.zwzw;
-          } else {
-            int yC = 2 * q;
-            bvec4 m = bvec4(yC >= lo.x && yC < hi.x, yC + 1 >= lo.x && yC + 1 < hi.x,
-                            yC >= lo.y && yC < hi.y, yC + 1 >= lo.y && yC + 1 < hi.y);
-            sum += mix(vec4(0.0), a.xxzz * t.xyxy, m.xxzz) + mix(vec4(0.0), a.yyww * t.zwzw, m.yyww);
+        // output columns (2q, 2q+1): those at the row's edges masked, those between in a loop of
+        // their own, without the test
+        for (int q = 0; q < outColTexels; q++) {
+          if (q == qLo) {
+            for (; q < qHi; q++) {
+              vec4 a = texture(A, pa * aScale);    // (k,yC) (k,yC+1) (k+1,yC) (k+1,yC+1)
+              vec4 t = texture(dy, pg * gScale);   // (yC,n) (yC,n+1) (yC+1,n) (yC+1,n+1)
+              sum += a.xxzz * t.xyxy + a.yyww * t.zwzw;
+              pa = advanceCenter(pa, aColStep, aSize.x);
+              pg = advanceCenter(pg, gStep, gSize.x);
+            }
+            if (q == outColTexels) break;
           }
+          vec4 a = texture(A, pa * aScale);
+          vec4 t = texture(dy, pg * gScale);
+          int yC = 2 * q;
+          bvec4 m = bvec4(yC >= lo.x && yC < hi.x, yC + 1 >= lo.x && yC + 1 < hi.x,
+                          yC >= lo.y && yC < hi.y, yC + 1 >= lo.y && yC + 1 < hi.y);
+          sum += mix(vec4(0.0), a.xxzz * t.xyxy, m.xxzz) + mix(vec4(0.0), a.yyww * t.zwzw, m.yyww);
           pa = advanceCenter(pa, aColStep, aSize.x);
           pg = advanceCenter(pg, gStep, gSize.x);
         }

@@ -55,6 +55,27 @@ export class ColumnsFilterProgram implements GPGPUProgram {
   }
 }
 
+// What both products read of a column class c, for output row yR and column pair q (yC = 2q).
+const CLASS_GLSL = `
+// The flat index of class c's texel (g, b, yR*s, lane pair 0, q) in its base.
+int classFirst(int group, int b, int yR, int q, int c) {
+  return ((((group * bases + classBase[c]) * batchSize + b) * rows + yR * strides.x) *
+          (lanes / 2)) * runTexels + q + classShift[c];
+}
+
+// Whether lanes k and k+1 read columns yC and yC+1 inside x: a tap in the padding adds nothing
+// (its products are selected away, not multiplied by the columns' 0, as W may be infinite). With
+// channel lanes both lanes are filter column c; with tap lanes, 2c and 2c+1. With tap lanes and
+// fw odd, the last class has no second tap: its lanes hold x, and 0 * x must not count.
+bvec4 classColumnsIn(int q, int c) {
+  bool second = !TAP_LANES || 2 * c + 1 < filterSize.y;
+  int u = (TAP_LANES ? 2 * c : c) * dilations.y - pads.y + 2 * q * strides.y;
+  int v = u + (TAP_LANES ? dilations.y : 0);
+  return bvec4(u >= 0 && u < inSize.y, u + strides.y >= 0 && u + strides.y < inSize.y,
+               second && v >= 0 && v < inSize.y,
+               second && v + strides.y >= 0 && v + strides.y < inSize.y);
+}`;
+
 const MAIN = `
 void main() {
   ivec4 o = getOutputCoords();  // y is [B, outH, outW, outC]; this texel: (yC, yC+1) x (d2, d2+1)
@@ -74,21 +95,8 @@ void main() {
   vec4 sum = vec4(0.0);
   // y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
   for (int c = 0; c < classes; c++) {
-    // class c's texel (g, b, yR*s + wR*dl, lane pair, q) in its base
-    int first = ((((group * bases + classBase[c]) * batchSize + b) * rows + yR * strides.x) *
-                 laneTexels) * runTexels + q + classShift[c];
-    vec2 pa = centerAt(first, int(aSize.x));
-    // with tap lanes and fw odd, the last class has no second tap: its lanes hold x, and
-    // 0 * x must not count (x may be Infinity)
-    bool second = !TAP_LANES || 2 * c + 1 < filterSize.y;
-    // Whether lanes k and k+1 read columns yC and yC+1 inside x: a tap in the padding adds
-    // nothing (its products are selected away, not multiplied by the columns' 0, as W may be
-    // infinite). With channel lanes both lanes are filter column c; with tap lanes, 2c and 2c+1.
-    int u = (TAP_LANES ? 2 * c : c) * dilations.y - pads.y + 2 * q * strides.y;
-    int v = u + (TAP_LANES ? dilations.y : 0);
-    bvec4 columnIn = bvec4(u >= 0 && u < inSize.y, u + strides.y >= 0 && u + strides.y < inSize.y,
-                           second && v >= 0 && v < inSize.y,
-                           second && v + strides.y >= 0 && v + strides.y < inSize.y);
+    vec2 pa = centerAt(classFirst(group, b, yR, q, c), int(aSize.x));
+    bvec4 columnIn = classColumnsIn(q, c);
     bool allIn = all(columnIn);
     for (int wR = 0; wR < filterSize.x; wR++) {
       int xR = yR * strides.x - pads.x + wR * dilations.x;
@@ -147,15 +155,8 @@ void main() {
   vec4 sum = vec4(0.0);
   // y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1] · W[wR,wC,d1,d2]
   for (int c = 0; c < classes; c++) {
-    int first = ((((group * bases + classBase[c]) * batchSize + b) * rows + yR * strides.x) *
-                 laneTexels) * runTexels + q + classShift[c];
-    vec2 pa = centerAt(first, runTexels);
-    bool second = !TAP_LANES || 2 * c + 1 < filterSize.y;
-    int u = (TAP_LANES ? 2 * c : c) * dilations.y - pads.y + 2 * q * strides.y;
-    int v = u + (TAP_LANES ? dilations.y : 0);
-    bvec4 columnIn = bvec4(u >= 0 && u < inSize.y, u + strides.y >= 0 && u + strides.y < inSize.y,
-                           second && v >= 0 && v < inSize.y,
-                           second && v + strides.y >= 0 && v + strides.y < inSize.y);
+    vec2 pa = centerAt(classFirst(group, b, yR, q, c), runTexels);
+    bvec4 columnIn = classColumnsIn(q, c);
     bool allIn = all(columnIn);
     for (int wR = 0; wR < filterSize.x; wR++) {
       int xR = yR * strides.x - pads.x + wR * dilations.x;
@@ -189,6 +190,7 @@ export class Conv2DColumnsProgram implements GPGPUProgram {
       columnsConstants(g, l, {filterTexels: l.filterRows / 2}),
       `#define TAP_LANES ${l.tapLanes}`,
       TEXEL_ADDRESSING_GLSL,
+      CLASS_GLSL,
       epilogueGlsl(epilogue),
       natural ? naturalMainGlsl(l) : MAIN,
     ].join('\n');

@@ -5,8 +5,8 @@
 // row-major window order wins (strict >), NaN never wins, an empty window has argmax -1; the
 // gradient gathers, per dx cell, the dy of every window whose argmax names that cell.
 //
-// MaxPoolArgmaxPackedProgram: argmax, (yC, yC+1) x (d, d+1), each column's window read once
-// for both channels; MaxPoolValuesPackedProgram: y alone, by the same search.
+// MaxPoolSearchPackedProgram: argmax (or y alone, in one pass), (yC, yC+1) x (d, d+1), each
+// column's window read once for both channels.
 // MaxPoolGatherPackedProgram: out = v at the argmax cell (y, with emptyValue -Infinity, and
 // HandmadeMaxPoolGather, with 0).
 // MaxPoolGradPackedProgram: dx, (xC, xC+1) x (d, d+1), each column's windows visited by the
@@ -50,7 +50,9 @@ void main() {
   setOutput(vec4(windowMax(o.x, o.y, o.z, o.w), second));
 }`;
 
-export class MaxPoolArgmaxPackedProgram implements GPGPUProgram {
+/** The window search: 'argmax' gives the first maximum's tap (-1 for a window with no number);
+ *  'values' gives y alone in one pass, the value at that argmax (-Infinity for no number). */
+export class MaxPoolSearchPackedProgram implements GPGPUProgram {
   variableNames = ['x'];
   outputShape: number[];
   userCode: string;
@@ -59,34 +61,12 @@ export class MaxPoolArgmaxPackedProgram implements GPGPUProgram {
   enableShapeUniforms = false;
   customUniforms: CustomUniforms = [{name: 'negativeInfinity', type: 'float'}];
 
-  constructor(g: ConvGeometry) {
+  constructor(g: ConvGeometry, result: 'argmax' | 'values') {
     this.outputShape = g.outShape;
     this.userCode = [
       windowConstantsGlsl(g),
       IS_NAN_BITS_GLSL,
-      '#define VALUES false',
-      WINDOW_MAX_GLSL,
-    ].join('\n');
-  }
-}
-
-/** y alone, in one pass: the value at the argmax MaxPoolArgmaxPackedProgram would give (the first
- *  maximum, NaN never winning), -Infinity for a window with no number. */
-export class MaxPoolValuesPackedProgram implements GPGPUProgram {
-  variableNames = ['x'];
-  outputShape: number[];
-  userCode: string;
-  packedInputs = true;
-  packedOutput = true;
-  enableShapeUniforms = false;
-  customUniforms: CustomUniforms = [{name: 'negativeInfinity', type: 'float'}];
-
-  constructor(g: ConvGeometry) {
-    this.outputShape = g.outShape;
-    this.userCode = [
-      windowConstantsGlsl(g),
-      IS_NAN_BITS_GLSL,
-      '#define VALUES true',
+      `#define VALUES ${result === 'values'}`,
       WINDOW_MAX_GLSL,
     ].join('\n');
   }
