@@ -200,18 +200,21 @@ export function mobilenetV2Graph(): tf.io.ModelArtifacts {
   return g.artifacts();
 }
 
+/** ResNet-50's stages: (bottleneck width, blocks, first block's stride). */
+export const RESNET50_STAGES = [
+  [64, 3, 1],
+  [128, 4, 2],
+  [256, 6, 2],
+  [512, 3, 2],
+] as const;
+
 /** ResNet-50 at 224 as the converter writes it (BatchNorm folded, ReLU fused). */
 export function resnet50Graph(): tf.io.ModelArtifacts {
   const g = new GraphBuilder(22);
   let x = g.conv(g.placeholder([1, 224, 224, 3]), 7, 3, 64, 2, 'Relu');
   x = g.maxPool(x, 3, 2);
   let channels = 64;
-  for (const [filters, repeats, stride] of [
-    [64, 3, 1],
-    [128, 4, 2],
-    [256, 6, 2],
-    [512, 3, 2],
-  ]) {
+  for (const [filters, repeats, stride] of RESNET50_STAGES) {
     for (let i = 0; i < repeats; i++) {
       const s = i === 0 ? stride : 1;
       let y = g.conv(x, 1, channels, filters, s, 'Relu');

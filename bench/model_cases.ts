@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import {seededRandom} from '../src/index';
-import {loadGraph, mobilenetV2Graph, resnet50Graph} from './graph_models';
+import {loadGraph, mobilenetV2Graph, RESNET50_STAGES, resnet50Graph} from './graph_models';
 
 type Sym = tfl.SymbolicTensor;
 
@@ -65,37 +65,35 @@ function mobilenetV2(): tfl.LayersModel {
   return tfl.model({inputs: input, outputs: tfl.layers.dense({units: 1000}).apply(x) as Sym});
 }
 
+/** A 'same'-padded convolution layer with bias, and relu or no activation. */
+function convLayer(x: Sym, filters: number, k: number, strides: number, relu: boolean): Sym {
+  return tfl.layers
+    .conv2d({
+      filters,
+      kernelSize: k,
+      strides,
+      padding: 'same',
+      activation: relu ? 'relu' : 'linear',
+    })
+    .apply(x) as Sym;
+}
+
 /** ResNet-50 (224): the published layer table, a stage's stride on its first 1x1. */
 function resnet50(): tfl.LayersModel {
   const input = tfl.input({shape: [224, 224, 3]});
-  const conv = (x: Sym, filters: number, k: number, strides: number, relu: boolean) =>
-    tfl.layers
-      .conv2d({
-        filters,
-        kernelSize: k,
-        strides,
-        padding: 'same',
-        activation: relu ? 'relu' : 'linear',
-      })
-      .apply(x) as Sym;
-  let x = conv(input, 64, 7, 2, true);
+  let x = convLayer(input, 64, 7, 2, true);
   x = tfl.layers.maxPooling2d({poolSize: 3, strides: 2, padding: 'same'}).apply(x) as Sym;
-  for (const [filters, repeats, stride] of [
-    [64, 3, 1],
-    [128, 4, 2],
-    [256, 6, 2],
-    [512, 3, 2],
-  ]) {
+  for (const [filters, repeats, stride] of RESNET50_STAGES) {
     for (let i = 0; i < repeats; i++) {
       const s = i === 0 ? stride : 1;
-      const y = conv(
-        conv(conv(x, filters, 1, s, true), filters, 3, 1, true),
+      const y = convLayer(
+        convLayer(convLayer(x, filters, 1, s, true), filters, 3, 1, true),
         4 * filters,
         1,
         1,
         false,
       );
-      const shortcut = i === 0 ? conv(x, 4 * filters, 1, s, false) : x;
+      const shortcut = i === 0 ? convLayer(x, 4 * filters, 1, s, false) : x;
       const sum = tfl.layers.add().apply([y, shortcut]);
       x = tfl.layers.activation({activation: 'relu'}).apply(sum) as Sym;
     }
@@ -131,17 +129,7 @@ function lenet(): tfl.LayersModel {
  *  block strided, with a 1x1 shortcut). */
 function smallResnet(): tfl.LayersModel {
   const input = tfl.input({shape: [32, 32, 3]});
-  const conv = (x: Sym, filters: number, k: number, strides: number, relu: boolean) =>
-    tfl.layers
-      .conv2d({
-        filters,
-        kernelSize: k,
-        strides,
-        padding: 'same',
-        activation: relu ? 'relu' : 'linear',
-      })
-      .apply(x) as Sym;
-  let x = conv(input, 16, 3, 1, true);
+  let x = convLayer(input, 16, 3, 1, true);
   x = tfl.layers.maxPooling2d({poolSize: 2, strides: 2}).apply(x) as Sym;
   let channels = 16;
   for (const [filters, stride] of [
@@ -151,8 +139,8 @@ function smallResnet(): tfl.LayersModel {
   ]) {
     for (let i = 0; i < 2; i++) {
       const s = i === 0 ? stride : 1;
-      const y = conv(conv(x, filters, 3, s, true), filters, 3, 1, false);
-      const shortcut = s > 1 || channels !== filters ? conv(x, filters, 1, s, false) : x;
+      const y = convLayer(convLayer(x, filters, 3, s, true), filters, 3, 1, false);
+      const shortcut = s > 1 || channels !== filters ? convLayer(x, filters, 1, s, false) : x;
       x = tfl.layers
         .activation({activation: 'relu'})
         .apply(tfl.layers.add().apply([y, shortcut])) as Sym;
