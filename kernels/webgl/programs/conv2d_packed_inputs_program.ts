@@ -29,8 +29,6 @@ import {windowConstantsGlsl} from './uniforms';
 // on SwiftShader over x[1,56,56,96] * [1,1,96,24], one step per iteration took 1.2x tfjs's
 // Conv2D, 2 took 1.0x, 4 and 8 0.9x.
 const UNROLL = 4;
-// Steps up to which the pointwise walk's loop is unrolled whole: MobileNetV2's 1x1 expansions at
-// 16 and 24 input channels went from 0.93-0.96x tfjs to 1.02-1.12x.
 const FULL_UNROLL = 16;
 
 /** Where the program finds its texels:
@@ -106,10 +104,7 @@ function mainGlsl(g: ConvGeometry, walk: TexelWalk, epilogue?: Epilogue): string
   };
   const ahead = (p: string, j: number, alongX: boolean) =>
     j === 0 ? p : `(${p} + vec2(${alongX ? `${j}.0, 0.0` : `0.0, ${j}.0`}))`;
-  // whole only on the pointwise walk, whose step is two reads: elsewhere a step reads a texel of
-  // x per column it touches and of W per tap, and a whole loop makes every shader that much
-  // longer to compile
-  const unroll = walk === 'pointwise' && inTexels <= FULL_UNROLL ? inTexels : UNROLL;
+  const unroll = inTexels <= FULL_UNROLL ? inTexels : UNROLL;
   const whole = Math.floor(inTexels / unroll);
   const loop = (): string[] => {
     const body: string[] = [];
