@@ -224,6 +224,31 @@ export function checkConvShapes(
   return {attrs: checked, geometry};
 }
 
+/** A depthwise filter [fh, fw, C, M] of an x with C channels, checked, as the grouped filter it is
+ *  in memory: [fh, fw, 1, C * M], output channel d1 * M + q being the q-th output of group d1
+ *  (with no channels, the one empty group [fh, fw, 0, 0]). */
+export function depthwiseAsGrouped(
+  op: string,
+  xShape: number[],
+  filterShape: number[],
+  dataFormat: DataFormat,
+): number[] {
+  checkShape(op, 'x', xShape, [4]);
+  checkShape(op, 'filter', filterShape, [4]);
+  const inChannels = xShape[dataFormat === 'NCHW' ? 1 : 3];
+  const [fh, fw, filterChannels, multiplier] = filterShape;
+  if (filterChannels !== inChannels) {
+    fail(
+      op,
+      `the depthwise filter ${fmt(filterShape)} ([filterHeight, filterWidth, inChannels, ` +
+        `channelMultiplier]) must take the input's ${inChannels} channels (x ${fmt(xShape)}, ` +
+        `${dataFormat}), got ${filterChannels}`,
+      'filter',
+    );
+  }
+  return inChannels === 0 ? [fh, fw, 0, 0] : [fh, fw, 1, inChannels * multiplier];
+}
+
 /** Checks the shape of x (rank 4) against the pooling attributes (`forOp` as above). */
 export function checkPoolShapes(
   op: string,

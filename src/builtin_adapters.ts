@@ -38,7 +38,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import {checkConvShapes, fmt} from '../kernels/checks';
+import {checkConvShapes, depthwiseAsGrouped, fmt} from '../kernels/checks';
 import {convAttrsOf, poolAttrsOf} from '../kernels/gradients/attrs';
 import {convGradients} from '../kernels/gradients/conv2d';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
@@ -146,6 +146,10 @@ export const BUILTIN_NAMES = {
   FusedConv2D: names.HandmadeFusedConv2D,
   MaxPool: names.HandmadeMaxPoolValues,
   MaxPoolGrad: names.HandmadeMaxPoolGrad,
+  DepthwiseConv2dNative: names.HandmadeConv2D,
+  DepthwiseConv2dNativeBackpropInput: names.HandmadeConv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter: names.HandmadeConv2DBackpropFilter,
+  FusedDepthwiseConv2D: names.HandmadeFusedConv2D,
 } as const;
 export type BuiltinName = keyof typeof BUILTIN_NAMES;
 export const BUILTIN_KERNEL_NAMES = Object.keys(BUILTIN_NAMES) as BuiltinName[];
@@ -193,6 +197,14 @@ function poolAttrs(a: Attrs): PoolAttrs {
   });
 }
 
+/** tfjs's depthwise names: the grouped convolution with one input channel per group. */
+const DEPTHWISE_NAMES: readonly BuiltinName[] = [
+  'DepthwiseConv2dNative',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'FusedDepthwiseConv2D',
+];
+
 /** Why tfjs's own kernel must answer this call rather than the handmade one, or null. */
 export function tfjsOnly(
   name: BuiltinName,
@@ -204,16 +216,21 @@ export function tfjsOnly(
       return `input ${key} has dtype ${t.dtype} (the handmade kernels take float32)`;
     }
   }
-  if (name === 'FusedConv2D' && inputs.x != null && inputs.filter != null) {
+  if (DEPTHWISE_NAMES.includes(name) && (attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
+    // tfjs's depthwise kernels read x as NHWC whatever dataFormat says (its wasm fused one
+    // throws): each backend's own kernel answers as it does.
+    return `dataFormat ${String(attrs.dataFormat)} (tfjs's depthwise kernels take NHWC only)`;
+  }
+  const fused = name === 'FusedConv2D' || name === 'FusedDepthwiseConv2D';
+  if (fused && inputs.x != null && inputs.filter != null) {
     let outShape: number[];
     let fits: (shape: number[]) => boolean;
     try {
-      const {geometry} = checkConvShapes(
-        name,
-        inputs.x.shape,
-        inputs.filter.shape,
-        convAttrs(attrs),
-      );
+      const filterShape =
+        name === 'FusedDepthwiseConv2D'
+          ? depthwiseAsGrouped(name, inputs.x.shape, inputs.filter.shape, 'NHWC')
+          : inputs.filter.shape;
+      const {geometry} = checkConvShapes(name, inputs.x.shape, filterShape, convAttrs(attrs));
       outShape = geometry.outShape;
       fits = (shape) => operandFits(shape, geometry.outShape, geometry.dataFormat);
     } catch {
@@ -276,8 +293,21 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
           filterShape: (attrs as Attrs).filterShape,
         });
     case 'FusedConv2D':
+    case 'FusedDepthwiseConv2D':
       return ({inputs, backend, attrs}) => {
         const a = attrs as Attrs;
+        if (name === 'FusedDepthwiseConv2D') {
+          return withGroupedFilter(name, backendName, backend, inputs, (filter) =>
+            handmadeAdapter(
+              'FusedConv2D',
+              backendName,
+            )({
+              inputs: {...inputs, filter},
+              backend,
+              attrs,
+            }),
+          );
+        }
         const operands: NamedTensorInfoMap = {x: inputs.x, filter: inputs.filter};
         if (inputs.bias != null) operands.bias = inputs.bias;
         if (inputs.preluActivationWeights != null && a.activation === 'prelu') {
@@ -288,6 +318,37 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
           activation: a.activation ?? 'linear',
           leakyreluAlpha: a.leakyreluAlpha ?? 0.2,
         });
+      };
+    case 'DepthwiseConv2dNative':
+      return ({inputs, backend, attrs}) =>
+        withGroupedFilter(name, backendName, backend, inputs, (filter) =>
+          run({x: inputs.x, filter}, backend, convAttrs(attrs as Attrs)),
+        );
+    case 'DepthwiseConv2dNativeBackpropInput':
+      return ({inputs, backend, attrs}) => {
+        const a = attrs as Attrs;
+        const x = {shape: a.inputShape as number[]};
+        return withGroupedFilter(name, backendName, backend, {...inputs, x}, (filter) =>
+          run({dy: inputs.dy, filter}, backend, {...convAttrs(a), inputShape: a.inputShape}),
+        );
+      };
+    case 'DepthwiseConv2dNativeBackpropFilter':
+      return ({inputs, backend, attrs}) => {
+        const a = attrs as Attrs;
+        const filterShape = a.filterShape as number[];
+        const grouped = depthwiseAsGrouped(
+          name,
+          (inputs.x as TensorInfo).shape,
+          filterShape,
+          'NHWC',
+        );
+        const dW = run({x: inputs.x, dy: inputs.dy}, backend, {
+          ...convAttrs(a),
+          filterShape: grouped,
+        }) as TensorInfo;
+        const result = reshapeOn(backendName, backend, dW, filterShape);
+        release(backend, dW);
+        return result;
       };
     case 'MaxPool':
       return ({inputs, backend, attrs}) => {
@@ -325,6 +386,46 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
         return dx;
       };
   }
+}
+
+/** `inputs.x`'s shape checked against the depthwise filter `inputs.filter`, which `body` gets as
+ *  the grouped filter it is in memory (a view made by the backend's own Reshape kernel, released
+ *  after). */
+function withGroupedFilter(
+  name: BuiltinName,
+  backendName: string,
+  backend: object,
+  inputs: {x?: {shape: number[]}; filter?: TensorInfo},
+  body: (filter: TensorInfo) => TensorInfo | TensorInfo[],
+): TensorInfo | TensorInfo[] {
+  const {x, filter} = inputs;
+  if (x == null || filter == null) {
+    throw new Error(`${name}: needs the inputs x (or the attribute inputShape) and filter`);
+  }
+  const grouped = depthwiseAsGrouped(name, x.shape, filter.shape, 'NHWC');
+  const view = reshapeOn(backendName, backend, filter, grouped);
+  try {
+    return body(view);
+  } finally {
+    release(backend, view);
+  }
+}
+
+/** t viewed as `shape` by the backend's own Reshape kernel (on cpu and wasm the same data; on
+ *  webgl a texture tfjs repacks where the packed layout differs), released by the caller. */
+function reshapeOn(
+  backendName: string,
+  backend: object,
+  t: TensorInfo,
+  shape: number[],
+): TensorInfo {
+  const reshape = tf.getKernel('Reshape', backendName);
+  if (reshape == null) throw new Error(`backend '${backendName}' has no Reshape kernel`);
+  return reshape.kernelFunc({
+    inputs: {x: t},
+    backend,
+    attrs: {shape},
+  }) as TensorInfo;
 }
 
 // Gradients under tfjs's names. They run tfjs's kernel names (so the adapters serve them on
@@ -366,6 +467,17 @@ export function builtinGradients(
     },
     (attrs) => convAttrs(attrs as Attrs),
   );
+  // The depthwise ones: the same math on tfjs's depthwise names (whose kernels take NHWC only),
+  // with dilations and dimRoundingMode passed on (tfjs's own gradient throws for dilations > 1)
+  // and second order.
+  const depthwise = convGradients(
+    {
+      conv2d: 'DepthwiseConv2dNative',
+      backpropInput: 'DepthwiseConv2dNativeBackpropInput',
+      backpropFilter: 'DepthwiseConv2dNativeBackpropFilter',
+    },
+    (attrs) => convAttrs({...(attrs as Attrs), dataFormat: 'NHWC'}),
+  );
   const maxPoolGrad: GradConfig = {
     kernelName: 'MaxPool',
     inputsToSave: ['x'],
@@ -375,7 +487,7 @@ export function builtinGradients(
         runNamed('MaxPoolGrad', {dy: dy as Tensor, input: x, output: y}, poolAttrs(attrs as Attrs)),
     }),
   };
-  return [conv2dGrad, backpropInputGrad, backpropFilterGrad, maxPoolGrad].map((g) =>
+  return [conv2dGrad, backpropInputGrad, backpropFilterGrad, ...depthwise, maxPoolGrad].map((g) =>
     withFallback(g, installedOn, fallback),
   );
 }

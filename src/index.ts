@@ -23,7 +23,7 @@ export type {BackendName, KernelRow} from './kernel_table';
 export {BACKENDS, KERNEL_TABLE} from './kernel_table';
 export * as layers from './layers';
 export type {FusedConv2DArgs} from './ops';
-export {conv2d, fused, maxPool} from './ops';
+export {conv2d, depthwiseConv2d, fused, maxPool} from './ops';
 export type {InstallOptions} from './register';
 export {
   builtinsInstalledOn,

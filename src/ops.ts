@@ -12,6 +12,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import {checkDataFormat, depthwiseAsGrouped} from '../kernels/checks';
 import {
   Activation,
   ACTIVATIONS,
@@ -35,6 +36,41 @@ function asBatch<R extends Tensor>(x: Tensor, body: (x4: Tensor4D) => Tensor4D):
   return tf.squeeze(y, [0]) as R;
 }
 
+interface ConvOptions {
+  strides: number | Pair;
+  pad: PadSpec;
+  dataFormat: DataFormat;
+  dilations: number | Pair;
+  dimRoundingMode?: RoundingMode;
+}
+
+/** A depthwise filter [fh, fw, C, M] of x4 as the grouped filter [fh, fw, 1, C * M] it is in
+ *  memory (a reshape: the gradient reaches the depthwise filter through it). */
+function asGroupedFilter(op: string, x4: Tensor4D, filter: Tensor, dataFormat: DataFormat) {
+  checkRank(op, 'filter', filter, [4]);
+  checkDataFormat(op, dataFormat);
+  return tf.reshape(filter, depthwiseAsGrouped(op, x4.shape, filter.shape, dataFormat));
+}
+
+function convOp<T extends Tensor3D | Tensor4D>(
+  op: string,
+  x: Input<T>,
+  filter: Input<Tensor4D>,
+  options: ConvOptions,
+  depthwise: boolean,
+): T {
+  const $x = asFloatTensor(op, 'x', x);
+  const $filter = asFloatTensor(op, 'filter', filter);
+  checkRank(op, 'x', $x, [3, 4]);
+  return asBatch<T>($x, (x4) => {
+    const w = depthwise ? asGroupedFilter(op, x4, $filter, options.dataFormat) : $filter;
+    const {attrs} = checkConv(op, x4, w, options);
+    return tf
+      .engine()
+      .runKernel(HandmadeConv2D, {x: x4, filter: w}, attrs as unknown as NamedAttrMap) as Tensor4D;
+  });
+}
+
 function conv2d_<T extends Tensor3D | Tensor4D>(
   x: Input<T>,
   filter: Input<Tensor4D>,
@@ -44,26 +80,24 @@ function conv2d_<T extends Tensor3D | Tensor4D>(
   dilations: number | Pair = [1, 1],
   dimRoundingMode?: RoundingMode,
 ): T {
-  const op = 'hm.conv2d';
-  const $x = asFloatTensor(op, 'x', x);
-  const $filter = asFloatTensor(op, 'filter', filter);
-  checkRank(op, 'x', $x, [3, 4]);
-  return asBatch<T>($x, (x4) => {
-    const {attrs} = checkConv(op, x4, $filter, {
-      strides,
-      pad,
-      dataFormat,
-      dilations,
-      dimRoundingMode,
-    });
-    return tf
-      .engine()
-      .runKernel(
-        HandmadeConv2D,
-        {x: x4, filter: $filter},
-        attrs as unknown as NamedAttrMap,
-      ) as Tensor4D;
-  });
+  const options = {strides, pad, dataFormat, dilations, dimRoundingMode};
+  return convOp('hm.conv2d', x, filter, options, false);
+}
+
+/** tf.depthwiseConv2d's job: filter [fh, fw, inC, multiplier], output channel d1 * multiplier + q
+ *  from input channel d1 alone. It is the grouped convolution with groups = inC, whose filter
+ *  [fh, fw, 1, inC * multiplier] holds the same values in the same order. */
+function depthwiseConv2d_<T extends Tensor3D | Tensor4D>(
+  x: Input<T>,
+  filter: Input<Tensor4D>,
+  strides: number | Pair,
+  pad: PadSpec,
+  dataFormat: DataFormat = 'NHWC',
+  dilations: number | Pair = [1, 1],
+  dimRoundingMode?: RoundingMode,
+): T {
+  const options = {strides, pad, dataFormat, dilations, dimRoundingMode};
+  return convOp('hm.depthwiseConv2d', x, filter, options, true);
 }
 
 function maxPool_<T extends Tensor3D | Tensor4D>(
@@ -109,20 +143,23 @@ export interface FusedConv2DArgs<T extends Tensor3D | Tensor4D> {
   leakyreluAlpha?: number;
 }
 
-function fusedConv2d_<T extends Tensor3D | Tensor4D>({
-  x,
-  filter,
-  strides,
-  pad,
-  dataFormat = 'NHWC',
-  dilations = [1, 1],
-  dimRoundingMode,
-  bias,
-  activation = 'linear',
-  preluActivationWeights,
-  leakyreluAlpha = 0.2,
-}: FusedConv2DArgs<T>): T {
-  const op = 'hm.fused.conv2d';
+function fusedConvOp<T extends Tensor3D | Tensor4D>(
+  op: string,
+  {
+    x,
+    filter,
+    strides,
+    pad,
+    dataFormat = 'NHWC',
+    dilations = [1, 1],
+    dimRoundingMode,
+    bias,
+    activation = 'linear',
+    preluActivationWeights,
+    leakyreluAlpha = 0.2,
+  }: FusedConv2DArgs<T>,
+  depthwise: boolean,
+): T {
   const $x = asFloatTensor(op, 'x', x);
   const $filter = asFloatTensor(op, 'filter', filter);
   checkRank(op, 'x', $x, [3, 4]);
@@ -149,7 +186,8 @@ function fusedConv2d_<T extends Tensor3D | Tensor4D>({
     fail(op, `activation 'prelu' needs preluActivationWeights`);
   }
   return asBatch<T>($x, (x4) => {
-    const {attrs, geometry} = checkConv(op, x4, $filter, {
+    const w = depthwise ? asGroupedFilter(op, x4, $filter, dataFormat) : $filter;
+    const {attrs, geometry} = checkConv(op, x4, w, {
       strides,
       pad,
       dataFormat,
@@ -161,7 +199,7 @@ function fusedConv2d_<T extends Tensor3D | Tensor4D>({
     // Where a gradient is being recorded, a scalar 0 stands in for an absent operand: the
     // gradient can only save inputs that exist. Elsewhere the kernel takes it as absent, and no
     // tensor is made for it (on webgl each would be a texture uploaded per call).
-    const inputs: NamedTensorMap = {x: x4, filter: $filter};
+    const inputs: NamedTensorMap = {x: x4, filter: w};
     const recording = tf.engine().state.gradientDepth > 0;
     const bias = $bias ?? (recording ? tf.scalar(0) : null);
     const prelu = $prelu ?? (recording ? tf.scalar(0) : null);
@@ -175,6 +213,20 @@ function fusedConv2d_<T extends Tensor3D | Tensor4D>({
   });
 }
 
+function fusedConv2d_<T extends Tensor3D | Tensor4D>(args: FusedConv2DArgs<T>): T {
+  return fusedConvOp('hm.fused.conv2d', args, false);
+}
+
+/** tf.fused.depthwiseConv2d's job: the depthwise convolution (depthwiseConv2d_ above), then bias
+ *  and activation as the kernel writes. */
+function fusedDepthwiseConv2d_<T extends Tensor3D | Tensor4D>(args: FusedConv2DArgs<T>): T {
+  return fusedConvOp('hm.fused.depthwiseConv2d', args, true);
+}
+
 export const conv2d = tf.op({hmConv2d_: conv2d_});
+export const depthwiseConv2d = tf.op({hmDepthwiseConv2d_: depthwiseConv2d_});
 export const maxPool = tf.op({hmMaxPool_: maxPool_});
-export const fused = {conv2d: tf.op({hmFusedConv2d_: fusedConv2d_})};
+export const fused = {
+  conv2d: tf.op({hmFusedConv2d_: fusedConv2d_}),
+  depthwiseConv2d: tf.op({hmFusedDepthwiseConv2d_: fusedDepthwiseConv2d_}),
+};

@@ -14,10 +14,14 @@ const TFJS_NAMES = [
   'FusedConv2D',
   'MaxPool',
   'MaxPoolGrad',
+  'DepthwiseConv2dNative',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'FusedDepthwiseConv2D',
 ];
 
-/** conv 3x3 relu (same) - pool 2 - conv 2x2 linear (FusedConv2D in a customGrad) - pool 2/1 same -
- *  dense 3, of tfjs's own layers, seeded. */
+/** conv 3x3 relu (same) - pool 2 - depthwise 3x3 x2 (same) - conv 2x2 linear (FusedConv2D in a
+ *  customGrad) - pool 2/1 same - dense 3, of tfjs's own layers, seeded. */
 export function tfModel(): tfl.Sequential {
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
   return tfl.sequential({
@@ -32,6 +36,13 @@ export function tfModel(): tfl.Sequential {
         biasInitializer: 'ones',
       }),
       tfl.layers.maxPooling2d({poolSize: 2}),
+      tfl.layers.depthwiseConv2d({
+        kernelSize: 3,
+        depthMultiplier: 2,
+        padding: 'same',
+        depthwiseInitializer: init(4),
+        biasInitializer: 'ones',
+      }),
       tfl.layers.conv2d({
         filters: 5,
         kernelSize: 2,

@@ -119,8 +119,52 @@ export function convCaseName(
   );
 }
 
-function buildConvCases(count: number, seed: number): ConvCase[] {
-  const A = CONV_AXES;
+/** Depthwise convolutions (tf.depthwiseConv2d's job), as grouped ones: channels [inC, 1,
+ *  inC * multiplier], multipliers 1 to 3, odd channel counts. */
+export const DEPTHWISE_AXES: typeof CONV_AXES = {
+  filters: [
+    [3, 3],
+    [5, 5],
+    [3, 2],
+    [1, 1],
+  ],
+  steps: [
+    {strides: [1, 1], dilations: [1, 1]},
+    {strides: [2, 2], dilations: [1, 1]},
+    {strides: [2, 1], dilations: [1, 1]},
+    {strides: [1, 1], dilations: [2, 2]},
+    {strides: [1, 1], dilations: [3, 3]},
+    {strides: [1, 1], dilations: [1, 3]},
+  ],
+  pads: [
+    {pad: 'same', label: 'same'},
+    {pad: 'valid', label: 'valid'},
+    {pad: 1, label: '1'},
+    {pad: nhwcExplicit(1, 0, 0, 2), label: 'explicit(t1,b0,l0,r2)'},
+    {pad: 1, dimRoundingMode: 'ceil', label: '1 ceil'},
+    {pad: 2, dimRoundingMode: 'floor', label: '2 floor'},
+    {pad: nhwcExplicit(0, 1, 2, 0), dimRoundingMode: 'round', label: 'explicit(t0,b1,l2,r0) round'},
+  ],
+  channels: [
+    [1, 1, 1],
+    [3, 1, 3],
+    [5, 1, 10],
+    [7, 1, 21],
+    [4, 1, 4],
+    [2, 1, 6],
+    [13, 1, 13],
+  ],
+  dataFormats: ['NHWC', 'NCHW'],
+  batches: [1, 2, 3],
+};
+
+/** A depthwise case's filter as tf.depthwiseConv2d takes it: [fh, fw, inC, multiplier]. */
+export function depthwiseFilterShape(c: ConvCase): number[] {
+  const [fh, fw, , outC] = c.filterShape;
+  return [fh, fw, c.groups, outC / c.groups];
+}
+
+function buildConvCases(count: number, seed: number, A = CONV_AXES): ConvCase[] {
   const all: [number, number, number, number, number][] = [];
   for (let f = 0; f < A.filters.length; f++) {
     for (let s = 0; s < A.steps.length; s++) {
@@ -251,6 +295,8 @@ function buildPoolCases(count: number, seed: number): PoolCase[] {
 /** The full sweeps of the cpu suite. */
 export const CONV_CASES: ConvCase[] = buildConvCases(240, 20261122);
 export const POOL_CASES: PoolCase[] = buildPoolCases(96, 20261123);
+/** The depthwise sweep, as grouped cases (depthwiseFilterShape gives tfjs's filter). */
+export const DEPTHWISE_CASES: ConvCase[] = buildConvCases(72, 20261206, DEPTHWISE_AXES);
 
 /** Every `step`-th case: the subsets the slower browser suite runs. */
 export function every<T>(cases: T[], step: number): T[] {

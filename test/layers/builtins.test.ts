@@ -18,8 +18,22 @@ const KERNELS = [
   'FusedConv2D',
   'MaxPool',
   'MaxPoolGrad',
+  'DepthwiseConv2dNative',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'FusedDepthwiseConv2D',
 ];
-const GRADIENTS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool'];
+const GRADIENTS = [
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'MaxPool',
+  'DepthwiseConv2dNative',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+];
+/** The kernels a training step of tfModel runs (FusedDepthwiseConv2D is no layer's). */
+const TRAINING_KERNELS = KERNELS.filter((k) => k !== 'FusedDepthwiseConv2D');
 
 const snapshot = () => ({
   kernels: KERNELS.map((k) => tf.getKernel(k, 'cpu')),
@@ -147,7 +161,7 @@ describe('an unmodified tf.layers model runs on the handmade kernels', () => {
         return {kernelNames: profile.kernelNames, ours: predictAndGrads(model, x)};
       });
       const {kernelNames, ours} = result;
-      for (const name of KERNELS) expect(kernelNames).toContain(name);
+      for (const name of TRAINING_KERNELS) expect(kernelNames).toContain(name);
       expect(kernelNames.filter((k) => k.startsWith('Handmade'))).toEqual([]);
       for (const name of [
         'HandmadeConv2D',
@@ -230,6 +244,102 @@ describe("the gradients installed under tfjs's names", () => {
     expect(maxRelDiff(gotPool, expectedPool)).toBe(0);
     gotConv.forEach((g, i) => expect(maxRelDiff(g, expectedConv[i])).toBeLessThan(1e-5));
     tf.dispose([x, w, expectedPool, gotPool, ...expectedConv, ...gotConv]);
+  });
+});
+
+describe("tfjs's depthwise kernels under the override", () => {
+  const x = () => tf.randomUniform([2, 9, 8, 3], -1, 1, 'float32', 18) as tf.Tensor4D;
+  const w = () => tf.randomUniform([3, 3, 3, 2], -1, 1, 'float32', 19) as tf.Tensor4D;
+  type Depthwise = typeof tf.depthwiseConv2d;
+  const loss =
+    (op: Depthwise, dilations: number, pad: 'same' | number = 'same', rounding?: 'ceil') =>
+    (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(
+        tf.square(
+          op(
+            a as tf.Tensor4D,
+            b as tf.Tensor4D,
+            2 - (dilations > 1 ? 1 : 0),
+            pad,
+            'NHWC',
+            dilations,
+            rounding,
+          ),
+        ),
+      );
+
+  test("run the handmade kernels, forward and backward, with the results of tfjs's own", async () => {
+    const [xt, wt] = [x(), w()];
+    const expected = tf.grads(loss(tf.depthwiseConv2d, 1))([xt, wt]);
+    const expectedFused = tf.fused.depthwiseConv2d({
+      x: xt,
+      filter: wt,
+      strides: 1,
+      pad: 'valid',
+      bias: tf.ones([6]),
+      activation: 'relu6',
+    });
+    hm.installAsBuiltins();
+    const before = tf.memory().numTensors;
+    const {result, counts} = await countingHandmade(() => [
+      ...tf.grads(loss(tf.depthwiseConv2d, 1))([xt, wt]),
+      tf.fused.depthwiseConv2d({
+        x: xt,
+        filter: wt,
+        strides: 1,
+        pad: 'valid',
+        bias: tf.ones([6]),
+        activation: 'relu6',
+      }),
+    ]);
+    expect(counts).toMatchObject({
+      HandmadeConv2D: 1,
+      HandmadeConv2DBackpropInput: 1,
+      HandmadeConv2DBackpropFilter: 1,
+      HandmadeFusedConv2D: 1,
+    });
+    result.slice(0, 2).forEach((g, i) => expect(maxRelDiff(g, expected[i])).toBeLessThan(1e-5));
+    expect(maxRelDiff(result[2], expectedFused)).toBeLessThan(1e-5);
+    tf.dispose(result);
+    expect(tf.memory().numTensors).toBe(before + 1); // the bias made inside the counted call
+    tf.dispose([xt, wt, ...expected, expectedFused]);
+  });
+
+  test(
+    "tf.depthwiseConv2d with dilations trains (tfjs's own gradient throws), keeps " +
+      'dimRoundingMode, and has second-order gradients',
+    () => {
+      const [xt, wt] = [x(), w()];
+      expect(() => tf.grads(loss(tf.depthwiseConv2d, 2))([xt, wt])).toThrow(/dilation/);
+      const hmOp = hm.depthwiseConv2d as Depthwise;
+      const expected = [
+        ...tf.grads(loss(hmOp, 2))([xt, wt]),
+        ...tf.grads(loss(hmOp, 1, 1, 'ceil'))([xt, wt]),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.grads(loss(hmOp, 1))([a, wt])[1]))(xt),
+      ];
+      hm.installAsBuiltins();
+      const got = [
+        ...tf.grads(loss(tf.depthwiseConv2d, 2))([xt, wt]),
+        ...tf.grads(loss(tf.depthwiseConv2d, 1, 1, 'ceil'))([xt, wt]),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.grads(loss(tf.depthwiseConv2d, 1))([a, wt])[1]))(xt),
+      ];
+      got.forEach((g, i) => expect(maxRelDiff(g, expected[i])).toBeLessThan(1e-5));
+      tf.dispose([xt, wt, ...expected, ...got]);
+    },
+  );
+
+  test("NCHW goes to tfjs's own kernel, which reads x as NHWC whatever dataFormat says", async () => {
+    // Three channels on axis 1 as NCHW, and on axis 3 as tfjs's kernels read it.
+    const xt = tf.randomUniform([1, 3, 6, 3], -1, 1, 'float32', 20) as tf.Tensor4D;
+    const wt = tf.randomUniform([3, 3, 3, 1], -1, 1, 'float32', 21) as tf.Tensor4D;
+    const expected = tf.depthwiseConv2d(xt, wt, 1, 'same', 'NCHW');
+    hm.installAsBuiltins();
+    const {result, counts} = await countingHandmade(() =>
+      tf.depthwiseConv2d(xt, wt, 1, 'same', 'NCHW'),
+    );
+    expect(counts.HandmadeConv2D).toBe(0);
+    expect(maxRelDiff(result, expected)).toBe(0);
+    tf.dispose([xt, wt, expected, result]);
   });
 });
 
