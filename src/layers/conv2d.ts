@@ -30,12 +30,13 @@ export interface HandmadeConv2DLayerArgs extends ConvLayerArgs {
   groups?: number;
 }
 
-interface ActivationFn {
+/** A tf.layers activation, as its layers hold it parsed. */
+export interface ParsedActivation {
   apply(x: tf.Tensor): tf.Tensor;
   getClassName(): string;
 }
 interface ConvInternals {
-  activation: ActivationFn;
+  activation: ParsedActivation;
   kernelInitializer: Initializer;
   biasInitializer: Initializer;
   kernelRegularizer?: Regularizer;
@@ -54,10 +55,14 @@ const FUSED: Record<string, Activation> = {
   sigmoid: 'sigmoid',
 };
 
+/** The fused kernel's name for a tf.layers activation, or undefined where it runs after. */
+export const fusedActivation = (act: ParsedActivation): Activation | undefined =>
+  FUSED[act.getClassName()];
+
 const fmt = (shape: ReadonlyArray<number | null>) => `[${shape.join(',')}]`;
 
 /** Keys of the arguments that are the base layer's, not the convolution's. */
-const BASE_KEYS = [
+export const BASE_KEYS = [
   'inputShape',
   'batchInputShape',
   'batchSize',
@@ -202,7 +207,7 @@ export class HandmadeConv2D extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const act = this.parsed.activation;
-      const fusedAct = FUSED[act.getClassName()];
+      const fusedAct = fusedActivation(act);
       const y = fused.conv2d({
         x,
         filter: kernel.read() as tf.Tensor4D,

@@ -1,5 +1,6 @@
 // hm.layers: tf.layers drop-ins that run the handmade kernels. Importing this module registers
-// their classes (classNames 'HandmadeConv2D', 'HandmadeMaxPooling2D') with
+// their classes (classNames 'HandmadeConv2D', 'HandmadeDepthwiseConv2D',
+// 'HandmadeSeparableConv2D', 'HandmadeMaxPooling2D') with
 // tf.serialization.registerClass, so models that contain them save and load like any model.
 //
 // Saving in node without tfjs-node (no file:// handler): save through
@@ -11,4 +12,10 @@
 
 export type {HandmadeConv2DLayerArgs} from './conv2d';
 export {conv2d, HandmadeConv2D} from './conv2d';
+export {
+  depthwiseConv2d,
+  HandmadeDepthwiseConv2D,
+  HandmadeSeparableConv2D,
+  separableConv2d,
+} from './depthwise';
 export {HandmadeMaxPooling2D, maxPooling2d} from './max_pooling2d';

@@ -6,7 +6,16 @@
 
 import {convGeometry, poolGeometry} from '../../kernels/geometry';
 import type {PadSpec, Pair} from '../../kernels/names';
-import {CONV_AXES, CONV_CASES, every, POOL_AXES, POOL_CASES} from './sweeps';
+import {
+  CONV_AXES,
+  CONV_CASES,
+  DEPTHWISE_AXES,
+  DEPTHWISE_CASES,
+  depthwiseFilterShape,
+  every,
+  POOL_AXES,
+  POOL_CASES,
+} from './sweeps';
 
 const pairOf = (v: number | Pair): Pair => (typeof v === 'number' ? [v, v] : v);
 const key = (v: unknown) => JSON.stringify(v);
@@ -128,6 +137,45 @@ describe('the pool sweep', () => {
       const g = poolGeometry(c.xShape, c.attrs);
       expect(g.outHeight * g.outWidth).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the depthwise sweep', () => {
+  const seen = (f: (c: (typeof DEPTHWISE_CASES)[number]) => unknown) =>
+    new Set(DEPTHWISE_CASES.map((c) => key(f(c))));
+  test('has 72 cases, every one depthwise: one input channel per group', () => {
+    expect(DEPTHWISE_CASES.length).toBe(72);
+    for (const c of DEPTHWISE_CASES) {
+      const g = convGeometry(c.xShape, c.filterShape, c.attrs);
+      expect(g.inChannelsPerGroup).toBe(1);
+      expect(g.outHeight * g.outWidth).toBeGreaterThan(0);
+      expect(depthwiseFilterShape(c)[2]).toBe(g.inChannels);
+    }
+  });
+  test('every value of every axis occurs', () => {
+    const filters = seen((c) => c.filterShape.slice(0, 2));
+    for (const f of DEPTHWISE_AXES.filters) expect(filters.has(key(f))).toBe(true);
+    const steps = seen((c) => ({
+      strides: pairOf(c.attrs.strides),
+      dilations: pairOf(c.attrs.dilations ?? 1),
+    }));
+    for (const s of DEPTHWISE_AXES.steps) expect(steps.has(key(s))).toBe(true);
+    const pads = seen((c) => c.name.split(' pad=')[1].replace(/ (NHWC|NCHW)$/, ''));
+    for (const p of DEPTHWISE_AXES.pads) expect(pads.has(key(p.label))).toBe(true);
+    const channels = seen((c) => [c.groups, 1, c.filterShape[3]]);
+    for (const ch of DEPTHWISE_AXES.channels) expect(channels.has(key(ch))).toBe(true);
+    expect(seen((c) => c.attrs.dataFormat)).toEqual(new Set(['"NHWC"', '"NCHW"']));
+    expect(seen((c) => c.xShape[0])).toEqual(new Set(['1', '2', '3']));
+  });
+  test('multipliers 1-3, 3x3 and 5x5, strides 1-2, dilations 1-3, odd channel counts', () => {
+    expect(seen((c) => depthwiseFilterShape(c)[3])).toEqual(new Set(['1', '2', '3']));
+    expect(new Set(DEPTHWISE_CASES.flatMap((c) => pairOf(c.attrs.strides)))).toEqual(
+      new Set([1, 2]),
+    );
+    expect(new Set(DEPTHWISE_CASES.flatMap((c) => pairOf(c.attrs.dilations)))).toEqual(
+      new Set([1, 2, 3]),
+    );
+    expect(DEPTHWISE_CASES.some((c) => c.groups % 2 === 1 && c.groups > 1)).toBe(true);
   });
 });
 

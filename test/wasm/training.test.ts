@@ -117,3 +117,57 @@ test('an unmodified tf.layers model trains on wasm with the handmade kernels ins
   });
   await expectTrains(model);
 });
+
+/** conv - depthwise 3x3 - separable (a depthwise and a pointwise step) - dense: the blocks of a
+ *  MobileNet, of tfjs's own layers. */
+function mobileNetStyle(seed: number): tfl.Sequential {
+  const init = (s: number) => tfl.initializers.glorotUniform({seed: seed + s});
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(0),
+      }),
+      tfl.layers.depthwiseConv2d({
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        depthMultiplier: 2,
+        activation: 'relu',
+        depthwiseInitializer: init(1),
+      }),
+      tfl.layers.separableConv2d({
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        depthwiseInitializer: init(2),
+        pointwiseInitializer: init(3),
+      }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({units: 2, activation: 'softmax', kernelInitializer: init(4)}),
+    ],
+  });
+}
+
+test("tfjs's own depthwise layers cannot train on wasm", async () => {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.depthwiseConv2d({inputShape: [8, 8, 1], kernelSize: 3, depthMultiplier: 2}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({units: 2, activation: 'softmax'}),
+    ],
+  });
+  await expect(lossesOf(model)).rejects.toThrow(
+    /DepthwiseConv2dNativeBackprop(Input|Filter)' not registered for backend 'wasm'/,
+  );
+  model.dispose();
+});
+
+test('an unmodified MobileNet-style tf.layers model trains on wasm with the handmade kernels installed', async () => {
+  hm.installAsBuiltins({backends: ['wasm']});
+  await expectTrains(mobileNetStyle(10));
+});
