@@ -7,8 +7,8 @@
 // progress on stderr.
 //
 // Flags: --backends=cpu,cpu-scalar,webgl,wasm,wasm-scalar (default all but wasm-scalar; the
-// -scalar ones run the host kernels on their scalar path), --set=reference,inference (default
-// reference), --only=c1,p2 (case ids),
+// -scalar ones run the host kernels on their scalar path), --set=reference,inference,depthwise
+// (default reference), --only=c1,p2 (case ids),
 // --kernels=HandmadeConv2D,... (handmade kernel names), --quick (3 runs, 1 s cap, skips the cpu
 // built-in Conv2DBackpropFilter where it would take tens of seconds), --runs=N, --cap=SECONDS,
 // --json, --out=PATH.
@@ -26,7 +26,6 @@ import * as path from 'path';
 import * as names from '../kernels/names';
 import {setHostPath} from '../kernels/simd/runtime';
 import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
-import {INFERENCE_CASES} from '../src/compare/cases';
 import {compareActiveBackend, CompareRow} from '../src/compare/compare';
 import {QUEUED_CALLS} from '../src/compare/timing';
 import {registerHandmadeKernels} from '../src/register';
@@ -38,7 +37,14 @@ import {
   setupNodeBackend,
 } from './backends';
 import type {PageBenchInfo} from './page';
-import {benchOptions, BenchSelection, CASE_SETS, CaseSet, selectedCases} from './selection';
+import {
+  benchOptions,
+  BenchSelection,
+  CASE_SETS,
+  CaseSet,
+  casesOf,
+  selectedCases,
+} from './selection';
 
 type Row = CompareRow;
 
@@ -140,18 +146,28 @@ const INFERENCE_NOTE =
   "MobileNetV2 1.0 and ResNet-50 at 224x224, and ResNet-50's max pool), each as the fused " +
   "convolution with bias and the activation the model uses, against tfjs's FusedConv2D.";
 
+const DEPTHWISE_NOTE =
+  "MobileNetV2's depthwise convolutions (src/compare/cases.ts: every distinct one, 3x3 'same', " +
+  "at batch 1 and 8), every job against tfjs's depthwise kernel of the same job " +
+  '(DepthwiseConv2dNative, its two backprops, FusedDepthwiseConv2D with bias and relu6).';
+
 function backendTable(
   backend: BenchBackendName,
   rows: Row[],
   opts: Options,
-  inference: boolean,
+  set: CaseSet,
 ): string[] {
   // The targets are for the SIMD host kernels and webgl; the -scalar rows are for comparison.
   const scalar = backend.endsWith('-scalar');
+  const inference = set !== 'reference';
   const lines = [
-    inference ? `## ${backend}: inference at batch 1` : `## ${backend}`,
+    {
+      reference: `## ${backend}`,
+      inference: `## ${backend}: inference at batch 1`,
+      depthwise: `## ${backend}: depthwise convolutions, batch 1 and 8`,
+    }[set],
     '',
-    inference ? INFERENCE_NOTE : BACKEND_NOTES[backend],
+    {reference: BACKEND_NOTES[backend], inference: INFERENCE_NOTE, depthwise: DEPTHWISE_NOTE}[set],
     '',
     '| case | shape | kernel | built-in | handmade ms | built-in ms | handmade GFLOP/s | ' +
       'built-in GFLOP/s | ratio | target | |',
@@ -257,13 +273,11 @@ function markdown(
     '- ratio = builtinMs / handmadeMs; GFLOP/s = 2·N·Ho·Wo·Co·Kh·Kw·Ci / time',
     '',
   );
-  const inferenceNames = new Set(INFERENCE_CASES.map((c) => c.name));
   for (const backend of opts.backends) {
-    for (const inference of [false, true]) {
-      const part = rows.filter(
-        (r) => r.backend === backend && inferenceNames.has(r.case) === inference,
-      );
-      if (part.length > 0) lines.push(...backendTable(backend, part, opts, inference));
+    for (const set of CASE_SETS) {
+      const inSet = new Set(casesOf(set).map((c) => c.name));
+      const part = rows.filter((r) => r.backend === backend && inSet.has(r.case));
+      if (part.length > 0) lines.push(...backendTable(backend, part, opts, set));
     }
   }
   return lines.join('\n');

@@ -1,15 +1,15 @@
 // What a bench run selects, the same in node and in the page: the sets of cases it times
 // (--set: the training-sized reference shapes, the inference cases of pretrained models at batch
-// 1, or both), the cases by name (--only), the handmade kernels (--kernels), the runs and the
-// cap, and --quick.
+// 1, MobileNetV2's depthwise convolutions at batch 1 and 8), the cases by name (--only), the
+// handmade kernels (--kernels), the runs and the cap, and --quick.
 
 import * as names from '../kernels/names';
-import {CompareCase, INFERENCE_CASES, REFERENCE_CASES} from '../src/compare/cases';
+import {CompareCase, DEPTHWISE_CASES, INFERENCE_CASES, REFERENCE_CASES} from '../src/compare/cases';
 import type {ActiveBackendOptions} from '../src/compare/compare';
 import type {KernelJob} from '../src/compare/jobs';
 
-export type CaseSet = 'reference' | 'inference';
-export const CASE_SETS: readonly CaseSet[] = ['reference', 'inference'];
+export type CaseSet = 'reference' | 'inference' | 'depthwise';
+export const CASE_SETS: readonly CaseSet[] = ['reference', 'inference', 'depthwise'];
 
 export interface BenchSelection {
   quick: boolean;
@@ -27,7 +27,11 @@ export interface BenchSelection {
 
 /** The cases of a set. */
 export function casesOf(set: CaseSet): CompareCase[] {
-  return set === 'reference' ? REFERENCE_CASES : INFERENCE_CASES;
+  return set === 'reference'
+    ? REFERENCE_CASES
+    : set === 'inference'
+      ? INFERENCE_CASES
+      : DEPTHWISE_CASES;
 }
 
 export function selectedCases(s: BenchSelection): CompareCase[] {

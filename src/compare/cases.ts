@@ -5,7 +5,13 @@
 //    "pad": "same"}
 //   {"kind": "pool", "x": [8,56,56,64], "filterSize": 2, "strides": 2, "pad": "valid"}
 
-import {ArgumentError, checkConvShapes, checkPoolShapes, show} from '../../kernels/checks';
+import {
+  ArgumentError,
+  checkConvShapes,
+  checkPoolShapes,
+  depthwiseAsGrouped,
+  show,
+} from '../../kernels/checks';
 import {convAttrsOf, poolAttrsOf} from '../../kernels/gradients/attrs';
 import type {DataFormat, PadSpec, Pair, RoundingMode} from '../../kernels/names';
 
@@ -23,6 +29,9 @@ export interface ConvCompareCase {
   activation?: 'linear' | 'relu' | 'relu6';
   /** An inference case: only the job a pretrained model runs, the fused convolution. */
   inference?: boolean;
+  /** A depthwise convolution (tf.depthwiseConv2d's job): filter is [fh, fw, inC, multiplier],
+   *  and the built-ins are tfjs's depthwise kernels. */
+  depthwise?: boolean;
 }
 
 export interface PoolCompareCase {
@@ -62,6 +71,15 @@ export const QUICK_CASES: CompareCase[] = [
     dilations: 2,
   },
   {kind: 'conv', name: 'grouped', x: [2, 10, 10, 6], filter: [3, 3, 2, 9], strides: 1, pad: 1},
+  {
+    kind: 'conv',
+    name: 'depthwise',
+    x: [2, 9, 9, 5],
+    filter: [3, 3, 5, 2],
+    strides: 2,
+    pad: 'same',
+    depthwise: true,
+  },
   {
     kind: 'conv',
     name: 'nchw-explicit-ceil',
@@ -196,6 +214,40 @@ export const RESNET_50_CASES: CompareCase[] = [
   fused('r-7-r512', [7, 7, 2048], [1, 512], 1, 'relu'),
 ];
 
+/** A depthwise 3x3 of MobileNetV2 ('same', relu6 where fused) on x[batch, h, h, channels]. */
+function depthwise(h: number, channels: number, strides: number, batch: number): CompareCase {
+  return {
+    kind: 'conv',
+    name: `dw-${h}-${channels}${strides === 2 ? 's2' : ''}-b${batch}`,
+    x: [batch, h, h, channels],
+    filter: [3, 3, channels, 1],
+    strides,
+    pad: 'same',
+    activation: 'relu6',
+    depthwise: true,
+  };
+}
+
+/** Every distinct depthwise convolution of MobileNetV2 (width 1.0, 224x224), from its published
+ *  layer table (the first of each block's stride 2, 32 to 960 channels, 112x112 down to 7x7), at
+ *  batch 1 (a pretrained model's inference) and batch 8 (a training step): every job. */
+export const DEPTHWISE_CASES: CompareCase[] = [1, 8].flatMap((batch) =>
+  (
+    [
+      [112, 32, 1],
+      [112, 96, 2],
+      [56, 144, 1],
+      [56, 144, 2],
+      [28, 192, 1],
+      [28, 192, 2],
+      [14, 384, 1],
+      [14, 576, 1],
+      [14, 576, 2],
+      [7, 960, 1],
+    ] as const
+  ).map(([h, c, s]) => depthwise(h, c, s, batch)),
+);
+
 /** The inference cases: pretrained models' layers at batch 1. */
 export const INFERENCE_CASES: CompareCase[] = [...MOBILENET_V2_CASES, ...RESNET_50_CASES];
 
@@ -256,6 +308,9 @@ export function caseName(c: CompareCase): string {
 
 /** Checks every case of a parsed case file, its geometry included, before any runs: throws one
  *  error naming each bad case by its index (and name) and the field at fault. */
+const dataFormatOf = (c: Record<string, unknown>): DataFormat =>
+  c.dataFormat === 'NCHW' ? 'NCHW' : 'NHWC';
+
 export function parseCases(json: unknown, source: string): CompareCase[] {
   if (!Array.isArray(json)) throw new Error(`${source}: expected a JSON array of cases`);
   const problems: string[] = [];
@@ -271,14 +326,21 @@ export function parseCases(json: unknown, source: string): CompareCase[] {
       return `filter: must be a 4-D shape [fh, fw, inC / groups, outC] of positive sizes, got ${show(c.filter)}`;
     }
     if (c.kind === 'pool' && c.filterSize == null) return 'filterSize: is required';
+    if (c.depthwise != null && (c.kind !== 'conv' || typeof c.depthwise !== 'boolean')) {
+      return `depthwise: must be true or false, on a conv case, got ${show(c.depthwise)}`;
+    }
     if (c.strides == null) return 'strides: is required';
     if (c.pad == null) return 'pad: is required';
     try {
       if (c.kind === 'conv') {
+        const filter =
+          c.depthwise === true
+            ? depthwiseAsGrouped('', c.x as number[], c.filter as number[], dataFormatOf(c))
+            : (c.filter as number[]);
         checkConvShapes(
           '',
           c.x as number[],
-          c.filter as number[],
+          filter,
           convAttrsOf(c as unknown as ConvCompareCase),
           true,
         );

@@ -8,7 +8,7 @@
 import type {NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import {checkConvShapes, checkPoolShapes} from '../../kernels/checks';
+import {checkConvShapes, checkPoolShapes, depthwiseAsGrouped} from '../../kernels/checks';
 import {ConvGeometry, sizeOf} from '../../kernels/geometry';
 import * as names from '../../kernels/names';
 import {broadcastOperand} from '../../kernels/operands';
@@ -98,17 +98,45 @@ function job(
   };
 }
 
+/** tfjs's kernel names of a convolution's jobs: its depthwise family for a depthwise case. */
+function builtinNames(depthwise: boolean) {
+  return depthwise
+    ? {
+        forward: 'DepthwiseConv2dNative',
+        dx: 'DepthwiseConv2dNativeBackpropInput',
+        dW: 'DepthwiseConv2dNativeBackpropFilter',
+        fused: 'FusedDepthwiseConv2D',
+      }
+    : {
+        forward: 'Conv2D',
+        dx: 'Conv2DBackpropInput',
+        dW: 'Conv2DBackpropFilter',
+        fused: 'FusedConv2D',
+      };
+}
+
 function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
-  const probe = checkConvShapes('hm.compare', c.x, c.filter, convAttrsOf(c), true);
+  // A depthwise case's filter is tf.depthwiseConv2d's [fh, fw, inC, multiplier]; the handmade
+  // kernels take the grouped filter it is in memory, and tfjs's depthwise kernels take it as is.
+  const depthwise = c.depthwise === true;
+  const filterShape = depthwise
+    ? depthwiseAsGrouped('hm.compare', c.x, c.filter, c.dataFormat ?? 'NHWC')
+    : c.filter;
+  const probe = checkConvShapes('hm.compare', c.x, filterShape, convAttrsOf(c), true);
   const g = probe.geometry;
   const x = tf.tensor(uniform(sizeOf(c.x), seed), c.x);
-  const filter = tf.tensor(uniform(sizeOf(c.filter), seed + 1), c.filter);
+  const filter = tf.tensor(uniform(sizeOf(filterShape), seed + 1), filterShape);
+  const tfjsFilter = depthwise ? tf.reshape(filter, c.filter) : filter;
+  const tfjs = builtinNames(depthwise);
   const dy = tf.tensor(uniform(sizeOf(g.outShape), seed + 2), g.outShape);
-  const bias = tf.tensor1d(uniform(c.filter[3], seed + 3));
+  const bias = tf.tensor1d(uniform(g.outChannels, seed + 3));
   const attrs = probe.attrs as unknown as NamedAttrMap;
   // tfjs's conv kernels take no groups, and tfjs-wasm's no NCHW; its backprops take no dilations.
-  const plain = g.groups === 1 && !(backend === 'wasm' && g.dataFormat === 'NCHW');
-  const undilated = isOne(probe.attrs.dilations);
+  // Its depthwise kernels read x as NHWC whatever dataFormat says, and take dilations.
+  const plain = depthwise
+    ? g.dataFormat === 'NHWC'
+    : g.groups === 1 && !(backend === 'wasm' && g.dataFormat === 'NCHW');
+  const undilated = depthwise || isOne(probe.attrs.dilations);
   const builtinAttrs = {
     strides: probe.attrs.strides,
     pad: probe.attrs.pad,
@@ -133,7 +161,8 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
     g.inChannelsPerGroup;
   const forward: KernelCall = {kernelName: names.HandmadeConv2D, inputs: {x, filter}, attrs};
   const dxAttrs = {...attrs, inputShape: c.x} as NamedAttrMap;
-  const dWAttrs = {...attrs, filterShape: c.filter} as NamedAttrMap;
+  const dWAttrs = {...attrs, filterShape} as NamedAttrMap;
+  const dilations = {dilations: probe.attrs.dilations};
   const activation = c.activation ?? 'relu';
   const fusedAttrs = {...attrs, activation} as NamedAttrMap;
   const jobs: KernelJob[] = [
@@ -141,11 +170,11 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
       backend,
       names.HandmadeConv2D,
       forward,
-      'Conv2D',
+      tfjs.forward,
       () => ({
-        kernelName: 'Conv2D',
-        inputs: {x, filter},
-        attrs: {...builtinAttrs, dilations: probe.attrs.dilations} as NamedAttrMap,
+        kernelName: tfjs.forward,
+        inputs: {x, filter: tfjsFilter},
+        attrs: {...builtinAttrs, ...dilations} as NamedAttrMap,
       }),
       plain,
       flops,
@@ -158,11 +187,11 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
       backend,
       names.HandmadeConv2DBackpropInput,
       {kernelName: names.HandmadeConv2DBackpropInput, inputs: {dy, filter}, attrs: dxAttrs},
-      'Conv2DBackpropInput',
+      tfjs.dx,
       () => ({
-        kernelName: 'Conv2DBackpropInput',
-        inputs: {dy, filter},
-        attrs: {...builtinAttrs, inputShape: c.x} as NamedAttrMap,
+        kernelName: tfjs.dx,
+        inputs: {dy, filter: tfjsFilter},
+        attrs: {...builtinAttrs, ...(depthwise ? dilations : {}), inputShape: c.x} as NamedAttrMap,
       }),
       plain && undilated,
       flops,
@@ -178,11 +207,15 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
       backend,
       names.HandmadeConv2DBackpropFilter,
       {kernelName: names.HandmadeConv2DBackpropFilter, inputs: {x, dy}, attrs: dWAttrs},
-      'Conv2DBackpropFilter',
+      tfjs.dW,
       () => ({
-        kernelName: 'Conv2DBackpropFilter',
+        kernelName: tfjs.dW,
         inputs: {x, dy},
-        attrs: {...builtinAttrs, filterShape: c.filter} as NamedAttrMap,
+        attrs: {
+          ...builtinAttrs,
+          ...(depthwise ? dilations : {}),
+          filterShape: c.filter,
+        } as NamedAttrMap,
       }),
       plain && undilated,
       flops,
@@ -194,7 +227,7 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
             inputs: {x: xs, dy: dys},
             attrs: dWAttrs,
           },
-          sizeOf(c.filter),
+          sizeOf(filterShape),
         );
         tf.dispose([xs, dys]);
         return {actual, expected: conv2dBackpropFilterReference(x0, dy0, g1)};
@@ -204,10 +237,10 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
       backend,
       names.HandmadeFusedConv2D,
       {kernelName: names.HandmadeFusedConv2D, inputs: {x, filter, bias}, attrs: fusedAttrs},
-      'FusedConv2D',
+      tfjs.fused,
       () => ({
-        kernelName: 'FusedConv2D',
-        inputs: {x, filter, bias},
+        kernelName: tfjs.fused,
+        inputs: {x, filter: tfjsFilter, bias},
         attrs: {
           ...builtinAttrs,
           dilations: probe.attrs.dilations,
@@ -226,14 +259,14 @@ function convJobs(c: ConvCompareCase, backend: string, seed: number): CaseJobs {
     ),
   ];
   const shape =
-    `x[${c.x}] w[${c.filter}] s${show(c.strides)} ${show(c.pad)}` +
+    `x[${c.x}] ${depthwise ? 'dw' : 'w'}[${c.filter}] s${show(c.strides)} ${show(c.pad)}` +
     (c.activation != null ? ` ${c.activation}` : '') +
     (c.dilations == null || isOne(c.dilations) ? '' : ` d${show(c.dilations)}`) +
     (c.dataFormat === 'NCHW' ? ' NCHW' : '');
   return {
     jobs: c.inference === true ? jobs.filter((j) => j.kernel === names.HandmadeFusedConv2D) : jobs,
     shape,
-    dispose: () => tf.dispose([x, filter, dy, bias]),
+    dispose: () => tf.dispose([x, filter, tfjsFilter, dy, bias]),
   };
 }
 

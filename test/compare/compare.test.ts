@@ -49,6 +49,21 @@ test('every quick case passes on cpu, with the built-in where tfjs has one', asy
   expect(row('HandmadeConv2DBackpropFilter', 'lenet-1').builtin).toBe('Conv2DBackpropFilter');
   expect(row('HandmadeConv2DBackpropFilter', 'lenet-1').builtinRelErr).toBeLessThan(1e-5);
   expect(row('HandmadeMaxPoolGrad', '2x2/2').ratio).toBeGreaterThan(0);
+  // a depthwise case is checked against tfjs's depthwise kernels, every job
+  expect(
+    [
+      'HandmadeConv2D',
+      'HandmadeConv2DBackpropInput',
+      'HandmadeConv2DBackpropFilter',
+      'HandmadeFusedConv2D',
+    ].map((k) => row(k, 'depthwise').builtin),
+  ).toEqual([
+    'DepthwiseConv2dNative',
+    'DepthwiseConv2dNativeBackpropInput',
+    'DepthwiseConv2dNativeBackpropFilter',
+    'FusedDepthwiseConv2D',
+  ]);
+  expect(row('HandmadeConv2DBackpropFilter', 'depthwise').builtinRelErr).toBeLessThan(1e-5);
 });
 
 describe('tfjs-handmade compare', () => {
@@ -190,6 +205,25 @@ describe('a cases file is checked whole before any case runs', () => {
       {...good, kind: 'deconv'},
       'kind',
       /must be "conv" or "pool", got "deconv"/,
+    ],
+    [
+      'a depthwise filter against the channels',
+      {
+        kind: 'conv',
+        x: [1, 5, 5, 3],
+        filter: [3, 3, 2, 1],
+        strides: 1,
+        pad: 'same',
+        depthwise: true,
+      },
+      'filter',
+      /the depthwise filter \[3,3,2,1\] .* must take the input's 3 channels/,
+    ],
+    [
+      'depthwise that is not a boolean',
+      {kind: 'conv', x: [1, 5, 5, 3], filter: [3, 3, 3, 1], strides: 1, pad: 'same', depthwise: 1},
+      'depthwise',
+      /must be true or false/,
     ],
   ];
 
