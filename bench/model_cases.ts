@@ -164,6 +164,7 @@ function trainingStep(
   image: number[],
 ): ModelCase {
   return {
+    depthwise: false,
     name,
     what,
     load: async () => {
@@ -186,6 +187,11 @@ function trainingStep(
   };
 }
 
+/** How a model runs: on tfjs's own kernels, under installAsBuiltins(), or under
+ *  installAsBuiltins({depthwise: false}) (the convolutions and pools routed, not the depthwise
+ *  convolutions). */
+export type Mode = 'tfjs' | 'override' | 'conv-only';
+
 /** A model ready to run its job. */
 export interface LoadedModel {
   /** One call of the model's job; returns the output to compare (read back). */
@@ -196,6 +202,8 @@ export interface LoadedModel {
 export interface ModelCase {
   name: string;
   what: string;
+  /** It has depthwise convolutions: also timed in the 'conv-only' mode. */
+  depthwise: boolean;
   load(): Promise<LoadedModel>;
 }
 
@@ -209,10 +217,16 @@ interface Predictor {
 }
 
 /** Inference at batch 1 on the seeded image, by a model `load` makes. */
-function inference(name: string, what: string, load: () => Promise<Predictor>): ModelCase {
+function inference(
+  name: string,
+  what: string,
+  load: () => Promise<Predictor>,
+  depthwise = false,
+): ModelCase {
   return {
     name,
     what,
+    depthwise,
     load: async () => {
       const model = await load();
       return {
@@ -240,12 +254,18 @@ const layers = (build: () => tfl.LayersModel) => async () => {
 const graph = (build: () => tf.io.ModelArtifacts) => () => loadGraph(build());
 
 export const MODELS: ModelCase[] = [
-  inference('mobilenetv2', 'MobileNetV2 1.0, 224x224, batch 1, inference', layers(mobilenetV2)),
+  inference(
+    'mobilenetv2',
+    'MobileNetV2 1.0, 224x224, batch 1, inference',
+    layers(mobilenetV2),
+    true,
+  ),
   inference('resnet50', 'ResNet-50, 224x224, batch 1, inference', layers(resnet50)),
   inference(
     'mobilenetv2-graph',
     'MobileNetV2 1.0 as a graph model (tf.loadGraphModel, fused ops), 224x224, batch 1',
     graph(mobilenetV2Graph),
+    true,
   ),
   inference(
     'resnet50-graph',

@@ -4,7 +4,9 @@
 // wasm in node, on webgl in pages of headless Chromium (models_page.ts), a fresh page for each
 // model and each of the two, so that each first call compiles its own shaders. Per model: the
 // outputs compared, the first call (shader compiles, wasm tier-up included) and the median of the
-// warm calls, and their ratios (tfjs ms / override ms). It writes bench/models.md.
+// warm calls, and their ratios (tfjs ms / override ms); a model with depthwise convolutions also
+// under installAsBuiltins({depthwise: false}), against which the full override must be at
+// least as fast. It writes bench/models.md.
 //
 // Flags: --backends=cpu,wasm,webgl (default all), --models=mobilenetv2,resnet50,... (default
 // all), --runs=N (timed calls, default 5), --warmup=N (untimed calls after the first, default 2),
@@ -21,7 +23,7 @@ import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
 import {installAsBuiltins, uninstallBuiltins} from '../src/index';
 import {registerHandmadeKernels} from '../src/register';
 import {setupNodeBackend} from './backends';
-import {ModelCase, modelCase, MODELS, ModelTiming, timeModel} from './model_cases';
+import {type Mode, ModelCase, modelCase, MODELS, ModelTiming, timeModel} from './model_cases';
 import type {PageModelTiming} from './models_page';
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
@@ -39,38 +41,47 @@ const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 type Backend = 'cpu' | 'wasm' | 'webgl';
 const BACKENDS: Backend[] = ['cpu', 'wasm', 'webgl'];
 
-/** The model timed with tfjs's kernels and under the override, on cpu or wasm in this process. */
+type Timing = ModelTiming | string;
+
+/** The modes a model is timed in: conv-only where it has depthwise convolutions. */
+const modesOf = (m: ModelCase): Mode[] =>
+  m.depthwise ? ['tfjs', 'override', 'conv-only'] : ['tfjs', 'override'];
+
+/** The model timed in each of its modes, on cpu or wasm in this process. */
 async function timeInNode(
   backend: 'cpu' | 'wasm',
   m: ModelCase,
   runs: number,
   warmup: number,
-): Promise<[ModelTiming | string, ModelTiming | string]> {
+): Promise<Timing[]> {
   await setupNodeBackend(backend);
-  const tfjs = await timeModel(m, runs, warmup);
-  installAsBuiltins();
-  try {
-    return [tfjs, await timeModel(m, runs, warmup)];
-  } finally {
-    uninstallBuiltins();
+  const timings: Timing[] = [];
+  for (const mode of modesOf(m)) {
+    if (mode !== 'tfjs') installAsBuiltins({depthwise: mode === 'override'});
+    try {
+      timings.push(await timeModel(m, runs, warmup));
+    } finally {
+      uninstallBuiltins();
+    }
   }
+  return timings;
 }
 
-/** The model timed on webgl, with tfjs's kernels and under the override, each in a fresh page. */
+/** The model timed on webgl in each of its modes, each in a fresh page. */
 async function timeInPages(
   script: string,
   m: ModelCase,
   runs: number,
   warmup: number,
-): Promise<[ModelTiming | string, ModelTiming | string]> {
-  const inPage = async (override: boolean): Promise<ModelTiming | string> => {
+): Promise<Timing[]> {
+  const inPage = async (mode: Mode): Promise<Timing> => {
     const {page, errors, close} = await openChromiumPage(script);
     try {
       const t = (await page.evaluate(([name, n, w, o]) => window.hmModels.time(name, n, w, o), [
         m.name,
         runs,
         warmup,
-        override,
+        mode,
       ] as const)) as PageModelTiming;
       return typeof t === 'string' ? t : {...t, output: Float32Array.from(t.output)};
     } catch (e) {
@@ -79,7 +90,9 @@ async function timeInPages(
       await close();
     }
   };
-  return [await inPage(false), await inPage(true)];
+  const timings: Timing[] = [];
+  for (const mode of modesOf(m)) timings.push(await inPage(mode));
+  return timings;
 }
 
 async function main(): Promise<void> {
@@ -101,20 +114,26 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const backend of backends) {
     for (const m of models) {
-      const [tfjs, handmade] =
+      const [tfjs, handmade, convOnly] =
         backend === 'webgl'
           ? await timeInPages(script, m, runs, warmup)
           : await timeInNode(backend, m, runs, warmup);
       if (typeof handmade === 'string') throw new Error(`${backend} ${m.name}: ${handmade}`);
+      if (typeof convOnly === 'string') throw new Error(`${backend} ${m.name}: ${convOnly}`);
+      const vsConvOnly =
+        convOnly == null
+          ? '-'
+          : `${fmt(convOnly.medianMs)} | ${(convOnly.medianMs / handmade.medianMs).toFixed(2)}x`;
       const row =
         typeof tfjs === 'string'
           ? `| ${backend} | ${m.what} | cannot run: ${tfjs} | - | ${fmt(handmade.medianMs)} | ` +
-            `${fmt(handmade.firstMs)} | - | - | - |`
+            `${fmt(handmade.firstMs)} | - | - | - | ${convOnly == null ? '- | -' : vsConvOnly} |`
           : `| ${backend} | ${m.what} | ${fmt(tfjs.medianMs)} | ${fmt(tfjs.firstMs)} | ` +
             `${fmt(handmade.medianMs)} | ${fmt(handmade.firstMs)} | ` +
             `${(tfjs.medianMs / handmade.medianMs).toFixed(2)}x | ` +
             `${(tfjs.firstMs / handmade.firstMs).toFixed(2)}x | ` +
-            `${maxRelDiff(tfjs.output, handmade.output).toExponential(1)} |`;
+            `${maxRelDiff(tfjs.output, handmade.output).toExponential(1)} | ` +
+            `${convOnly == null ? '- | -' : vsConvOnly} |`;
       process.stderr.write(row + '\n');
       rows.push(row);
     }
@@ -132,11 +151,13 @@ async function main(): Promise<void> {
       "and each of tfjs's kernels and the override in a fresh page of headless Chromium " +
       '(WebGL2 on SwiftShader); ratio = tfjs ms / override ms, warm and first; diff = the ' +
       "largest difference of the outputs (the training step's loss) relative to the largest " +
-      'output',
+      'output; conv-only = installAsBuiltins({depthwise: false}), the depthwise convolutions ' +
+      "left to tfjs's kernels (models with depthwise convolutions), and its ratio = conv-only ms " +
+      '/ override ms',
     '',
     '| backend | model | tfjs ms | tfjs first ms | override ms | override first ms | ratio | ' +
-      'first ratio | diff |',
-    '|---|---|---|---|---|---|---|---|---|',
+      'first ratio | diff | conv-only ms | vs conv-only |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');

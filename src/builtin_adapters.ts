@@ -198,7 +198,7 @@ function poolAttrs(a: Attrs): PoolAttrs {
 }
 
 /** tfjs's depthwise names: the grouped convolution with one input channel per group. */
-const DEPTHWISE_NAMES: readonly BuiltinName[] = [
+export const DEPTHWISE_NAMES: readonly BuiltinName[] = [
   'DepthwiseConv2dNative',
   'DepthwiseConv2dNativeBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',

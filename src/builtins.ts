@@ -9,14 +9,22 @@
 //   If something registered over ours in between (importing a tfjs backend or tfjs-layers after
 //   this package does that), that newer registration becomes the one uninstallBuiltins restores,
 //   and ours goes back on top.
-// - A later call with other backends installs those and restores the ones no longer named.
+// - A later call with other backends (or depthwise: false) installs those and restores the ones
+//   no longer named.
 // - uninstallBuiltins leaves alone a registration that is no longer ours (someone registered
 //   over it since), and is a no-op when nothing is installed.
 
 import type {GradConfig, KernelConfig} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import {argmaxes, BUILTIN_KERNEL_NAMES, builtinAdapter, builtinGradients} from './builtin_adapters';
+import {
+  argmaxes,
+  BUILTIN_KERNEL_NAMES,
+  builtinAdapter,
+  builtinGradients,
+  type BuiltinName,
+  DEPTHWISE_NAMES,
+} from './builtin_adapters';
 import {BACKENDS, KERNEL_TABLE} from './kernel_table';
 
 interface Saved<T> {
@@ -30,7 +38,13 @@ const installedBackends = new Set<string>();
 export interface InstallOptions {
   /** Backends to route; default: every backend of the kernel table. */
   backends?: readonly string[];
+  /** Route tfjs's depthwise kernels (DepthwiseConv2dNative, its two backprops and
+   *  FusedDepthwiseConv2D) and their gradients too; default true. With false they stay tfjs's. */
+  depthwise?: boolean;
 }
+
+/** The kernel names routed now: all, or all but the depthwise ones. */
+let routedNames: readonly BuiltinName[] = BUILTIN_KERNEL_NAMES;
 
 function restoreKernel(key: string): void {
   const entry = savedKernels.get(key);
@@ -68,13 +82,21 @@ export function installAsBuiltins(options: InstallOptions = {}): void {
       );
     }
   }
+  if (options.depthwise != null && typeof options.depthwise !== 'boolean') {
+    throw new Error(
+      `installAsBuiltins: depthwise must be true or false, got ${JSON.stringify(options.depthwise)}`,
+    );
+  }
+  const depthwise = options.depthwise ?? true;
+  routedNames = BUILTIN_KERNEL_NAMES.filter((n) => depthwise || !DEPTHWISE_NAMES.includes(n));
   for (const b of [...installedBackends]) {
-    if (backends.includes(b)) continue;
-    for (const name of BUILTIN_KERNEL_NAMES) restoreKernel(`${b}/${name}`);
-    installedBackends.delete(b);
+    for (const name of BUILTIN_KERNEL_NAMES) {
+      if (!backends.includes(b) || !routedNames.includes(name)) restoreKernel(`${b}/${name}`);
+    }
+    if (!backends.includes(b)) installedBackends.delete(b);
   }
   for (const backendName of backends) {
-    for (const kernelName of BUILTIN_KERNEL_NAMES) {
+    for (const kernelName of routedNames) {
       const key = `${backendName}/${kernelName}`;
       const current = tf.getKernel(kernelName, backendName);
       let entry = savedKernels.get(key);
@@ -102,7 +124,9 @@ export function installAsBuiltins(options: InstallOptions = {}): void {
     (b) => installedBackends.has(b),
     (name) => savedGradients.get(name)?.previous,
   );
-  for (const ours of gradients) {
+  const routed = (g: GradConfig) => routedNames.includes(g.kernelName as BuiltinName);
+  for (const g of gradients.filter((g) => !routed(g))) restoreGradient(g.kernelName);
+  for (const ours of gradients.filter(routed)) {
     const current = tf.getGradient(ours.kernelName);
     const entry = savedGradients.get(ours.kernelName);
     if (entry != null && current === entry.ours) continue;
@@ -116,14 +140,18 @@ export function installAsBuiltins(options: InstallOptions = {}): void {
   }
 }
 
+function restoreGradient(name: string): void {
+  const entry = savedGradients.get(name);
+  if (entry == null) return;
+  savedGradients.delete(name);
+  if (tf.getGradient(name) !== entry.ours) return;
+  tf.unregisterGradient(name);
+  if (entry.previous != null) tf.registerGradient(entry.previous);
+}
+
 export function uninstallBuiltins(): void {
   for (const key of [...savedKernels.keys()]) restoreKernel(key);
-  for (const [name, entry] of [...savedGradients]) {
-    savedGradients.delete(name);
-    if (tf.getGradient(name) !== entry.ours) continue;
-    tf.unregisterGradient(name);
-    if (entry.previous != null) tf.registerGradient(entry.previous);
-  }
+  for (const name of [...savedGradients.keys()]) restoreGradient(name);
   installedBackends.clear();
   argmaxes.clear(); // a gradient still to come runs tfjs's MaxPoolGrad now
 }
@@ -131,8 +159,6 @@ export function uninstallBuiltins(): void {
 /** The backends on which tfjs's kernel names currently run the handmade kernels. */
 export function builtinsInstalledOn(): string[] {
   return [...installedBackends].filter((b) =>
-    BUILTIN_KERNEL_NAMES.every(
-      (name) => tf.getKernel(name, b) === savedKernels.get(`${b}/${name}`)?.ours,
-    ),
+    routedNames.every((name) => tf.getKernel(name, b) === savedKernels.get(`${b}/${name}`)?.ours),
   );
 }

@@ -117,6 +117,36 @@ describe('install and uninstall', () => {
     },
   );
 
+  test(
+    "depthwise: false leaves tfjs's depthwise kernels and gradient in place; a later call " +
+      'routes them, and uninstall restores all',
+    () => {
+      const before = snapshot();
+      const depthwise = (s: ReturnType<typeof snapshot>) => [
+        ...KERNELS.map((k, i) => [k, s.kernels[i]] as const).filter(([k]) =>
+          k.includes('Depthwise'),
+        ),
+        ...GRADIENTS.map((k, i) => [k, s.gradients[i]] as const).filter(([k]) =>
+          k.includes('Depthwise'),
+        ),
+      ];
+      hm.installAsBuiltins({depthwise: false});
+      const convOnly = snapshot();
+      depthwise(convOnly).forEach(([, k], i) => expect(k).toBe(depthwise(before)[i][1]));
+      expect(convOnly.kernels[0]).not.toBe(before.kernels[0]);
+      expect(hm.builtinsInstalledOn()).toEqual([...hm.BACKENDS]);
+      hm.installAsBuiltins();
+      depthwise(snapshot()).forEach(([, k], i) => expect(k).not.toBe(depthwise(before)[i][1]));
+      hm.installAsBuiltins({depthwise: false});
+      expectSame(snapshot(), convOnly);
+      hm.uninstallBuiltins();
+      expectSame(snapshot(), before);
+      expect(() => hm.installAsBuiltins({depthwise: 'yes' as unknown as boolean})).toThrow(
+        /depthwise must be true or false, got "yes"/,
+      );
+    },
+  );
+
   test('a backend without handmade kernels is a clear error', () => {
     expect(() => hm.installAsBuiltins({backends: ['webgpu']})).toThrow(
       `backend 'webgpu' has no handmade kernels; the kernel table has: ${hm.BACKENDS.join(', ')}`,
