@@ -7,6 +7,7 @@
 import {ConvGeometry, readsPadding, sizeOf} from '../geometry';
 import {HandmadeConv2D} from '../names';
 import {conv2dSimd, ModuleEpilogue} from '../simd/conv';
+import {isDepthwise} from '../simd/depthwise';
 import {simdKernels} from '../simd/runtime';
 import {conv2dOnHeap} from '../simd/wasm_heap';
 import {
@@ -19,6 +20,7 @@ import {
   windowsInPlace,
   zeroedPaddedImage,
 } from './conv_common';
+import {depthwiseCpu} from './depthwise';
 import {hostKernel} from './entry';
 import {gemm, gemmWindows, gemvWindows, gemvWindowsPair, packWholeB, WindowsView} from './gemm';
 import {allFinite, allOutputsLive, conv2dGuards} from './guards';
@@ -158,6 +160,10 @@ export function conv2dCpu(x: Float32Array, filter: Float32Array, g: ConvGeometry
   const y = new Float32Array(sizeOf(g.outShape)); // NHWC [B, outH, outW, outC]
   const simd = simdKernels();
   if (simd != null && conv2dSimd(simd, xNhwc, filter, g, y)) return outputFromNhwc(y, g);
+  if (isDepthwise(g)) {
+    depthwiseCpu(xNhwc, filter, g, y);
+    return outputFromNhwc(y, g);
+  }
   const positions = g.batchSize * g.outHeight * g.outWidth;
   const n = g.outChannelsPerGroup;
   if (im2colIsIdentity(g)) {

@@ -7,6 +7,7 @@
 import {ConvGeometry, sizeOf} from '../geometry';
 import {HandmadeConv2DBackpropFilter} from '../names';
 import {conv2dBackpropFilterSimd} from '../simd/conv';
+import {isDepthwise} from '../simd/depthwise';
 import {simdKernels} from '../simd/runtime';
 import {conv2dBackpropFilterOnHeap} from '../simd/wasm_heap';
 import {
@@ -20,6 +21,7 @@ import {
   windowsInPlace,
   zeroedPaddedImage,
 } from './conv_common';
+import {depthwiseBackpropFilterCpu} from './depthwise';
 import {hostKernel} from './entry';
 import {gemm, gemmTaps, TapsView} from './gemm';
 import {conv2dBackpropFilterCropGuard, conv2dBackpropFilterFiniteGuard} from './guards';
@@ -83,6 +85,11 @@ export function conv2dBackpropFilterCpu(
   const dW = new Float32Array(sizeOf(g.filterShape)); // [fh, fw, Cg, outC]
   const simd = simdKernels();
   if (simd != null && conv2dBackpropFilterSimd(simd, xNhwc, dyNhwc, g, dW)) return dW;
+  // The depthwise sums visit no padding: exact for any dy, before the finiteness guard.
+  if (isDepthwise(g)) {
+    depthwiseBackpropFilterCpu(xNhwc, dyNhwc, g, dW);
+    return dW;
+  }
   const direct = conv2dBackpropFilterFiniteGuard(x, dy, g);
   if (direct != null) return direct;
   const positions = g.batchSize * g.outHeight * g.outWidth;

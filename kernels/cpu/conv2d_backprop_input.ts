@@ -9,6 +9,7 @@
 import {ConvGeometry, inputGradientAsConv, sizeOf} from '../geometry';
 import {HandmadeConv2DBackpropInput} from '../names';
 import {conv2dBackpropInputSimd} from '../simd/conv';
+import {isDepthwise} from '../simd/depthwise';
 import {simdKernels} from '../simd/runtime';
 import {conv2dBackpropInputOnHeap} from '../simd/wasm_heap';
 import {
@@ -20,6 +21,7 @@ import {
   transposed,
 } from './conv_common';
 import {conv2dWindowsCpu} from './conv2d';
+import {depthwiseBackpropInputCpu} from './depthwise';
 import {hostKernel} from './entry';
 import {fitsWholeB, gemm} from './gemm';
 import {conv2dBackpropInputGuards} from './guards';
@@ -85,6 +87,10 @@ export function conv2dBackpropInputCpu(
   const dx = new Float32Array(sizeOf(g.inShape)); // NHWC [B, inH, inW, inC]
   const simd = simdKernels();
   if (simd != null && conv2dBackpropInputSimd(simd, dyNhwc, filter, g, dx)) {
+    return inputFromNhwc(dx, g);
+  }
+  if (isDepthwise(g)) {
+    depthwiseBackpropInputCpu(dyNhwc, filter, g, dx);
     return inputFromNhwc(dx, g);
   }
   if (inputGradientIsForwardConv(g)) {

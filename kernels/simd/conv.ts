@@ -8,11 +8,19 @@
 //                                                  are taps), B = the chunk's dy, packed
 //
 // For a 1x1 filter at stride 1 without padding im2col(x) is x itself and none is built.
+// A depthwise convolution (one input channel per group) runs on kernels of its own instead
+// (depthwise.ts), which sum each output's taps inside x, vectorised over channels.
 // Each function returns false, having done nothing, when the call does not fit the module's
 // regions (runtime.ts); the caller then runs the scalar kernel.
 
 import {im2colIsIdentity} from '../cpu/im2col';
 import {ConvGeometry, readsPadding} from '../geometry';
+import {
+  depthwiseFilterGradSimd,
+  depthwiseForwardSimd,
+  depthwiseInputGradSimd,
+  isDepthwise,
+} from './depthwise';
 import {
   COL_FLOATS,
   countSimdRun,
@@ -316,6 +324,7 @@ export function conv2dSimd(
   y: Float32Array,
   finish?: ModuleEpilogue,
 ): boolean {
+  if (isDepthwise(g)) return depthwiseForwardSimd(m, x, filter, g, y, OWN_MEMORY, finish);
   const plan = forwardPlan(g);
   if (plan == null) return false;
   const {exports: wasm, regions: r, f32} = m;
@@ -549,6 +558,7 @@ export function conv2dBackpropInputSimd(
   g: ConvGeometry,
   dx: Float32Array,
 ): boolean {
+  if (isDepthwise(g)) return depthwiseInputGradSimd(m, dy, filter, g, dx, OWN_MEMORY);
   const plan = inputGradPlan(g);
   if (plan == null) return false;
   const {exports: wasm, regions: r, f32} = m;
@@ -770,6 +780,7 @@ export function conv2dBackpropFilterSimd(
   g: ConvGeometry,
   dW: Float32Array,
 ): boolean {
+  if (isDepthwise(g)) return depthwiseFilterGradSimd(m, x, dy, g, dW, OWN_MEMORY);
   const plan = filterGradPlan(g);
   if (plan == null) return false;
   const {exports: wasm, regions: r, f32} = m;

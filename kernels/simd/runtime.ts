@@ -216,6 +216,69 @@ export interface KernelExports {
     run: number,
     runStep: number,
   ): void;
+  depthwiseAxis(
+    table: number,
+    count: number,
+    srcSize: number,
+    f: number,
+    s: number,
+    d: number,
+    pad: number,
+    transposed: number,
+  ): void;
+  depthwiseGather(
+    src: number,
+    srcW: number,
+    c: number,
+    filt: number,
+    fw: number,
+    dst: number,
+    dstW: number,
+    r0: number,
+    r1: number,
+    rows: number,
+    cols: number,
+    rowAStep: number,
+    rowSrcStep: number,
+    colAStep: number,
+    colSrcStep: number,
+    period: number,
+    srcPer: number,
+  ): void;
+  depthwiseFilterGrad(
+    x: number,
+    inW: number,
+    c: number,
+    dy: number,
+    outW: number,
+    r0: number,
+    r1: number,
+    rows: number,
+    fw: number,
+    sH: number,
+    sW: number,
+    dH: number,
+    dW: number,
+    pL: number,
+    band: number,
+    acc: number,
+  ): void;
+  depthwiseSpread(
+    src: number,
+    cells: number,
+    srcC: number,
+    m: number,
+    dst: number,
+    dstC: number,
+  ): void;
+  depthwiseReduce(
+    src: number,
+    cells: number,
+    srcC: number,
+    m: number,
+    dst: number,
+    dstC: number,
+  ): void;
   maxPool(x: number, y: number, argmax: number): void;
   maxPoolValues(x: number, y: number): void;
   maxPoolGrad(dy: number, argmax: number, dx: number): void;

@@ -39,6 +39,16 @@ import {
   setWindows,
   writeTapTable,
 } from './conv';
+import {
+  depthwiseFilterGradImage,
+  depthwiseForwardImage,
+  depthwiseInputGradImage,
+  DepthwisePlan,
+  depthwisePlan,
+  isDepthwise,
+  tableBytes,
+  writeTables,
+} from './depthwise';
 import {setPool} from './max_pool';
 import {countSimdRun, heapKernels, KernelExports} from './runtime';
 
@@ -183,6 +193,7 @@ export function conv2dOnHeap(
   epilogue?: Epilogue,
 ): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  if (isDepthwise(g)) return depthwiseOnHeap(heap, x, filter, g, epilogue);
   const plan = forwardPlan(g, ON_HEAP);
   if (plan == null) return null;
   const {exports: wasm} = heap;
@@ -289,6 +300,7 @@ export function conv2dBackpropInputOnHeap(
   g: ConvGeometry,
 ): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  if (isDepthwise(g)) return depthwiseInputGradOnHeap(heap, dy, filter, g);
   const plan = inputGradPlan(g, ON_HEAP);
   if (plan == null) return null;
   if (!allFinite(heap.f32(heap.at(filter), sizeOf(g.filterShape)))) return null;
@@ -335,6 +347,7 @@ export function conv2dBackpropFilterOnHeap(
   g: ConvGeometry,
 ): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  if (isDepthwise(g)) return depthwiseFilterGradOnHeap(heap, x, dy, g);
   const plan = filterGradPlan(g, ON_HEAP);
   if (plan == null) return null;
   const {exports: wasm} = heap;
@@ -369,6 +382,163 @@ export function conv2dBackpropFilterOnHeap(
     const dW = heap.output(g.filterShape, 'float32');
     // The output's allocation may have grown the heap: views are made after it.
     filterGradResult(g, plan, heap.view(), acc, heap.f32(dW.at, sizeOf(g.filterShape)));
+    countSimdRun();
+    return dW.info;
+  } finally {
+    heap.free(scratch);
+  }
+}
+
+// Depthwise convolutions (depthwise.ts) in place on the heap. Their kernels read no padding, so
+// no operand's finiteness is asked for (the guards' second question); the operands that the
+// plan spreads into whole channel blocks are laid out in the call's scratch.
+
+/** Byte addresses of consecutive pieces of scratch of the given sizes (bytes), each 16-byte
+ *  aligned, from an allocation made by heap.malloc(scratchBytes(sizes)). */
+function carve(at: number, sizes: number[]): number[] {
+  let next = align16(at);
+  return sizes.map((bytes) => {
+    const start = next;
+    next = align16(next + bytes);
+    return start;
+  });
+}
+
+function scratchBytes(sizes: number[]): number {
+  return sizes.reduce((sum, bytes) => sum + align16(bytes), 0);
+}
+
+/** Floats of one image of c4 channels: of x (or dx) and of y (or dy). */
+function spreadImages(g: ConvGeometry, p: DepthwisePlan): [number, number] {
+  return [g.inHeight * g.inWidth * p.c4, g.outHeight * g.outWidth * p.c4];
+}
+
+/** The filter in c4 channels: where it lies, or spread at `at`. */
+function depthwiseFilterAt(
+  heap: WasmHeap,
+  filter: TensorInfo,
+  g: ConvGeometry,
+  p: DepthwisePlan,
+  at: number,
+): number {
+  if (!p.spread) return heap.at(filter);
+  const taps = g.filterHeight * g.filterWidth;
+  heap.exports.depthwiseSpread(heap.at(filter), taps, g.outChannels, 1, at, p.c4);
+  return at;
+}
+
+/** y of a depthwise convolution in place on the heap, NHWC; `epilogue` runs on each band of y. */
+function depthwiseOnHeap(
+  heap: WasmHeap,
+  x: TensorInfo,
+  filter: TensorInfo,
+  g: ConvGeometry,
+  epilogue?: Epilogue,
+): TensorInfo | null {
+  const p = depthwisePlan(g, ON_HEAP);
+  if (p == null) return null;
+  const {exports: wasm} = heap;
+  const [in4, out4] = spreadImages(g, p);
+  const taps = g.filterHeight * g.filterWidth;
+  const sizes = [tableBytes(g, false), ...(p.spread ? [4 * in4, 4 * out4, 4 * taps * p.c4] : [])];
+  const y = heap.output(g.outShape, 'float32');
+  const scratch = heap.malloc(scratchBytes(sizes));
+  try {
+    const [tables, x4, y4, f4] = carve(scratch, sizes);
+    const filt = depthwiseFilterAt(heap, filter, g, p, f4);
+    const t = writeTables(wasm, g, false, tables);
+    const [inImage, outImage] = imageSizes(g);
+    const xAt = heap.at(x);
+    for (let b = 0; b < g.batchSize; b++) {
+      let xb = xAt + 4 * b * inImage;
+      if (p.spread) {
+        const cells = g.inHeight * g.inWidth;
+        wasm.depthwiseSpread(xb, cells, g.inChannels, g.outChannelsPerGroup, x4, p.c4);
+        xb = x4;
+      }
+      depthwiseForwardImage(wasm, g, p, xb, filt, t, y.at + 4 * b * outImage, y4, epilogue);
+    }
+  } finally {
+    heap.free(scratch);
+  }
+  countSimdRun();
+  return y.info;
+}
+
+/** dx of a depthwise convolution in place on the heap, NHWC. */
+function depthwiseInputGradOnHeap(
+  heap: WasmHeap,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo | null {
+  const p = depthwisePlan(g, ON_HEAP);
+  if (p == null) return null;
+  const {exports: wasm} = heap;
+  const [in4, out4] = spreadImages(g, p);
+  const taps = g.filterHeight * g.filterWidth;
+  const sizes = [tableBytes(g, true), ...(p.spread ? [4 * out4, 4 * in4, 4 * taps * p.c4] : [])];
+  const dx = heap.output(g.inShape, 'float32');
+  const scratch = heap.malloc(scratchBytes(sizes));
+  try {
+    const [tables, dy4, dx4, f4] = carve(scratch, sizes);
+    const filt = depthwiseFilterAt(heap, filter, g, p, f4);
+    const t = writeTables(wasm, g, true, tables);
+    const [inImage, outImage] = imageSizes(g);
+    const dyAt = heap.at(dy);
+    for (let b = 0; b < g.batchSize; b++) {
+      let dyb = dyAt + 4 * b * outImage;
+      if (p.spread) {
+        wasm.depthwiseSpread(dyb, g.outHeight * g.outWidth, g.outChannels, 1, dy4, p.c4);
+        dyb = dy4;
+      }
+      depthwiseInputGradImage(wasm, g, p, dyb, filt, t, dx.at + 4 * b * inImage, dx4);
+    }
+  } finally {
+    heap.free(scratch);
+  }
+  countSimdRun();
+  return dx.info;
+}
+
+/** dW of a depthwise convolution in place on the heap, x and dy NHWC. */
+function depthwiseFilterGradOnHeap(
+  heap: WasmHeap,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo | null {
+  const p = depthwisePlan(g, ON_HEAP);
+  if (p == null) return null;
+  const {exports: wasm} = heap;
+  const [in4, out4] = spreadImages(g, p);
+  const taps = g.filterHeight * g.filterWidth;
+  const sizes = [
+    EDGE_BYTES,
+    tableBytes(g, false),
+    4 * taps * p.c4,
+    ...(p.spread ? [4 * in4, 4 * out4] : []),
+  ];
+  const scratch = heap.malloc(scratchBytes(sizes));
+  try {
+    const [edge, tables, acc, x4, dy4] = carve(scratch, sizes);
+    wasm.setEdge(edge);
+    heap.view().fill(0, acc >> 2, (acc >> 2) + taps * p.c4);
+    const t = writeTables(wasm, g, false, tables);
+    const [inImage, outImage] = imageSizes(g);
+    const [xAt, dyAt] = [heap.at(x), heap.at(dy)];
+    for (let b = 0; b < g.batchSize; b++) {
+      let [xb, dyb] = [xAt + 4 * b * inImage, dyAt + 4 * b * outImage];
+      if (p.spread) {
+        const cells = g.inHeight * g.inWidth;
+        wasm.depthwiseSpread(xb, cells, g.inChannels, g.outChannelsPerGroup, x4, p.c4);
+        wasm.depthwiseSpread(dyb, g.outHeight * g.outWidth, g.outChannels, 1, dy4, p.c4);
+        [xb, dyb] = [x4, dy4];
+      }
+      depthwiseFilterGradImage(wasm, g, p, xb, dyb, t, acc);
+    }
+    const dW = heap.output(g.filterShape, 'float32');
+    wasm.depthwiseReduce(acc, taps, p.c4, 1, dW.at, g.outChannels);
     countSimdRun();
     return dW.info;
   } finally {
