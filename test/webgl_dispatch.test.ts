@@ -6,6 +6,7 @@ import {convGeometry, poolGeometry} from '../kernels/geometry';
 import {
   ColumnsReader,
   columnsReader,
+  filterGradientPath,
   ForwardPath,
   forwardPath,
   InputGradientPath,
@@ -16,6 +17,8 @@ import {columnsLayout} from '../kernels/webgl/programs/columns_program';
 import {filterGemmLayout} from '../kernels/webgl/programs/conv2d_backprop_filter_gemm_programs';
 import {WindowSearch, windowSearch} from '../kernels/webgl/programs/windows';
 import {
+  DEPTHWISE_CASES,
+  DEPTHWISE_DIRTY_PADDING_CASES,
   DIRTY_PADDING_CASES,
   DIRTY_PADDING_POOL_CASES,
   FAST_PATH_CONV_CASES,
@@ -80,5 +83,22 @@ describe('the dispatch-edge cases cover every webgl path', () => {
   test('max-pool gradient', () => {
     const all: WindowSearch[] = ['tiled', 'range', 'every tap'];
     expect([...new Set(POOL_CASES.map((c) => c.search))].sort()).toEqual([...all].sort());
+  });
+});
+
+describe('webgl depthwise cases take the depthwise programs', () => {
+  const cases = [...DEPTHWISE_CASES, ...DEPTHWISE_DIRTY_PADDING_CASES];
+  test.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const g = convGeometry(c.xShape, c.filterShape, c.attrs);
+    expect(forwardPath(g)).toBe(c.paths.forward);
+    expect(inputGradientPath(g)).toBe(c.paths.inputGradient);
+    expect(filterGradientPath(g)).toBe(c.filterGradient);
+  });
+  test('no other case takes them', () => {
+    for (const c of CONV_CASES) {
+      expect(filterGradientPath(convGeometry(c.xShape, c.filterShape, c.attrs))).toBe(
+        'columns product',
+      );
+    }
   });
 });

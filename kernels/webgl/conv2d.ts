@@ -1,7 +1,8 @@
 // HandmadeConv2D, webgl.
 //   y[b,yR,yC,d2] = Σ_{wR,wC,d1} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1]
 //                   · W[wR,wC,d1,d2]
-// The program is dispatch.ts's forwardPath: packed inputs, columns, or one element per fragment.
+// The program is dispatch.ts's forwardPath: depthwise, packed inputs, columns, or one element per
+// fragment.
 // The dispatch is shared with HandmadeFusedConv2D, whose bias and activation every program
 // applies as it writes y (programs/epilogue.ts).
 
@@ -11,6 +12,7 @@ import type {ConvGeometry} from '../geometry';
 import {convGeometry} from '../geometry';
 import {HandmadeConv2D} from '../names';
 import {packedOutputTexelWidth, packedTexelWidth, WebGLBackend} from './backend';
+import {depthwiseConv2d} from './depthwise';
 import {forwardPath, subsamplesFirst} from './dispatch';
 import {startWebglCall} from './entry';
 import {outputsOnLiveRegion} from './guards';
@@ -47,6 +49,7 @@ export function conv2dPackedWebgl(
     gl.disposeIntermediateTensorInfo(xs);
     return y;
   }
+  if (path === 'depthwise') return depthwiseConv2d(gl, g, x, filter, fused);
   if (path === 'packed inputs') return packedInputsConv2d(gl, g, x, filter, fused);
   if (path === 'columns') {
     const l = columnsLayout(g);

@@ -1,7 +1,8 @@
 // HandmadeConv2DBackpropFilter, webgl.
 //   dW[wR,wC,d1,d2] = Σ_{b,yR,yC} x[b, yR*s - padTop + wR*dl, yC*s - padLeft + wC*dl, d1]
 //                     · dy[b,yR,yC,d2]
-// One matrix product per group, dW = im2col(x)ᵀ · dy, in every layout and grouping
+// The depthwise geometry has its own programs (depthwise.ts, dispatch.ts's filterGradientPath).
+// Otherwise one matrix product per group, dW = im2col(x)ᵀ · dy, in every layout and grouping
 // (programs/conv2d_backprop_filter_gemm_programs.ts): x laid out by filter column, dy copied
 // into the product's layout where its own does not serve, the product in parts of the batch,
 // then the parts summed into dW.
@@ -11,6 +12,8 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {ConvGeometry} from '../geometry';
 import {HandmadeConv2DBackpropFilter} from '../names';
 import type {WebGLBackend} from './backend';
+import {depthwiseFilterGradient} from './depthwise';
+import {filterGradientPath} from './dispatch';
 import {startWebglCall} from './entry';
 import {gradientOnLiveRegion} from './guards';
 import {ColumnsProgram} from './programs/columns_program';
@@ -41,6 +44,7 @@ function filterGradient(
   x: TensorInfo,
   dy: TensorInfo,
 ): TensorInfo {
+  if (filterGradientPath(g) === 'depthwise') return depthwiseFilterGradient(gl, g, x, dy);
   const l = filterGemmLayout(g);
   const columns = gl.runWebGLProgram(new ColumnsProgram(g, l), [x], 'float32');
   const dyLaidOut = l.dyAsIs

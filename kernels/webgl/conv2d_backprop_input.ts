@@ -1,8 +1,9 @@
 // HandmadeConv2DBackpropInput, webgl.
 //   dx[b,xR,xC,d1] = Σ dy[b,yR,yC,d2] · W[wR,wC,d1,d2] over xR = yR*s - padTop + wR*dl (and
 //   columns alike)
-// The program is dispatch.ts's inputGradientPath: a forward convolution of dy by the rotated
-// filter, col2im of one matrix product, a blocks gather, or a gather per dx element.
+// The program is dispatch.ts's inputGradientPath: the depthwise gather, a forward convolution of
+// dy by the rotated filter, col2im of one matrix product, a blocks gather, or a gather per dx
+// element.
 
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
@@ -11,6 +12,7 @@ import {inputGradientAsConv} from '../geometry';
 import {HandmadeConv2DBackpropInput} from '../names';
 import type {WebGLBackend} from './backend';
 import {packedInputsConv2d} from './conv2d';
+import {depthwiseInputGradient} from './depthwise';
 import {inputGradientPath, productTexels} from './dispatch';
 import {startWebglCall} from './entry';
 import {gradientOnLiveRegion} from './guards';
@@ -39,6 +41,7 @@ function inputGradient(
   filter: TensorInfo,
 ): TensorInfo {
   const path = inputGradientPath(g);
+  if (path === 'depthwise') return depthwiseInputGradient(gl, g, dy, filter);
   if (path === 'forward conv') {
     const rotated = gl.runWebGLProgram(new RotatedFilterProgram(g), [filter], 'float32');
     const dx = packedInputsConv2d(gl, inputGradientAsConv(g), dy, rotated);

@@ -4,6 +4,8 @@
 import {fusedCases} from '../cases/fused';
 import {CONV_CASES, every, flatIndex, INFINITY_CONV_CASES, POOL_CASES} from '../cases/sweeps';
 import {
+  DEPTHWISE_CASES,
+  DEPTHWISE_DIRTY_PADDING_CASES,
   DIRTY_PADDING_CASES,
   DIRTY_PADDING_POOL_CASES,
   FAST_PATH_CONV_CASES,
@@ -85,4 +87,36 @@ describe(`webgl fast paths and their dispatch edges vs reference (rtol ${RTOL})`
   test.each(FAST_PATH_POOL_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     worst.record('webgl pool', (await page.call('poolCase', c, RTOL)).errors);
   });
+});
+
+describe(`webgl depthwise programs vs reference (rtol ${RTOL})`, () => {
+  test.each(DEPTHWISE_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    worst.record('webgl depthwise', (await page.call('convCase', c, RTOL)).errors);
+  });
+  test.each(fusedCases(DEPTHWISE_CASES).map((c) => [c.name, c] as const))(
+    'fused %s',
+    async (_, c) => {
+      worst.record('webgl depthwise fused', (await page.call('fusedCase', c, RTOL)).errors);
+    },
+  );
+  test.each(DEPTHWISE_CASES.slice(0, 4).map((c) => [c.name, c] as const))(
+    '±Infinity in x: %s',
+    async (_, c) => {
+      // the corners and the middle of the first image, in its first and last channels
+      const [, h, w, ch] = c.xShape;
+      const cells = [0, h - 1].flatMap((r) => [0, w - 1].map((col) => [0, r, col, (r + col) % ch]));
+      cells.push([0, h >> 1, w >> 1, ch - 1]);
+      const flat = cells.map((cell) => flatIndex(cell, c.xShape));
+      worst.record('webgl depthwise infinity', (await page.call('convCase', c, RTOL, flat)).errors);
+    },
+  );
+  test.each(DEPTHWISE_DIRTY_PADDING_CASES.map((c) => [c.name, c] as const))(
+    "ignores the lanes past packed inputs' edges: %s",
+    async (_, c) => {
+      const {maxDiff, padding} = await page.call('dirtyPaddingCase', c);
+      expect(padding.length).toBeGreaterThan(0);
+      expect(padding.every((v) => Number.isNaN(v))).toBe(true);
+      expect(maxDiff).toBe(0);
+    },
+  );
 });

@@ -12,7 +12,12 @@
 // window by a division where the windows tile, a range without dilation, else every tap.
 
 import type {ConvAttrs, PoolAttrs} from '../../kernels/names';
-import type {ColumnsReader, ForwardPath, InputGradientPath} from '../../kernels/webgl/dispatch';
+import type {
+  ColumnsReader,
+  FilterGradientPath,
+  ForwardPath,
+  InputGradientPath,
+} from '../../kernels/webgl/dispatch';
 import type {WindowSearch} from '../../kernels/webgl/programs/windows';
 import {ConvCase, convCase, PoolCase, poolCaseName} from './sweeps';
 
@@ -148,4 +153,51 @@ export const DIRTY_PADDING_POOL_CASES: PathPoolCase[] = [
   pool([2, 6, 7, 3], {filterSize: 2, strides: 2, pad: 'same'}, 'tiled'), // tiling
   pool([1, 7, 7, 5], {filterSize: 3, strides: 2, pad: 'same'}, 'range'), // a range of windows
   pool([1, 7, 5, 3], {filterSize: 2, strides: 1, dilations: 2}, 'every tap'), // dilated: every tap
+];
+
+// Depthwise geometry (NHWC, one input channel per group, M = 1 to 3 outputs per group): the
+// depthwise programs take the forward, the input gradient and the filter gradient
+// (kernels/webgl/programs/depthwise_programs.ts). The cases cross M, 3x3 and 5x5 filters, strides
+// 1 to 3 (the gather's three column forms), dilations 1 to 3, explicit and asymmetric pads (one
+// far larger than the input, so that the live region crops the geometry), odd channel counts and
+// widths, batches 1 and 2, dW in one part and in several, and an x whose texture is squarified.
+export interface DepthwisePathCase extends PathConvCase {
+  filterGradient: FilterGradientPath;
+}
+
+function depthwise(xShape: number[], filterShape: number[], a: Partial<ConvAttrs>) {
+  const paths = {forward: 'depthwise', inputGradient: 'depthwise'} as const;
+  return {...conv(xShape, filterShape, a, paths), filterGradient: 'depthwise'} as DepthwisePathCase;
+}
+
+const explicit = (t: number, b: number, l: number, r: number): ConvAttrs['pad'] => [
+  [0, 0],
+  [t, b],
+  [l, r],
+  [0, 0],
+];
+
+export const DEPTHWISE_CASES: DepthwisePathCase[] = [
+  depthwise([1, 7, 8, 3], [3, 3, 1, 3], {}), // M 1, 'same', odd C
+  depthwise([2, 9, 9, 5], [3, 3, 1, 5], {strides: 2}), // stride 2, odd sizes
+  depthwise([1, 8, 7, 7], [5, 5, 1, 14], {pad: explicit(2, 1, 0, 3)}), // M 2, 5x5, asymmetric
+  depthwise([2, 7, 9, 3], [3, 3, 1, 9], {strides: 2, pad: 1}), // M 3, stride 2
+  depthwise([1, 10, 9, 4], [3, 3, 1, 4], {dilations: 2}), // dilated
+  depthwise([1, 11, 10, 5], [3, 3, 1, 15], {dilations: 3, pad: 'valid'}), // M 3, dilation 3
+  depthwise([1, 9, 8, 6], [5, 5, 1, 6], {strides: [1, 2]}), // 5x5, unequal strides
+  depthwise([2, 8, 8, 2], [3, 3, 1, 4], {strides: [2, 1], pad: explicit(0, 2, 1, 1)}), // M 2
+  depthwise([1, 9, 7, 3], [2, 5, 1, 6], {dilations: [1, 2], pad: explicit(1, 0, 3, 2)}), // M 2
+  depthwise([1, 6, 7, 3], [3, 3, 1, 6], {strides: 3, pad: 2}), // stride 3: taps solved
+  depthwise([1, 12, 12, 32], [3, 3, 1, 32], {}), // MobileNet's kind, stride 1
+  depthwise([1, 13, 13, 24], [3, 3, 1, 24], {strides: 2}), // MobileNet's kind, stride 2
+  depthwise([2, 40, 40, 3], [3, 3, 1, 3], {}), // dW in two parts
+  depthwise([1, 4, 5, 3], [3, 3, 1, 6], {pad: explicit(4, 3, 0, 5)}), // live region cropped
+  depthwise([1, 129, 128, 6], [3, 3, 1, 6], {}), // x's texture squarified
+];
+
+// Depthwise cases whose packed inputs' lanes past the edges hold NaN: odd channels, odd widths.
+export const DEPTHWISE_DIRTY_PADDING_CASES: DepthwisePathCase[] = [
+  depthwise([2, 7, 7, 3], [3, 3, 1, 3], {}), // M 1
+  depthwise([1, 7, 9, 5], [3, 3, 1, 15], {strides: 2}), // M 3, stride 2
+  depthwise([1, 6, 11, 3], [5, 5, 1, 6], {pad: 'valid', dilations: [1, 2]}), // M 2
 ];
