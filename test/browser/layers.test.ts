@@ -24,7 +24,16 @@ const RAN = [
 
 test('installAsBuiltins on webgl: a tf.layers model predicts and trains on the handmade kernels', async () => {
   const r = await page.call('overrideCase');
-  for (const name of ['Conv2D', 'Conv2DBackpropFilter', 'FusedConv2D', 'MaxPool', 'MaxPoolGrad']) {
+  for (const name of [
+    'Conv2D',
+    'Conv2DBackpropFilter',
+    'FusedConv2D',
+    'MaxPool',
+    'MaxPoolGrad',
+    'DepthwiseConv2dNative',
+    'DepthwiseConv2dNativeBackpropInput',
+    'DepthwiseConv2dNativeBackpropFilter',
+  ]) {
     expect(r.profiled).toContain(name);
   }
   expect(r.profiled.filter((k) => k.startsWith('Handmade'))).toEqual([]);
@@ -35,7 +44,7 @@ test('installAsBuiltins on webgl: a tf.layers model predicts and trains on the h
   expect(r.leaked).toBe(0);
 });
 
-test('a model of hm.layers with dilation and groups trains on webgl', async () => {
+test('a model of hm.layers with dilation, groups and a depthwise layer trains on webgl', async () => {
   const {losses, leaked} = await page.call('layersTrainCase');
   expect(losses[losses.length - 1]).toBeLessThan(0.7 * losses[0]);
   expect(leaked).toBe(0);

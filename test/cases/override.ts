@@ -135,7 +135,8 @@ export async function overrideCase(): Promise<OverrideResult> {
 
 export const OVERRIDDEN_NAMES = TFJS_NAMES;
 
-/** A model of hm.layers with a dilated and a grouped convolution trains: the losses per epoch. */
+/** A model of hm.layers with a dilated, a grouped and a dilated depthwise convolution trains: the
+ *  losses per epoch. */
 export async function layersTrainCase(): Promise<{losses: number[]; leaked: number}> {
   const start = tf.memory().numTensors;
   const n = 24;
@@ -166,6 +167,14 @@ export async function layersTrainCase(): Promise<{losses: number[]; leaked: numb
         groups: 4,
         padding: 'same',
         kernelInitializer: init(2),
+      }),
+      hm.layers.depthwiseConv2d({
+        kernelSize: 3,
+        dilationRate: 2,
+        depthMultiplier: 2,
+        padding: 'same',
+        activation: 'relu',
+        depthwiseInitializer: init(4),
       }),
       hm.layers.maxPooling2d({poolSize: 2}),
       tfl.layers.flatten(),
