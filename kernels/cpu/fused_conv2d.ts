@@ -102,17 +102,14 @@ export const fusedConv2dCpuKernel = hostKernel(
         filter,
         g,
         inModule
-          ? (yAt, cells) =>
-              heap.exports.biasActivation(
-                yAt,
-                cells,
-                g.outChannels,
-                bias != null ? 1 : 0,
-                biasAt,
-                kind,
-                alpha,
-                preluAt,
-              )
+          ? {
+              channels: g.outChannels,
+              hasBias: bias != null ? 1 : 0,
+              bias: biasAt,
+              kind,
+              alpha,
+              prelu: preluAt,
+            }
           : undefined,
       );
       if (onHeap != null) {

@@ -253,7 +253,7 @@ export function forwardImage(
       run,
       4 * g.dilationHeight * pw * g.inChannels,
     );
-    epilogue?.(yAt, cells);
+    if (epilogue != null) runEpilogue(wasm, epilogue, yAt, cells);
     return;
   }
   if (g.groups === 1) {
@@ -266,7 +266,7 @@ export function forwardImage(
       const a = p.identity ? xAt + 4 * p0 * p.k : col;
       if (!p.identity) wasm.im2col(xAt, 0, p0, rows, col);
       wasm.gemm(rows, p.n, p.k, a, 4 * p.k, 4, pack, yAt + 4 * p0 * outC, outC, 0);
-      epilogue?.(yAt + 4 * p0 * outC, rows);
+      if (epilogue != null) runEpilogue(wasm, epilogue, yAt + 4 * p0 * outC, rows);
     }
     return;
   }
@@ -293,11 +293,25 @@ export function forwardImage(
       wasm.gemm(rows, p.n, p.k, col, 4 * p.k, 4, pb, yAt + 4 * (p0 * outC + group * p.n), outC, 0);
     }
   }
-  epilogue?.(yAt, cells);
+  if (epilogue != null) runEpilogue(wasm, epilogue, yAt, cells);
 }
 
-/** What runs on each finished band of y: its address and its cells (output positions). */
-export type Epilogue = (yAt: number, cells: number) => void;
+/** The fused epilogue (assembly/epilogue.ts) as the module runs it on each finished band of y:
+ *  y's channels, and the per-channel bias and PReLU weights at their byte addresses in the
+ *  module's memory (hasBias 0: no bias; prelu read only for the PReLU activation's code). */
+export interface Epilogue {
+  channels: number;
+  hasBias: number;
+  bias: number;
+  kind: number;
+  alpha: number;
+  prelu: number;
+}
+
+/** The epilogue on `cells` output positions of y at yAt. */
+export function runEpilogue(wasm: KernelExports, e: Epilogue, yAt: number, cells: number): void {
+  wasm.biasActivation(yAt, cells, e.channels, e.hasBias, e.bias, e.kind, e.alpha, e.prelu);
+}
 
 /** The fused convolution's epilogue for the module (assembly/epilogue.ts): per-channel bias and
  *  PReLU weights (outC floats, or null), the activation's code, and leakyrelu's alpha. */
@@ -306,6 +320,27 @@ export interface ModuleEpilogue {
   prelu: Float32Array | null;
   kind: number;
   alpha: number;
+}
+
+/** The epilogue of `finish`, its operands copied into the module's memory at `at` (outC floats
+ *  of bias, then outC of PReLU weights). */
+export function epilogueInModule(
+  m: SimdKernels,
+  g: ConvGeometry,
+  finish: ModuleEpilogue,
+  at: number,
+): Epilogue {
+  const c = g.outChannels;
+  if (finish.bias != null) m.f32.set(finish.bias, at >> 2);
+  if (finish.prelu != null) m.f32.set(finish.prelu, (at >> 2) + c);
+  return {
+    channels: c,
+    hasBias: finish.bias != null ? 1 : 0,
+    bias: at,
+    kind: finish.kind,
+    alpha: finish.alpha,
+    prelu: at + 4 * c,
+  };
 }
 
 /** Output positions per band of a 1x1 forward with an epilogue: about 32 KiB of y, so that the
@@ -336,15 +371,7 @@ export function conv2dSimd(
   writeTapTable(wasm, g, plan, table);
   if (!plan.identity) setWindows(wasm, g);
   // The epilogue's operands in the accumulator region, which the forward does not use.
-  let epilogue: Epilogue | undefined;
-  if (finish != null) {
-    const c = g.outChannels;
-    if (finish.bias != null) f32.set(finish.bias, r.acc >> 2);
-    if (finish.prelu != null) f32.set(finish.prelu, (r.acc >> 2) + c);
-    const hasBias = finish.bias != null ? 1 : 0;
-    epilogue = (yAt, cells) =>
-      wasm.biasActivation(yAt, cells, c, hasBias, r.acc, finish.kind, finish.alpha, r.acc + 4 * c);
-  }
+  const epilogue = finish != null ? epilogueInModule(m, g, finish, r.acc) : undefined;
   for (let b = 0; b < g.batchSize; b++) {
     f32.set(x.subarray(b * inImage, (b + 1) * inImage), r.in >> 2);
     forwardImage(wasm, g, plan, r.in, r.pack, table, r.col, r.out, epilogue);

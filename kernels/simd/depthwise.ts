@@ -16,7 +16,13 @@
 // tfjs-wasm's heap (wasm_heap.ts).
 
 import type {ConvGeometry} from '../geometry';
-import type {Bounds, Epilogue, ModuleEpilogue} from './conv';
+import {
+  type Bounds,
+  type Epilogue,
+  epilogueInModule,
+  type ModuleEpilogue,
+  runEpilogue,
+} from './conv';
 import {countSimdRun, KernelExports, SimdKernels} from './runtime';
 
 /** Whether g is a depthwise convolution, which the kernels here take (in any layout: the host
@@ -99,7 +105,8 @@ function axisSteps(s: number, d: number, transposed: boolean): [number, number] 
 }
 
 /** dst rows [r0, r1) of the gather: y from x (forward), or dx from dy (transposed), each of c4
- *  channels, the filter of c4 channels at filt. */
+ *  channels, the filter of c4 channels at filt; `finish` (the forward's epilogue, c4 channels)
+ *  applied as the gather stores each value. */
 function gather(
   wasm: KernelExports,
   g: ConvGeometry,
@@ -111,7 +118,11 @@ function gather(
   dst: number,
   r0: number,
   r1: number,
+  finish?: Epilogue,
 ): void {
+  if (finish != null) {
+    wasm.depthwiseFinishWith(finish.hasBias, finish.bias, finish.kind, finish.alpha, finish.prelu);
+  }
   const [rowAStep, rowSrcStep] = axisSteps(g.strideHeight, g.dilationHeight, transposed);
   const [colAStep, colSrcStep] = axisSteps(g.strideWidth, g.dilationWidth, transposed);
   // Forward, neighbouring y columns share their taps, sources a stride apart; transposed, dx
@@ -135,18 +146,14 @@ function gather(
     colSrcStep,
     period,
     srcPer,
+    finish != null ? 1 : 0,
   );
-}
-
-/** Output rows per band of a forward with an epilogue: about 32 KiB of y, which the epilogue
- *  then reads from cache. */
-function epilogueBand(g: ConvGeometry): number {
-  return Math.max(1, Math.floor(8192 / (g.outWidth * g.outChannels)));
 }
 
 /** One image's y (at yAt, outC channels) from x laid out in c4 channels (at xAt), the filter in
  *  c4 channels at filt, the forward's tables at t; where the plan spreads, y is made at y4 (c4
- *  channels) and reduced into yAt. The epilogue runs on each band of y as it is finished. */
+ *  channels) and reduced into yAt, and the epilogue runs on it after; otherwise the gather
+ *  applies the epilogue as it stores y. */
 export function depthwiseForwardImage(
   wasm: KernelExports,
   g: ConvGeometry,
@@ -162,16 +169,10 @@ export function depthwiseForwardImage(
   if (p.spread) {
     gather(wasm, g, p, false, xAt, filt, t, y4, 0, g.outHeight);
     wasm.depthwiseReduce(y4, cells, p.c4, 1, yAt, g.outChannels);
-    epilogue?.(yAt, cells);
+    if (epilogue != null) runEpilogue(wasm, epilogue, yAt, cells);
     return;
   }
-  const band = epilogue == null ? g.outHeight : epilogueBand(g);
-  const rowBytes = 4 * g.outWidth * g.outChannels;
-  for (let r0 = 0; r0 < g.outHeight; r0 += band) {
-    const r1 = Math.min(g.outHeight, r0 + band);
-    gather(wasm, g, p, false, xAt, filt, t, yAt, r0, r1);
-    epilogue?.(yAt + r0 * rowBytes, (r1 - r0) * g.outWidth);
-  }
+  gather(wasm, g, p, false, xAt, filt, t, yAt, 0, g.outHeight, epilogue);
 }
 
 /** One image's dx (at dxAt, inC channels) from dy in c4 channels (at dyAt), the filter in c4
@@ -260,15 +261,7 @@ export function depthwiseForwardSimd(
     f32.set(filter, r.pack >> 2);
   }
   const t = writeTables(wasm, g, false, r.col);
-  let epilogue: Epilogue | undefined;
-  if (finish != null) {
-    const c = g.outChannels;
-    if (finish.bias != null) f32.set(finish.bias, r.acc >> 2);
-    if (finish.prelu != null) f32.set(finish.prelu, (r.acc >> 2) + c);
-    const hasBias = finish.bias != null ? 1 : 0;
-    epilogue = (yAt, cells) =>
-      wasm.biasActivation(yAt, cells, c, hasBias, r.acc, finish.kind, finish.alpha, r.acc + 4 * c);
-  }
+  const epilogue = finish != null ? epilogueInModule(m, g, finish, r.acc) : undefined;
   // x in c4 channels in the input region (spread from a raw copy in the aux region); y made in
   // the output region (in c4 channels first where spread, reduced in place).
   for (let b = 0; b < g.batchSize; b++) {

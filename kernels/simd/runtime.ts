@@ -244,6 +244,14 @@ export interface KernelExports {
     colSrcStep: number,
     period: number,
     srcPer: number,
+    finish: number,
+  ): void;
+  depthwiseFinishWith(
+    hasBias: number,
+    bias: number,
+    kind: number,
+    alpha: number,
+    prelu: number,
   ): void;
   depthwiseFilterGrad(
     x: number,

@@ -18,7 +18,44 @@
 // sums a rectangle of such taps, and destination cells whose progressions agree are computed
 // four at a time. Every product is vectorised over channels, four per v128.
 
+import {activate, biasActivation, PRELU} from './epilogue';
 import {EDGE} from './gemm';
+
+// The forward's epilogue (epilogue.ts), applied as the gather stores y where its `finish` is 1:
+// per-channel bias and PReLU weights (c floats each, at byte addresses), the activation's code
+// and leakyrelu's alpha. depthwiseFinishWith sets it before such a gather.
+let finishHasBias: bool = false;
+let finishBias: usize = 0;
+let finishKind: i32 = 0;
+let finishAlpha: f32 = 0;
+let finishPrelu: usize = 0;
+
+export function depthwiseFinishWith(hasBias: i32, bias: usize, kind: i32, alpha: f32,
+                                    prelu: usize): void {
+  finishHasBias = hasBias != 0;
+  finishBias = bias;
+  finishKind = kind;
+  finishAlpha = alpha;
+  finishPrelu = prelu;
+}
+
+/** v, the channels [o / 4, o / 4 + 4) of a cell, finished: act(v + bias). */
+// @ts-ignore: decorator
+@inline
+function finished(v: v128, o: usize): v128 {
+  if (finishHasBias) v = f32x4.add(v, v128.load(finishBias + o));
+  const w = finishKind == PRELU ? v128.load(finishPrelu + o) : f32x4.splat(0);
+  return activate(v, finishKind, f32x4.splat(finishAlpha), w);
+}
+
+/** Cells of c floats at `at` that no tap reaches: 0, finished where `finish` is 1. */
+function emptyCells(at: usize, cells: i32, c: i32, finish: i32): void {
+  memory.fill(at, 0, <usize>cells * (<usize>c << 2));
+  if (finish != 0) {
+    biasActivation(at, cells, c, finishHasBias ? 1 : 0, finishBias, finishKind, finishAlpha,
+                   finishPrelu);
+  }
+}
 
 /** Bytes of one axis entry of depthwiseAxis's table: three i32. */
 const ENTRY: usize = 12;
@@ -79,7 +116,7 @@ function sameTaps(e: usize, entryStep: usize, a0: i32, n: i32, src0: i32, srcPer
 export function depthwiseGather(src: usize, srcW: i32, c: i32, filt: usize, fw: i32, dst: usize,
                                 dstW: i32, r0: i32, r1: i32, rows: usize, cols: usize,
                                 rowAStep: i32, rowSrcStep: i32, colAStep: i32, colSrcStep: i32,
-                                period: i32, srcPer: i32): void {
+                                period: i32, srcPer: i32, finish: i32): void {
   const cellBytes = <usize>c << 2;
   const srcRow = <usize>srcW * cellBytes;
   const dstRow = <usize>dstW * cellBytes;
@@ -109,7 +146,7 @@ export function depthwiseGather(src: usize, srcW: i32, c: i32, filt: usize, fw: 
     const out = dst + <usize>i * dstRow;
     touchRows(out, dstRow);
     if (nr == 0) {
-      memory.fill(out, 0, dstRow);
+      emptyCells(out, dstW, c, finish);
       continue;
     }
     const srcAt = src + <usize>sr * srcRow;
@@ -121,17 +158,17 @@ export function depthwiseGather(src: usize, srcW: i32, c: i32, filt: usize, fw: 
         const ac = load<i32>(e), nc = load<i32>(e, 4), sc = load<i32>(e, 8);
         const cell = out + <usize>j * cellBytes;
         if (nc == 0) {
-          memory.fill(cell, 0, cellBytes);
+          emptyCells(cell, 1, c, finish);
           j += period;
           continue;
         }
         const at = srcAt + <usize>sc * cellBytes;
         const f = fAt + <usize>ac * cellBytes;
         if (j + 3 * period < dstW && sameTaps(e, entryStep, ac, nc, sc, srcPer)) {
-          depthwiseTile4(at, tileSrc, nr, kSrc, nc, lSrc, f, kF, lF, c, cell, tileDst);
+          depthwiseTile4(at, tileSrc, nr, kSrc, nc, lSrc, f, kF, lF, c, cell, tileDst, finish);
           j += 4 * period;
         } else {
-          depthwiseCell(at, nr, kSrc, nc, lSrc, f, kF, lF, c, cell);
+          depthwiseCell(at, nr, kSrc, nc, lSrc, f, kF, lF, c, cell, finish);
           j += period;
         }
       }
@@ -156,7 +193,7 @@ function touchRows(at: usize, bytes: usize): void {
  *  two weight vectors loaded once for the four cells. */
 export function depthwiseTile4(at: usize, step: usize, nr: i32, kSrc: usize, nc: i32, lSrc: usize,
                                f: usize, kF: usize, lF: usize, c: i32, out: usize,
-                               outStep: usize): void {
+                               outStep: usize, finish: i32): void {
   const step2 = step << 1, step3 = step * 3;
   const end = <usize>c << 2;
   let o: usize = 0;
@@ -177,6 +214,16 @@ export function depthwiseTile4(at: usize, step: usize, nr: i32, kSrc: usize, nc:
         a30 = f32x4.add(a30, f32x4.mul(v128.load(p + step3), w0));
         a31 = f32x4.add(a31, f32x4.mul(v128.load(p + step3, 16), w1));
       }
+    }
+    if (finish != 0) {
+      a00 = finished(a00, o);
+      a10 = finished(a10, o);
+      a20 = finished(a20, o);
+      a30 = finished(a30, o);
+      a01 = finished(a01, o + 16);
+      a11 = finished(a11, o + 16);
+      a21 = finished(a21, o + 16);
+      a31 = finished(a31, o + 16);
     }
     const q = out + o;
     v128.store(q, a00);
@@ -202,6 +249,12 @@ export function depthwiseTile4(at: usize, step: usize, nr: i32, kSrc: usize, nc:
         a3 = f32x4.add(a3, f32x4.mul(v128.load(p + step3), w0));
       }
     }
+    if (finish != 0) {
+      a0 = finished(a0, o);
+      a1 = finished(a1, o);
+      a2 = finished(a2, o);
+      a3 = finished(a3, o);
+    }
     const q = out + o;
     v128.store(q, a0);
     v128.store(q + outStep, a1);
@@ -213,7 +266,7 @@ export function depthwiseTile4(at: usize, step: usize, nr: i32, kSrc: usize, nc:
 /** One destination cell of the gather (depthwiseTile4's arguments for one cell): four channel
  *  blocks at a time, then the blocks left one by one. */
 export function depthwiseCell(at: usize, nr: i32, kSrc: usize, nc: i32, lSrc: usize, f: usize,
-                              kF: usize, lF: usize, c: i32, out: usize): void {
+                              kF: usize, lF: usize, c: i32, out: usize, finish: i32): void {
   const end = <usize>c << 2;
   let o: usize = 0;
   for (; o + 64 <= end; o += 64) {
@@ -227,6 +280,12 @@ export function depthwiseCell(at: usize, nr: i32, kSrc: usize, nc: i32, lSrc: us
         a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), v128.load(w, 32)));
         a3 = f32x4.add(a3, f32x4.mul(v128.load(p, 48), v128.load(w, 48)));
       }
+    }
+    if (finish != 0) {
+      a0 = finished(a0, o);
+      a1 = finished(a1, o + 16);
+      a2 = finished(a2, o + 32);
+      a3 = finished(a3, o + 48);
     }
     v128.store(out + o, a0);
     v128.store(out + o, a1, 16);
@@ -242,7 +301,7 @@ export function depthwiseCell(at: usize, nr: i32, kSrc: usize, nc: i32, lSrc: us
         a = f32x4.add(a, f32x4.mul(v128.load(p), v128.load(w)));
       }
     }
-    v128.store(out + o, a);
+    v128.store(out + o, finish != 0 ? finished(a, o) : a);
   }
 }
 

@@ -8,18 +8,17 @@ const LINEAR = 0;
 const RELU = 1;
 const RELU6 = 2;
 const LEAKY_RELU = 3;
-const PRELU = 4;
+export const PRELU = 4;
 
 // @ts-ignore: decorator
 @inline
-function activate(v: v128, kind: i32, alpha: v128, w: v128): v128 {
+export function activate(v: v128, kind: i32, alpha: v128, w: v128): v128 {
   const zero = f32x4.splat(0);
+  // pmax(v, 0) is v < 0 ? 0 : v, and pmin(v, 6) is 6 < v ? 6 : v: the scalar rule, one
+  // instruction each (NaN and -0 pass).
+  if (kind == RELU) return f32x4.pmax(v, zero);
+  if (kind == RELU6) return f32x4.pmax(f32x4.pmin(v, f32x4.splat(6)), zero);
   const negative = f32x4.lt(v, zero);
-  if (kind == RELU) return v128.bitselect(zero, v, negative);
-  if (kind == RELU6) {
-    const six = f32x4.splat(6);
-    return v128.bitselect(zero, v128.bitselect(six, v, f32x4.gt(v, six)), negative);
-  }
   if (kind == LEAKY_RELU) return v128.bitselect(f32x4.mul(v, alpha), v, negative);
   if (kind == PRELU) return v128.bitselect(f32x4.mul(v, w), v, negative);
   return v;

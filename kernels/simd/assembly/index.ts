@@ -14,6 +14,7 @@ export {
   depthwiseAxis,
   depthwiseCell,
   depthwiseFilterGrad,
+  depthwiseFinishWith,
   depthwiseGather,
   depthwiseReduce,
   depthwiseSpread,
