@@ -117,7 +117,10 @@ function mainGlsl(g: ConvGeometry, walk: TexelWalk, epilogue?: Epilogue): string
       for (const wC of taps) body.push(`      pw${wC}.y += ${unroll}.0;`);
       body.push(`    }`);
     }
-    for (let j = 0; j < inTexels % unroll; j++) body.push(step(ahead, j));
+    // The rest after the loop, whose steps advanced the coordinates; after one unrolled
+    // iteration (none advanced them) it continues at offset `unroll`.
+    const restAt = whole === 1 ? unroll : 0;
+    for (let j = 0; j < inTexels % unroll; j++) body.push(step(ahead, restAt + j));
     return body;
   };
 
