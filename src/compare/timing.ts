@@ -62,6 +62,9 @@ export function median(xs: number[]): number {
  *  page's performance.now() may step by 0.1 ms) does not quantise it. */
 const MIN_SAMPLE_MS = 1;
 
+/** The backends on which a pair has been timed in this process. */
+const warmedBackends = new Set<string>();
+
 /** Warm-up, then the median of at least `runs` samples of each kernel (more for fast kernels, up
  *  to half a second each). The handmade and built-in samples alternate, so that both see the
  *  same machine load. A kernel whose first call is over the cap is timed by one call alone, so
@@ -79,15 +82,23 @@ export function timePair(
   (globalThis as {gc?: () => void}).gc?.();
   // The last warm-up call's time (which sizes the samples), and the timing where the first call
   // alone is it (over the cap).
+  // The first pair timed on a backend warms up ten times longer: its kernels are the first of
+  // their WebAssembly modules to run (the SIMD module's instance on that backend, tfjs-wasm's),
+  // and their optimised code took seconds to arrive on a busy 2-core machine (the first row of
+  // a run measured 0.79x where it measured 1.2x in a later position).
+  const [minWarm, maxWarm, maxCalls] = warmedBackends.has(tf.getBackend())
+    ? [150, 300, 500]
+    : [1500, 3000, 20000];
+  warmedBackends.add(tf.getBackend());
   const warmUp = (call: KernelCall, extra: number): {lastMs: number; single: number | null} => {
     const first = sample(call, 1);
     if (first > opts.capMs) return {lastMs: first, single: compiles ? sample(call, 1) : first};
-    // At least `extra` more calls, and more (up to 500) until 150 ms have run: V8 runs the first
-    // calls of a WebAssembly function on its baseline compiler, several times slower, until its
-    // optimised code, compiled in the background, takes over.
+    // At least `extra` more calls, and more (up to maxCalls) until minWarm ms have run: V8 runs the
+    // first calls of a WebAssembly function on its baseline compiler, several times slower, until
+    // its optimised code, compiled in the background, takes over.
     let warm = first;
     let last = first;
-    for (let i = 0; (i < extra || warm < 150) && i < 500 && warm < 300; i++) {
+    for (let i = 0; (i < extra || warm < minWarm) && i < maxCalls && warm < maxWarm; i++) {
       last = sample(call, 1);
       warm += last;
     }
