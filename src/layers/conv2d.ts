@@ -61,6 +61,26 @@ export const fusedActivation = (act: ParsedActivation): Activation | undefined =
 
 const fmt = (shape: ReadonlyArray<number | null>) => `[${shape.join(',')}]`;
 
+/** A convolution layer's geometry, as tf.layers' config of it holds it. */
+export interface LayerGeometry {
+  dataFormat: DataFormat;
+  kernelSize: Pair;
+  strides: Pair;
+  dilations: Pair;
+  padding: 'same' | 'valid';
+}
+
+export function layerGeometry(conf: tf.serialization.ConfigDict): LayerGeometry {
+  const d = conf.dilationRate as number | number[];
+  return {
+    dataFormat: conf.dataFormat === 'channelsFirst' ? 'NCHW' : 'NHWC',
+    kernelSize: conf.kernelSize as Pair,
+    strides: conf.strides as Pair,
+    dilations: typeof d === 'number' ? [d, d] : [d[0], d[1] ?? d[0]],
+    padding: conf.padding as 'same' | 'valid',
+  };
+}
+
 /** Keys of the arguments that are the base layer's, not the convolution's. */
 export const BASE_KEYS = [
   'inputShape',
@@ -79,6 +99,7 @@ export class HandmadeConv2D extends tfl.layers.Layer {
   readonly groups: number;
   private readonly parsed: ConvInternals; // the parsed arguments, held by a tf.layers.Conv2D
   private readonly conf: tf.serialization.ConfigDict;
+  private readonly geometry: LayerGeometry;
   private kernel: tfl.LayerVariable | null = null;
   private bias: tfl.LayerVariable | null = null;
 
@@ -106,28 +127,13 @@ export class HandmadeConv2D extends tfl.layers.Layer {
     const spec = tfl.layers.conv2d({...convArgs, name: `${this.name}_args`} as ConvLayerArgs);
     this.parsed = spec as unknown as ConvInternals;
     this.conf = spec.getConfig();
+    this.geometry = layerGeometry(this.conf);
     if (this.parsed.activityRegularizer != null) {
       this.activityRegularizer = this.parsed.activityRegularizer;
     }
     this.inputSpec = [{ndim: 4}];
   }
 
-  private get dataFormat(): DataFormat {
-    return this.conf.dataFormat === 'channelsFirst' ? 'NCHW' : 'NHWC';
-  }
-  private get kernelSize(): Pair {
-    return this.conf.kernelSize as Pair;
-  }
-  private get strides(): Pair {
-    return this.conf.strides as Pair;
-  }
-  private get dilations(): Pair {
-    const d = this.conf.dilationRate as number | number[];
-    return typeof d === 'number' ? [d, d] : [d[0], d[1] ?? d[0]];
-  }
-  private get padding(): 'same' | 'valid' {
-    return this.conf.padding as 'same' | 'valid';
-  }
   private get filters(): number {
     return this.conf.filters as number;
   }
@@ -136,17 +142,17 @@ export class HandmadeConv2D extends tfl.layers.Layer {
   }
 
   private inChannels(inputShape: Shape): number {
-    const c = inputShape[this.dataFormat === 'NHWC' ? 3 : 1];
+    const c = inputShape[this.geometry.dataFormat === 'NHWC' ? 3 : 1];
     if (inputShape.length !== 4 || c == null) {
       throw new Error(
         `hm.layers.conv2d (${this.name}): expects a rank-4 input with a known ` +
-          `channel axis (${this.dataFormat}), got input shape ${fmt(inputShape)}`,
+          `channel axis (${this.geometry.dataFormat}), got input shape ${fmt(inputShape)}`,
       );
     }
     if (c % this.groups !== 0) {
       throw new Error(
         `hm.layers.conv2d (${this.name}): groups (${this.groups}) must divide the ` +
-          `input's ${c} channels (input shape ${fmt(inputShape)}, ${this.dataFormat})`,
+          `input's ${c} channels (input shape ${fmt(inputShape)}, ${this.geometry.dataFormat})`,
       );
     }
     return c;
@@ -158,7 +164,7 @@ export class HandmadeConv2D extends tfl.layers.Layer {
     const p = this.parsed;
     this.kernel = this.addWeight(
       'kernel',
-      [...this.kernelSize, inC / this.groups, this.filters],
+      [...this.geometry.kernelSize, inC / this.groups, this.filters],
       'float32',
       p.kernelInitializer,
       p.kernelRegularizer,
@@ -176,7 +182,7 @@ export class HandmadeConv2D extends tfl.layers.Layer {
         p.biasConstraint,
       );
     }
-    const axis = this.dataFormat === 'NHWC' ? 3 : 1;
+    const axis = this.geometry.dataFormat === 'NHWC' ? 3 : 1;
     this.inputSpec = [{ndim: 4, axes: {[axis]: inC}}];
     this.built = true;
   }
@@ -184,18 +190,22 @@ export class HandmadeConv2D extends tfl.layers.Layer {
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const inC = this.inChannels(shape);
-    const nchw = this.dataFormat === 'NCHW';
+    const nchw = this.geometry.dataFormat === 'NCHW';
     const [h, w] = nchw ? [shape[2], shape[3]] : [shape[1], shape[2]];
     let outH: number | null = null;
     let outW: number | null = null;
     if (h != null && w != null) {
       const xShape = nchw ? [1, inC, h, w] : [1, h, w, inC];
-      const g = convGeometry(xShape, [...this.kernelSize, inC / this.groups, this.filters], {
-        strides: this.strides,
-        pad: this.padding,
-        dataFormat: this.dataFormat,
-        dilations: this.dilations,
-      });
+      const g = convGeometry(
+        xShape,
+        [...this.geometry.kernelSize, inC / this.groups, this.filters],
+        {
+          strides: this.geometry.strides,
+          pad: this.geometry.padding,
+          dataFormat: this.geometry.dataFormat,
+          dilations: this.geometry.dilations,
+        },
+      );
       [outH, outW] = [g.outHeight, g.outWidth];
     }
     return nchw ? [shape[0], this.filters, outH, outW] : [shape[0], outH, outW, this.filters];
@@ -211,10 +221,10 @@ export class HandmadeConv2D extends tfl.layers.Layer {
       const y = fused.conv2d({
         x,
         filter: kernel.read() as tf.Tensor4D,
-        strides: this.strides,
-        pad: this.padding,
-        dataFormat: this.dataFormat,
-        dilations: this.dilations,
+        strides: this.geometry.strides,
+        pad: this.geometry.padding,
+        dataFormat: this.geometry.dataFormat,
+        dilations: this.geometry.dilations,
         bias: this.bias?.read(),
         activation: fusedAct ?? 'linear',
       });

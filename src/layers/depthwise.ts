@@ -23,9 +23,14 @@ import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
 import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
 import {convGeometry} from '../../kernels/geometry';
-import type {DataFormat, Pair} from '../../kernels/names';
 import {fused} from '../ops';
-import {BASE_KEYS, fusedActivation, type ParsedActivation} from './conv2d';
+import {
+  BASE_KEYS,
+  fusedActivation,
+  type LayerGeometry,
+  layerGeometry,
+  type ParsedActivation,
+} from './conv2d';
 
 /** The parsed arguments, as tf.layers' DepthwiseConv2D and SeparableConv2D hold them. */
 interface DepthwiseInternals {
@@ -45,6 +50,7 @@ const fmt = (shape: ReadonlyArray<number | null>) => `[${shape.join(',')}]`;
 abstract class DepthwiseBase extends tfl.layers.Layer {
   protected readonly parsed: DepthwiseInternals;
   protected readonly conf: tf.serialization.ConfigDict;
+  protected readonly geometry: LayerGeometry;
   protected depthwiseKernel: tfl.LayerVariable | null = null;
   protected bias: tfl.LayerVariable | null = null;
 
@@ -59,6 +65,7 @@ abstract class DepthwiseBase extends tfl.layers.Layer {
         kernelConstraint: this.parsed.depthwiseConstraint,
       }).kernelConstraint,
     };
+    this.geometry = layerGeometry(this.conf);
     if (this.parsed.activityRegularizer != null) {
       this.activityRegularizer = this.parsed.activityRegularizer;
     }
@@ -67,22 +74,6 @@ abstract class DepthwiseBase extends tfl.layers.Layer {
 
   protected get opName(): string {
     return `hm.layers.${this.getClassName() === 'HandmadeSeparableConv2D' ? 'separableConv2d' : 'depthwiseConv2d'}`;
-  }
-  protected get dataFormat(): DataFormat {
-    return this.conf.dataFormat === 'channelsFirst' ? 'NCHW' : 'NHWC';
-  }
-  protected get kernelSize(): Pair {
-    return this.conf.kernelSize as Pair;
-  }
-  protected get strides(): Pair {
-    return this.conf.strides as Pair;
-  }
-  protected get dilations(): Pair {
-    const d = this.conf.dilationRate as number | number[];
-    return typeof d === 'number' ? [d, d] : [d[0], d[1] ?? d[0]];
-  }
-  protected get padding(): 'same' | 'valid' {
-    return this.conf.padding as 'same' | 'valid';
   }
   /** Read from the parsed layer: tf.layers' SeparableConv2D leaves it out of its config. */
   protected get depthMultiplier(): number {
@@ -95,11 +86,11 @@ abstract class DepthwiseBase extends tfl.layers.Layer {
   protected abstract outChannels(inC: number): number;
 
   protected inChannels(inputShape: Shape): number {
-    const c = inputShape[this.dataFormat === 'NHWC' ? 3 : 1];
+    const c = inputShape[this.geometry.dataFormat === 'NHWC' ? 3 : 1];
     if (inputShape.length !== 4 || c == null) {
       throw new Error(
         `${this.opName} (${this.name}): expects a rank-4 input with a known channel axis ` +
-          `(${this.dataFormat}), got input shape ${fmt(inputShape)}`,
+          `(${this.geometry.dataFormat}), got input shape ${fmt(inputShape)}`,
       );
     }
     return c;
@@ -109,7 +100,7 @@ abstract class DepthwiseBase extends tfl.layers.Layer {
     const p = this.parsed;
     this.depthwiseKernel = this.addWeight(
       'depthwise_kernel',
-      [...this.kernelSize, inC, this.depthMultiplier],
+      [...this.geometry.kernelSize, inC, this.depthMultiplier],
       'float32',
       p.depthwiseInitializer,
       p.depthwiseRegularizer,
@@ -133,7 +124,7 @@ abstract class DepthwiseBase extends tfl.layers.Layer {
   }
 
   protected finishBuild(inC: number): void {
-    const axis = this.dataFormat === 'NHWC' ? 3 : 1;
+    const axis = this.geometry.dataFormat === 'NHWC' ? 3 : 1;
     this.inputSpec = [{ndim: 4, axes: {[axis]: inC}}];
     this.built = true;
   }
@@ -141,17 +132,17 @@ abstract class DepthwiseBase extends tfl.layers.Layer {
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const inC = this.inChannels(shape);
-    const nchw = this.dataFormat === 'NCHW';
+    const nchw = this.geometry.dataFormat === 'NCHW';
     const [h, w] = nchw ? [shape[2], shape[3]] : [shape[1], shape[2]];
     let outH: number | null = null;
     let outW: number | null = null;
     if (h != null && w != null) {
       const xShape = nchw ? [1, inC, h, w] : [1, h, w, inC];
-      const g = convGeometry(xShape, [...this.kernelSize, 1, inC * this.depthMultiplier], {
-        strides: this.strides,
-        pad: this.padding,
-        dataFormat: this.dataFormat,
-        dilations: this.dilations,
+      const g = convGeometry(xShape, [...this.geometry.kernelSize, 1, inC * this.depthMultiplier], {
+        strides: this.geometry.strides,
+        pad: this.geometry.padding,
+        dataFormat: this.geometry.dataFormat,
+        dilations: this.geometry.dilations,
       });
       [outH, outW] = [g.outHeight, g.outWidth];
     }
@@ -167,10 +158,10 @@ abstract class DepthwiseBase extends tfl.layers.Layer {
     return fused.depthwiseConv2d({
       x,
       filter: kernel.read() as tf.Tensor4D,
-      strides: this.strides,
-      pad: this.padding,
-      dataFormat: this.dataFormat,
-      dilations: this.dilations,
+      strides: this.geometry.strides,
+      pad: this.geometry.padding,
+      dataFormat: this.geometry.dataFormat,
+      dilations: this.geometry.dilations,
       bias,
       activation: activation ?? 'linear',
     });
@@ -286,7 +277,7 @@ export class HandmadeSeparableConv2D extends DepthwiseBase {
         filter: pointwise.read() as tf.Tensor4D,
         strides: 1,
         pad: 'valid',
-        dataFormat: this.dataFormat,
+        dataFormat: this.geometry.dataFormat,
         bias: this.bias?.read(),
         activation: fusedActivation(this.parsed.activation) ?? 'linear',
       });

@@ -8,21 +8,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 import * as hm from '../../src';
 import {argmaxes} from '../../src/builtin_adapters';
-import {countingHandmade, tfModel} from '../cases/override';
+import {countingHandmade, OVERRIDDEN_NAMES, tfModel} from '../cases/override';
 import {distinct} from '../helpers/random';
 
-const KERNELS = [
-  'Conv2D',
-  'Conv2DBackpropInput',
-  'Conv2DBackpropFilter',
-  'FusedConv2D',
-  'MaxPool',
-  'MaxPoolGrad',
-  'DepthwiseConv2dNative',
-  'DepthwiseConv2dNativeBackpropInput',
-  'DepthwiseConv2dNativeBackpropFilter',
-  'FusedDepthwiseConv2D',
-];
+const KERNELS = OVERRIDDEN_NAMES;
 const GRADIENTS = [
   'Conv2D',
   'Conv2DBackpropInput',

@@ -20,6 +20,7 @@ import {dot} from '../helpers/arrays';
 import {expectClose} from '../helpers/close';
 import {direction, directionalFD} from '../helpers/fd';
 import {uniform} from '../helpers/random';
+import {expectSecondOrder} from '../helpers/second_order';
 
 const RTOL = 1e-5;
 const isOne = (v: number | Pair | undefined) =>
@@ -120,52 +121,7 @@ describe('tf.grads through hm.depthwiseConv2d vs tfjs (no dilation) or the refer
 
 describe('second-order depthwise gradients vs finite differences', () => {
   test.each(cases(every(DEPTHWISE_CASES, 6)))('%s', async (_, c) => {
-    const {g, x, w, wShape} = operands(c);
-    const v = uniform(x.length, c.seed + 2);
-    const u = uniform(w.length, c.seed + 3);
-    const conv = depthwiseOf(hm.depthwiseConv2d, c.attrs);
-    const halfSquare = (t: tf.Tensor) => tf.mul(0.5, tf.sum(tf.square(t)));
-    const before = tf.memory().numTensors;
-    // h = <v, ∂L/∂x> and h' = <u, ∂L/∂W>, L = ½ Σ y²
-    const hOf = (which: 0 | 1, dirT: tf.Tensor) => (xt: tf.Tensor, wt: tf.Tensor) =>
-      tf.sum(
-        tf.mul(
-          dirT,
-          tf.grads((p: tf.Tensor, q: tf.Tensor) => halfSquare(conv(p, q)))([xt, wt])[which],
-        ),
-      );
-    const grads = tf.tidy(() => {
-      const [xt, wt] = [tf.tensor(x, c.xShape), tf.tensor(w, wShape)];
-      return [
-        ...tf.grads(hOf(0, tf.tensor(v, c.xShape)))([xt, wt]),
-        ...tf.grads(hOf(1, tf.tensor(u, wShape)))([xt, wt]),
-      ];
-    });
-    const values = await Promise.all(grads.map((t) => t.data()));
-    tf.dispose(grads);
-    expect(tf.memory().numTensors).toBe(before);
-    const h = (xp: ArrayLike<number>, wp: ArrayLike<number>) =>
-      dot(conv2dBackpropInputReference(conv2dReference(xp, wp, g), wp, g), v);
-    const h2 = (xp: ArrayLike<number>, wp: ArrayLike<number>) =>
-      dot(conv2dBackpropFilterReference(xp, conv2dReference(xp, wp, g), g), u);
-    const dx = direction(x.length, c.seed + 4);
-    const dw = direction(w.length, c.seed + 5);
-    closeTo(
-      dot(values[0], dx),
-      directionalFD((p) => h(p, w), x, dx),
-    );
-    closeTo(
-      dot(values[1], dw),
-      directionalFD((p) => h(x, p), w, dw),
-    );
-    closeTo(
-      dot(values[2], dx),
-      directionalFD((p) => h2(p, w), x, dx),
-    );
-    closeTo(
-      dot(values[3], dw),
-      directionalFD((p) => h2(x, p), w, dw),
-    );
+    await expectSecondOrder(c, depthwiseOf(hm.depthwiseConv2d, c.attrs), depthwiseFilterShape(c));
   });
 });
 

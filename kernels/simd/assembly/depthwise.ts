@@ -48,6 +48,14 @@ function finished(v: v128, o: usize): v128 {
   return activate(v, finishKind, f32x4.splat(finishAlpha), w);
 }
 
+/** v finished with the bias b and PReLU weights w of its channels, loaded by the caller once
+ *  for the cells that share them, the globals read into locals (has, kind, alpha). */
+// @ts-ignore: decorator
+@inline
+function finishedWith(v: v128, has: bool, b: v128, kind: i32, alpha: v128, w: v128): v128 {
+  return activate(has ? f32x4.add(v, b) : v, kind, alpha, w);
+}
+
 /** Cells of c floats at `at` that no tap reaches: 0, finished where `finish` is 1. */
 function emptyCells(at: usize, cells: i32, c: i32, finish: i32): void {
   memory.fill(at, 0, <usize>cells * (<usize>c << 2));
@@ -216,14 +224,20 @@ export function depthwiseTile4(at: usize, step: usize, nr: i32, kSrc: usize, nc:
       }
     }
     if (finish != 0) {
-      a00 = finished(a00, o);
-      a10 = finished(a10, o);
-      a20 = finished(a20, o);
-      a30 = finished(a30, o);
-      a01 = finished(a01, o + 16);
-      a11 = finished(a11, o + 16);
-      a21 = finished(a21, o + 16);
-      a31 = finished(a31, o + 16);
+      // The four cells share their channels' bias and weights: loaded once.
+      const has = finishHasBias, kind = finishKind, alpha = f32x4.splat(finishAlpha);
+      const b0 = has ? v128.load(finishBias + o) : alpha;
+      const b1 = has ? v128.load(finishBias + o, 16) : alpha;
+      const w0 = kind == PRELU ? v128.load(finishPrelu + o) : alpha;
+      const w1 = kind == PRELU ? v128.load(finishPrelu + o, 16) : alpha;
+      a00 = finishedWith(a00, has, b0, kind, alpha, w0);
+      a10 = finishedWith(a10, has, b0, kind, alpha, w0);
+      a20 = finishedWith(a20, has, b0, kind, alpha, w0);
+      a30 = finishedWith(a30, has, b0, kind, alpha, w0);
+      a01 = finishedWith(a01, has, b1, kind, alpha, w1);
+      a11 = finishedWith(a11, has, b1, kind, alpha, w1);
+      a21 = finishedWith(a21, has, b1, kind, alpha, w1);
+      a31 = finishedWith(a31, has, b1, kind, alpha, w1);
     }
     const q = out + o;
     v128.store(q, a00);
@@ -250,10 +264,13 @@ export function depthwiseTile4(at: usize, step: usize, nr: i32, kSrc: usize, nc:
       }
     }
     if (finish != 0) {
-      a0 = finished(a0, o);
-      a1 = finished(a1, o);
-      a2 = finished(a2, o);
-      a3 = finished(a3, o);
+      const has = finishHasBias, kind = finishKind, alpha = f32x4.splat(finishAlpha);
+      const b = has ? v128.load(finishBias + o) : alpha;
+      const w = kind == PRELU ? v128.load(finishPrelu + o) : alpha;
+      a0 = finishedWith(a0, has, b, kind, alpha, w);
+      a1 = finishedWith(a1, has, b, kind, alpha, w);
+      a2 = finishedWith(a2, has, b, kind, alpha, w);
+      a3 = finishedWith(a3, has, b, kind, alpha, w);
     }
     const q = out + o;
     v128.store(q, a0);
