@@ -1,9 +1,13 @@
 // Adapters that let the handmade kernels answer to tfjs's own kernel names (Conv2D,
-// Conv2DBackpropInput, Conv2DBackpropFilter, FusedConv2D, MaxPool, MaxPoolGrad), and gradients
-// for those names that keep dimRoundingMode and allow dilations. installAsBuiltins (builtins.ts)
-// installs them.
+// Conv2DBackpropInput, Conv2DBackpropFilter, FusedConv2D, MaxPool, MaxPoolGrad, and the depthwise
+// DepthwiseConv2dNative, its two backprops and FusedDepthwiseConv2D), and gradients for those
+// names that keep dimRoundingMode and allow dilations. installAsBuiltins (builtins.ts) installs
+// them.
 //
 // What the adapters translate:
+// - tfjs's depthwise filter [fh, fw, C, M] is the grouped filter [fh, fw, 1, C * M] in memory:
+//   the depthwise adapters view it so with the backend's Reshape kernel and run the conv
+//   kernels (the filter gradient's result is viewed back as [fh, fw, C, M]).
 // - tfjs's backprop kernels get no `dilations` attribute from tfjs's ops: default 1. The
 //   gradients below pass the forward's dilations (and dimRoundingMode), which tfjs's own drop.
 // - tfjs's MaxPool has one output: HandmadeMaxPoolValues, y alone (no argmax is computed).
