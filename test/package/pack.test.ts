@@ -268,7 +268,7 @@ describe('the packed tarball', () => {
     const head = firstJson(out);
     expect(head.added).toEqual(['hm']);
     expect(String(head.missingTf)).toMatch(/load TensorFlow\.js/);
-    expect(head.bytes as number).toBeLessThan(200_000); // no tfjs inside: tfjs-core alone is ~1 MB
+    expect(head.bytes as number).toBeLessThan(300_000); // no tfjs inside: tfjs-core alone is ~1 MB
     const r = lastJson(out);
     expectAgreement(r);
     expect(r.exports).toEqual(SOURCE_EXPORTS);
