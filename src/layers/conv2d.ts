@@ -81,6 +81,32 @@ export function layerGeometry(conf: tf.serialization.ConfigDict): LayerGeometry 
   };
 }
 
+/** The output shape of a layer of geometry l on an input of `shape` with inC channels (rows and
+ *  columns null where the input's are), its filter's last two axes `filterIO`. */
+export function outputShape(
+  shape: Shape,
+  l: LayerGeometry,
+  filterIO: number[],
+  inC: number,
+): Shape {
+  const nchw = l.dataFormat === 'NCHW';
+  const [h, w] = nchw ? [shape[2], shape[3]] : [shape[1], shape[2]];
+  let outH: number | null = null;
+  let outW: number | null = null;
+  if (h != null && w != null) {
+    const xShape = nchw ? [1, inC, h, w] : [1, h, w, inC];
+    const g = convGeometry(xShape, [...l.kernelSize, ...filterIO], {
+      strides: l.strides,
+      pad: l.padding,
+      dataFormat: l.dataFormat,
+      dilations: l.dilations,
+    });
+    [outH, outW] = [g.outHeight, g.outWidth];
+  }
+  const outC = filterIO[1];
+  return nchw ? [shape[0], outC, outH, outW] : [shape[0], outH, outW, outC];
+}
+
 /** Keys of the arguments that are the base layer's, not the convolution's. */
 export const BASE_KEYS = [
   'inputShape',
@@ -190,25 +216,7 @@ export class HandmadeConv2D extends tfl.layers.Layer {
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const inC = this.inChannels(shape);
-    const nchw = this.geometry.dataFormat === 'NCHW';
-    const [h, w] = nchw ? [shape[2], shape[3]] : [shape[1], shape[2]];
-    let outH: number | null = null;
-    let outW: number | null = null;
-    if (h != null && w != null) {
-      const xShape = nchw ? [1, inC, h, w] : [1, h, w, inC];
-      const g = convGeometry(
-        xShape,
-        [...this.geometry.kernelSize, inC / this.groups, this.filters],
-        {
-          strides: this.geometry.strides,
-          pad: this.geometry.padding,
-          dataFormat: this.geometry.dataFormat,
-          dilations: this.geometry.dilations,
-        },
-      );
-      [outH, outW] = [g.outHeight, g.outWidth];
-    }
-    return nchw ? [shape[0], this.filters, outH, outW] : [shape[0], outH, outW, this.filters];
+    return outputShape(shape, this.geometry, [inC / this.groups, this.filters], inC);
   }
 
   call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {

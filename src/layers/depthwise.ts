@@ -22,13 +22,13 @@ import type {DepthwiseConv2DLayerArgs} from '@tensorflow/tfjs-layers/dist/layers
 import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
 import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
-import {convGeometry} from '../../kernels/geometry';
 import {fused} from '../ops';
 import {
   BASE_KEYS,
   fusedActivation,
   type LayerGeometry,
   layerGeometry,
+  outputShape,
   type ParsedActivation,
 } from './conv2d';
 
@@ -132,22 +132,11 @@ abstract class DepthwiseBase extends tfl.layers.Layer {
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const inC = this.inChannels(shape);
-    const nchw = this.geometry.dataFormat === 'NCHW';
-    const [h, w] = nchw ? [shape[2], shape[3]] : [shape[1], shape[2]];
-    let outH: number | null = null;
-    let outW: number | null = null;
-    if (h != null && w != null) {
-      const xShape = nchw ? [1, inC, h, w] : [1, h, w, inC];
-      const g = convGeometry(xShape, [...this.geometry.kernelSize, 1, inC * this.depthMultiplier], {
-        strides: this.geometry.strides,
-        pad: this.geometry.padding,
-        dataFormat: this.geometry.dataFormat,
-        dilations: this.geometry.dilations,
-      });
-      [outH, outW] = [g.outHeight, g.outWidth];
-    }
+    const depthwise = outputShape(shape, this.geometry, [1, inC * this.depthMultiplier], inC);
     const outC = this.outChannels(inC);
-    return nchw ? [shape[0], outC, outH, outW] : [shape[0], outH, outW, outC];
+    return this.geometry.dataFormat === 'NCHW'
+      ? [depthwise[0], outC, depthwise[2], depthwise[3]]
+      : [depthwise[0], depthwise[1], depthwise[2], outC];
   }
 
   /** The depthwise step, with the bias and activation given. */
