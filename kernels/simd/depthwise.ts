@@ -236,6 +236,18 @@ export function depthwiseFilterGradImage(
 // The drivers on the module's own memory (the cpu backend, and the wasm backend's copying path):
 // each image is copied in, laid out, computed and copied out, in the regions of runtime.ts.
 
+/** The filter in c4 channels in the pack region (spread from a raw copy in the output region,
+ *  which the image loop writes only after). */
+function filterInPack(m: SimdKernels, g: ConvGeometry, p: DepthwisePlan, filter: Float32Array) {
+  const {exports: wasm, regions: r, f32} = m;
+  if (!p.spread) {
+    f32.set(filter, r.pack >> 2);
+    return;
+  }
+  f32.set(filter, r.out >> 2);
+  wasm.depthwiseSpread(r.out, g.filterHeight * g.filterWidth, g.outChannels, 1, r.pack, p.c4);
+}
+
 /** y = the depthwise conv2d of x, x and y NHWC, `finish` (the fused epilogue) applied in the
  *  module; false where g is not depthwise or does not fit the regions. */
 export function depthwiseForwardSimd(
@@ -252,14 +264,7 @@ export function depthwiseForwardSimd(
   const {exports: wasm, regions: r, f32} = m;
   const inImage = g.inHeight * g.inWidth * g.inChannels;
   const outImage = g.outHeight * g.outWidth * g.outChannels;
-  const taps = g.filterHeight * g.filterWidth;
-  // The filter in c4 channels in the pack region (spread from a raw copy in the output region).
-  if (p.spread) {
-    f32.set(filter, r.out >> 2);
-    wasm.depthwiseSpread(r.out, taps, g.outChannels, 1, r.pack, p.c4);
-  } else {
-    f32.set(filter, r.pack >> 2);
-  }
+  filterInPack(m, g, p, filter);
   const t = writeTables(wasm, g, false, r.col);
   const epilogue = finish != null ? epilogueInModule(m, g, finish, r.acc) : undefined;
   // x in c4 channels in the input region (spread from a raw copy in the aux region); y made in
@@ -295,13 +300,7 @@ export function depthwiseInputGradSimd(
   const {exports: wasm, regions: r, f32} = m;
   const inImage = g.inHeight * g.inWidth * g.inChannels;
   const outImage = g.outHeight * g.outWidth * g.outChannels;
-  const taps = g.filterHeight * g.filterWidth;
-  if (p.spread) {
-    f32.set(filter, r.out >> 2);
-    wasm.depthwiseSpread(r.out, taps, g.outChannels, 1, r.pack, p.c4);
-  } else {
-    f32.set(filter, r.pack >> 2);
-  }
+  filterInPack(m, g, p, filter);
   const t = writeTables(wasm, g, true, r.col);
   // dy in c4 channels in the input region (spread from the aux region where it is not); dx
   // made in the output region (in c4 channels where spread, reduced in place).

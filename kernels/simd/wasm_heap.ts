@@ -193,7 +193,7 @@ export function conv2dOnHeap(
   epilogue?: Epilogue,
 ): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
-  if (isDepthwise(g)) return depthwiseOnHeap(heap, x, filter, g, epilogue);
+  if (isDepthwise(g)) return depthwiseGatherOnHeap(heap, x, filter, g, false, epilogue);
   const plan = forwardPlan(g, ON_HEAP);
   if (plan == null) return null;
   const {exports: wasm} = heap;
@@ -300,7 +300,7 @@ export function conv2dBackpropInputOnHeap(
   g: ConvGeometry,
 ): TensorInfo | null {
   if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
-  if (isDepthwise(g)) return depthwiseInputGradOnHeap(heap, dy, filter, g);
+  if (isDepthwise(g)) return depthwiseGatherOnHeap(heap, dy, filter, g, true);
   const plan = inputGradPlan(g, ON_HEAP);
   if (plan == null) return null;
   if (!allFinite(heap.f32(heap.at(filter), sizeOf(g.filterShape)))) return null;
@@ -427,78 +427,59 @@ function depthwiseFilterAt(
   return at;
 }
 
-/** y of a depthwise convolution in place on the heap, NHWC; `epilogue` runs on each band of y. */
-function depthwiseOnHeap(
+/** y (forward, from x) or dx (transposed, from dy) of a depthwise convolution in place on the
+ *  heap, NHWC: the two are one gather (depthwise.ts); the forward applies `epilogue` as it
+ *  stores y. */
+function depthwiseGatherOnHeap(
   heap: WasmHeap,
-  x: TensorInfo,
+  src: TensorInfo,
   filter: TensorInfo,
   g: ConvGeometry,
+  transposed: boolean,
   epilogue?: Epilogue,
 ): TensorInfo | null {
   const p = depthwisePlan(g, ON_HEAP);
   if (p == null) return null;
   const {exports: wasm} = heap;
   const [in4, out4] = spreadImages(g, p);
+  const [inImage, outImage] = imageSizes(g);
+  const [src4, dst4, srcImage, dstImage] = transposed
+    ? [out4, in4, outImage, inImage]
+    : [in4, out4, inImage, outImage];
+  // A source image spread into c4 channels: x's channel d1 repeated M times, dy's as they are.
+  const [cells, channels, repeat] = transposed
+    ? [g.outHeight * g.outWidth, g.outChannels, 1]
+    : [g.inHeight * g.inWidth, g.inChannels, g.outChannelsPerGroup];
   const taps = g.filterHeight * g.filterWidth;
-  const sizes = [tableBytes(g, false), ...(p.spread ? [4 * in4, 4 * out4, 4 * taps * p.c4] : [])];
-  const y = heap.output(g.outShape, 'float32');
+  const sizes = [
+    tableBytes(g, transposed),
+    ...(p.spread ? [4 * src4, 4 * dst4, 4 * taps * p.c4] : []),
+  ];
+  const dst = heap.output(transposed ? g.inShape : g.outShape, 'float32');
   const scratch = heap.malloc(scratchBytes(sizes));
   try {
-    const [tables, x4, y4, f4] = carve(scratch, sizes);
+    const [tables, srcSpread, dstSpread, f4] = carve(scratch, sizes);
     const filt = depthwiseFilterAt(heap, filter, g, p, f4);
-    const t = writeTables(wasm, g, false, tables);
-    const [inImage, outImage] = imageSizes(g);
-    const xAt = heap.at(x);
+    const t = writeTables(wasm, g, transposed, tables);
+    const srcAt = heap.at(src);
     for (let b = 0; b < g.batchSize; b++) {
-      let xb = xAt + 4 * b * inImage;
+      let sb = srcAt + 4 * b * srcImage;
       if (p.spread) {
-        const cells = g.inHeight * g.inWidth;
-        wasm.depthwiseSpread(xb, cells, g.inChannels, g.outChannelsPerGroup, x4, p.c4);
-        xb = x4;
+        wasm.depthwiseSpread(sb, cells, channels, repeat, srcSpread, p.c4);
+        sb = srcSpread;
       }
-      depthwiseForwardImage(wasm, g, p, xb, filt, t, y.at + 4 * b * outImage, y4, epilogue);
+      const db = dst.at + 4 * b * dstImage;
+      if (transposed) {
+        depthwiseInputGradImage(wasm, g, p, sb, filt, t, db, dstSpread);
+      } else {
+        depthwiseForwardImage(wasm, g, p, sb, filt, t, db, dstSpread, epilogue);
+      }
     }
   } finally {
     heap.free(scratch);
   }
   countSimdRun();
-  return y.info;
-}
-
-/** dx of a depthwise convolution in place on the heap, NHWC. */
-function depthwiseInputGradOnHeap(
-  heap: WasmHeap,
-  dy: TensorInfo,
-  filter: TensorInfo,
-  g: ConvGeometry,
-): TensorInfo | null {
-  const p = depthwisePlan(g, ON_HEAP);
-  if (p == null) return null;
-  const {exports: wasm} = heap;
-  const [in4, out4] = spreadImages(g, p);
-  const taps = g.filterHeight * g.filterWidth;
-  const sizes = [tableBytes(g, true), ...(p.spread ? [4 * out4, 4 * in4, 4 * taps * p.c4] : [])];
-  const dx = heap.output(g.inShape, 'float32');
-  const scratch = heap.malloc(scratchBytes(sizes));
-  try {
-    const [tables, dy4, dx4, f4] = carve(scratch, sizes);
-    const filt = depthwiseFilterAt(heap, filter, g, p, f4);
-    const t = writeTables(wasm, g, true, tables);
-    const [inImage, outImage] = imageSizes(g);
-    const dyAt = heap.at(dy);
-    for (let b = 0; b < g.batchSize; b++) {
-      let dyb = dyAt + 4 * b * outImage;
-      if (p.spread) {
-        wasm.depthwiseSpread(dyb, g.outHeight * g.outWidth, g.outChannels, 1, dy4, p.c4);
-        dyb = dy4;
-      }
-      depthwiseInputGradImage(wasm, g, p, dyb, filt, t, dx.at + 4 * b * inImage, dx4);
-    }
-  } finally {
-    heap.free(scratch);
-  }
-  countSimdRun();
-  return dx.info;
+  return dst.info;
 }
 
 /** dW of a depthwise convolution in place on the heap, x and dy NHWC. */
