@@ -220,7 +220,9 @@ export function forwardImage(
   epilogue?: Epilogue,
 ): void {
   const outC = g.outChannels;
-  const cells = g.outHeight * g.outWidth;
+  // The epilogue is applied as the products store y (each group's from its first channel on).
+  const finish = epilogue != null ? 1 : 0;
+  if (epilogue != null) finishWith(wasm, epilogue);
   if (p.taps != null) {
     const {ph, pw} = p.taps;
     wasm.padImage(
@@ -252,26 +254,24 @@ export function forwardImage(
       g.filterHeight,
       run,
       4 * g.dilationHeight * pw * g.inChannels,
+      finish,
     );
-    if (epilogue != null) runEpilogue(wasm, epilogue, yAt, cells);
     return;
   }
   if (g.groups === 1) {
-    // With an epilogue, the product in bands of output positions, each finished while it is in
-    // cache; a 1x1 filter's product is otherwise one call.
-    const whole = epilogue == null ? p.positions : identityBand(outC);
-    const band = p.identity ? whole : p.chunk;
+    // A 1x1 filter's product is one call; others, one per chunk of im2col.
+    const band = p.identity ? p.positions : p.chunk;
     for (let p0 = 0; p0 < p.positions; p0 += band) {
       const rows = Math.min(band, p.positions - p0);
       const a = p.identity ? xAt + 4 * p0 * p.k : col;
       if (!p.identity) wasm.im2col(xAt, 0, p0, rows, col);
-      wasm.gemm(rows, p.n, p.k, a, 4 * p.k, 4, pack, yAt + 4 * p0 * outC, outC, 0);
-      if (epilogue != null) runEpilogue(wasm, epilogue, yAt + 4 * p0 * outC, rows);
+      wasm.gemm(rows, p.n, p.k, a, 4 * p.k, 4, pack, yAt + 4 * p0 * outC, outC, 0, finish);
     }
     return;
   }
   for (let group = 0; group < g.groups; group++) {
     const pb = pack + 4 * group * p.groupPack;
+    if (epilogue != null) finishWith(wasm, epilogue, group * p.n);
     if (p.identity) {
       wasm.gemm(
         p.positions,
@@ -284,16 +284,28 @@ export function forwardImage(
         yAt + 4 * group * p.n,
         outC,
         0,
+        finish,
       );
       continue;
     }
     for (let p0 = 0; p0 < p.positions; p0 += p.chunk) {
       const rows = Math.min(p.chunk, p.positions - p0);
       wasm.im2col(xAt, group, p0, rows, col);
-      wasm.gemm(rows, p.n, p.k, col, 4 * p.k, 4, pb, yAt + 4 * (p0 * outC + group * p.n), outC, 0);
+      wasm.gemm(
+        rows,
+        p.n,
+        p.k,
+        col,
+        4 * p.k,
+        4,
+        pb,
+        yAt + 4 * (p0 * outC + group * p.n),
+        outC,
+        0,
+        finish,
+      );
     }
   }
-  if (epilogue != null) runEpilogue(wasm, epilogue, yAt, cells);
 }
 
 /** The fused epilogue (assembly/epilogue.ts) as the module runs it on each finished band of y:
@@ -306,6 +318,12 @@ export interface Epilogue {
   kind: number;
   alpha: number;
   prelu: number;
+}
+
+/** Sets the epilogue that the module's kernels apply as they store, where their finish is 1,
+ *  from output channel `first` on. */
+export function finishWith(wasm: KernelExports, e: Epilogue, first = 0): void {
+  wasm.finishWith(e.hasBias, e.bias + 4 * first, e.kind, e.alpha, e.prelu + 4 * first);
 }
 
 /** The epilogue on `cells` output positions of y at yAt. */
@@ -341,13 +359,6 @@ export function epilogueInModule(
     alpha: finish.alpha,
     prelu: at + 4 * c,
   };
-}
-
-/** Output positions per band of a 1x1 forward with an epilogue: about 32 KiB of y, so that the
- *  epilogue reads it back from L1/L2 rather than after the whole image (at batch 1 a 1x1 layer's
- *  y is up to 4.8 MiB: MobileNetV2's x[1,112,112,16] to 96 channels). */
-function identityBand(outC: number): number {
-  return Math.max(16, 4 * Math.floor(2048 / outC));
 }
 
 /** y = conv2d(x, W), x and y NHWC. */
@@ -566,12 +577,14 @@ export function inputGradImage(
         dxAt + 4 * group * cg,
         g.inChannels,
         0,
+        0,
       );
       continue;
     }
     for (let p0 = 0; p0 < p.positions; p0 += p.chunk) {
       const rows = Math.min(p.chunk, p.positions - p0);
-      wasm.gemm(rows, p.k, p.n, dyAt + 4 * (p0 * outC + group * p.n), 4 * outC, 4, pb, col, p.k, 0);
+      const dyChunk = dyAt + 4 * (p0 * outC + group * p.n);
+      wasm.gemm(rows, p.k, p.n, dyChunk, 4 * outC, 4, pb, col, p.k, 0, 0);
       wasm.col2im(col, group, p0, rows, dxAt);
     }
   }
@@ -766,11 +779,12 @@ export function filterGradImage(
           acc + 4 * group * p.n,
           outC,
           1,
+          0,
         );
         continue;
       }
       wasm.im2col(xAt, group, p0, rows, col);
-      wasm.gemm(p.k, p.n, rows, col, 4, 4 * p.k, pack, acc + 4 * group * p.n, outC, 1);
+      wasm.gemm(p.k, p.n, rows, col, 4, 4 * p.k, pack, acc + 4 * group * p.n, outC, 1, 0);
     }
   }
   return true;

@@ -20,6 +20,7 @@ import {
   type Bounds,
   type Epilogue,
   epilogueInModule,
+  finishWith,
   type ModuleEpilogue,
   runEpilogue,
 } from './conv';
@@ -121,7 +122,7 @@ function gather(
   finish?: Epilogue,
 ): void {
   if (finish != null) {
-    wasm.depthwiseFinishWith(finish.hasBias, finish.bias, finish.kind, finish.alpha, finish.prelu);
+    finishWith(wasm, finish);
   }
   const [rowAStep, rowSrcStep] = axisSteps(g.strideHeight, g.dilationHeight, transposed);
   const [colAStep, colSrcStep] = axisSteps(g.strideWidth, g.dilationWidth, transposed);

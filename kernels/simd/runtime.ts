@@ -75,6 +75,7 @@ export interface KernelExports {
     c: number,
     ldc: number,
     accumulate: number,
+    finish: number,
   ): void;
   setWindows(
     inHeight: number,
@@ -215,6 +216,7 @@ export interface KernelExports {
     fh: number,
     run: number,
     runStep: number,
+    finish: number,
   ): void;
   depthwiseAxis(
     table: number,
@@ -246,13 +248,7 @@ export interface KernelExports {
     srcPer: number,
     finish: number,
   ): void;
-  depthwiseFinishWith(
-    hasBias: number,
-    bias: number,
-    kind: number,
-    alpha: number,
-    prelu: number,
-  ): void;
+  finishWith(hasBias: number, bias: number, kind: number, alpha: number, prelu: number): void;
   depthwiseFilterGrad(
     x: number,
     inW: number,

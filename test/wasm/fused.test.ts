@@ -8,11 +8,39 @@ import '@tensorflow/tfjs-backend-wasm';
 
 import * as tf from '@tensorflow/tfjs-core';
 
+import {ConvAttrs} from '../../kernels/names';
 import * as hm from '../../src/index';
-import {fusedCase, fusedCases} from '../cases/fused';
+import {FusedCase, fusedCase, fusedCases} from '../cases/fused';
 import {CONV_CASES, every} from '../cases/sweeps';
 
 const CASES = fusedCases(every(CONV_CASES, 7));
+
+/** Geometries where the module applies the epilogue as its products store y (gemm.ts storeTile)
+ *  over more than one slice of k (KC = 256 rows: only the last slice may finish), in tiles cut
+ *  short by the rows or the channels, and in groups (each group's bias from its first channel). */
+const STORE_GEOMETRIES: [string, number[], number[], Partial<ConvAttrs>][] = [
+  ['1x1, k of 600 in three slices, 13 channels', [1, 5, 7, 600], [1, 1, 600, 13], {}],
+  ['1x1, k of 40, 17 channels, batch 2', [2, 3, 5, 40], [1, 1, 40, 17], {}],
+  ['3x3 by taps, rows of 300 floats (each past a slice)', [1, 6, 5, 100], [3, 3, 100, 12], {}],
+  ['3x3 by taps, two rows a slice then one', [2, 7, 6, 40], [3, 3, 40, 9], {strides: 2}],
+  ['3x3 by taps, dilated (a table of 360)', [1, 9, 9, 40], [3, 3, 40, 16], {dilations: 2}],
+  ['groups of 1x1', [1, 5, 5, 24], [1, 1, 12, 10], {}],
+  ['groups of 3x3 on im2col', [1, 7, 6, 30], [3, 3, 10, 15], {pad: 'valid', strides: 2}],
+];
+const STORE_CASES: FusedCase[] = STORE_GEOMETRIES.flatMap(([name, xShape, filterShape, a], i) =>
+  (['linear', 'relu', 'relu6', 'leakyrelu', 'prelu'] as const).map((activation, j) => ({
+    name: `${name}, ${activation}`,
+    xShape,
+    filterShape,
+    attrs: {strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, ...a} as ConvAttrs,
+    groups: xShape[3] / filterShape[2],
+    seed: 100 + 10 * i + j,
+    activation,
+    leakyreluAlpha: 0.15,
+    biasShape: [filterShape[3]],
+    preluShape: activation === 'prelu' ? [filterShape[3]] : null,
+  })),
+);
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -24,9 +52,23 @@ describe('wasm fused conv vs reference (rtol 1e-5)', () => {
   });
 });
 
+describe('the epilogue in the stores of the SIMD products, vs reference (rtol 1e-5)', () => {
+  test.each(STORE_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const runs = hm.simdStats().runs;
+      await fusedCase(c, 1e-5);
+      // On the module, not handed to the scalar kernels.
+      expect(hm.simdStats().runs).toBe(runs + 1);
+    }
+    await tf.setBackend('wasm');
+  });
+});
+
 describe('the SIMD epilogue equals the TypeScript one bit for bit', () => {
-  // A 1x1 identity filter over 6 channels (one v128 and a tail of two), so that y before the
-  // epilogue is x itself, each special value meeting each special bias.
+  // A 1x1 identity filter over 10 channels (a whole tile of eight and a tail of two) and 13
+  // cells (three whole tiles of four and one short), so that y before the epilogue is x itself,
+  // each special value meeting each special bias.
   const special = [
     NaN,
     0,
@@ -42,14 +84,14 @@ describe('the SIMD epilogue equals the TypeScript one bit for bit', () => {
     3.25,
     -3.4e38,
   ];
-  const c = 6;
+  const c = 10;
   const cells = special.length;
   const x = new Float32Array(cells * c);
   for (let i = 0; i < x.length; i++) x[i] = special[i % special.length];
   const eye = new Float32Array(c * c);
   for (let i = 0; i < c; i++) eye[i * c + i] = 1;
-  const bias = new Float32Array([0, -0, NaN, 1.5, -6, 3]);
-  const prelu = new Float32Array([0.5, -2, 0, NaN, 1, -0]);
+  const bias = new Float32Array([0, -0, NaN, 1.5, -6, 3, Infinity, -Infinity, 6, -0.5]);
+  const prelu = new Float32Array([0.5, -2, 0, NaN, 1, -0, Infinity, -1, 3, 0.25]);
   const run = (activation: hm.Activation, withBias: boolean) =>
     tf.tidy(() => {
       const inputs: tf.NamedTensorMap = {

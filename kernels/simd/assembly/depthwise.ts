@@ -18,43 +18,18 @@
 // sums a rectangle of such taps, and destination cells whose progressions agree are computed
 // four at a time. Every product is vectorised over channels, four per v128.
 
-import {activate, biasActivation, PRELU} from './epilogue';
+import {
+  biasActivation,
+  finishAlpha,
+  finishBias,
+  finished,
+  finishedWith,
+  finishHasBias,
+  finishKind,
+  finishPrelu,
+  PRELU,
+} from './epilogue';
 import {EDGE} from './gemm';
-
-// The forward's epilogue (epilogue.ts), applied as the gather stores y where its `finish` is 1:
-// per-channel bias and PReLU weights (c floats each, at byte addresses), the activation's code
-// and leakyrelu's alpha. depthwiseFinishWith sets it before such a gather.
-let finishHasBias: bool = false;
-let finishBias: usize = 0;
-let finishKind: i32 = 0;
-let finishAlpha: f32 = 0;
-let finishPrelu: usize = 0;
-
-export function depthwiseFinishWith(hasBias: i32, bias: usize, kind: i32, alpha: f32,
-                                    prelu: usize): void {
-  finishHasBias = hasBias != 0;
-  finishBias = bias;
-  finishKind = kind;
-  finishAlpha = alpha;
-  finishPrelu = prelu;
-}
-
-/** v, the channels [o / 4, o / 4 + 4) of a cell, finished: act(v + bias). */
-// @ts-ignore: decorator
-@inline
-function finished(v: v128, o: usize): v128 {
-  if (finishHasBias) v = f32x4.add(v, v128.load(finishBias + o));
-  const w = finishKind == PRELU ? v128.load(finishPrelu + o) : f32x4.splat(0);
-  return activate(v, finishKind, f32x4.splat(finishAlpha), w);
-}
-
-/** v finished with the bias b and PReLU weights w of its channels, loaded by the caller once
- *  for the cells that share them, the globals read into locals (has, kind, alpha). */
-// @ts-ignore: decorator
-@inline
-function finishedWith(v: v128, has: bool, b: v128, kind: i32, alpha: v128, w: v128): v128 {
-  return activate(has ? f32x4.add(v, b) : v, kind, alpha, w);
-}
 
 /** Cells of c floats at `at` that no tap reaches: 0, finished where `finish` is 1. */
 function emptyCells(at: usize, cells: i32, c: i32, finish: i32): void {

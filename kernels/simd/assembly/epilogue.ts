@@ -37,6 +37,50 @@ function activateScalar(v: f32, kind: i32, alpha: f32, w: f32): f32 {
   return v;
 }
 
+// The epilogue as a kernel applies it while it stores its output (the GEMM's tiles, the depthwise
+// gather), where its `finish` argument is 1: per-channel bias and PReLU weights (at byte
+// addresses, indexed by the output channel), the activation's code and leakyrelu's alpha.
+// finishWith sets them before such a call.
+export let finishHasBias: bool = false;
+export let finishBias: usize = 0;
+export let finishKind: i32 = 0;
+export let finishAlpha: f32 = 0;
+export let finishPrelu: usize = 0;
+
+export function finishWith(hasBias: i32, bias: usize, kind: i32, alpha: f32, prelu: usize): void {
+  finishHasBias = hasBias != 0;
+  finishBias = bias;
+  finishKind = kind;
+  finishAlpha = alpha;
+  finishPrelu = prelu;
+}
+
+/** v, the output channels [o / 4, o / 4 + 4), finished: act(v + bias). */
+// @ts-ignore: decorator
+@inline
+export function finished(v: v128, o: usize): v128 {
+  if (finishHasBias) v = f32x4.add(v, v128.load(finishBias + o));
+  const w = finishKind == PRELU ? v128.load(finishPrelu + o) : f32x4.splat(0);
+  return activate(v, finishKind, f32x4.splat(finishAlpha), w);
+}
+
+/** v finished with the bias b and PReLU weights w of its channels, loaded by the caller once
+ *  for the cells that share them, the globals read into locals (has, kind, alpha). */
+// @ts-ignore: decorator
+@inline
+export function finishedWith(v: v128, has: bool, b: v128, kind: i32, alpha: v128, w: v128): v128 {
+  return activate(has ? f32x4.add(v, b) : v, kind, alpha, w);
+}
+
+/** One value of output channel o / 4, finished. */
+// @ts-ignore: decorator
+@inline
+export function finishedScalar(v: f32, o: usize): f32 {
+  if (finishHasBias) v += load<f32>(finishBias + o);
+  const w: f32 = finishKind == PRELU ? load<f32>(finishPrelu + o) : 0;
+  return activateScalar(v, finishKind, finishAlpha, w);
+}
+
 /** y (cells × c floats) = act(y + bias) per channel: bias and prelu hold c floats each (bias
  *  unread where hasBias is 0, prelu unread but for kind PRELU). The common forms (a bias, then
  *  linear, relu or relu6: what tf.layers and the converter's graph models make) run on copies of

@@ -15,6 +15,18 @@
 // Blocking keeps the operands in cache: k is cut into slices of KC, m into blocks of MC rows; a
 // block of A (MC × KC) is swept against every panel while that panel's slice (KC × 8) stays in L1.
 
+import {
+  finishAlpha,
+  finishBias,
+  finished,
+  finishedScalar,
+  finishedWith,
+  finishHasBias,
+  finishKind,
+  finishPrelu,
+  PRELU,
+} from './epilogue';
+
 /** Rows of a slice of A and B (the inner dimension). */
 export const KC: i32 = 256;
 /** Rows of A in one block. */
@@ -58,9 +70,10 @@ export function packB(src: usize, rs: usize, cs: usize, k: i32, n: i32, dst: usi
 }
 
 /** C (m × n, ldc floats a row) = A · B, or C += A · B when accumulate is set; B packed by packB
- *  with the same k and n. */
+ *  with the same k and n. Where finish is 1, C's columns are output channels and the epilogue
+ *  (epilogue.ts, finishWith) is applied as the last slice of k stores each tile. */
 export function gemm(m: i32, n: i32, k: i32, a: usize, rs: usize, cs: usize, pb: usize,
-                     c: usize, ldc: i32, accumulate: i32): void {
+                     c: usize, ldc: i32, accumulate: i32, finish: i32): void {
   if (m <= 0 || n <= 0) return;
   const panels = (n + 7) >> 3;
   const panelBytes = <usize>k * PANEL_ROW;
@@ -69,11 +82,13 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, rs: usize, cs: usize, pb:
     if (accumulate == 0) {
       for (let i = 0; i < m; i++) memory.fill(c + <usize>i * cRow, 0, <usize>n << 2);
     }
+    if (finish != 0) finishRows(c, cRow, m, n);
     return;
   }
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min<i32>(KC, k - k0);
     const add = accumulate != 0 || k0 > 0;
+    const fin = finish != 0 && k0 + kc >= k;
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = min<i32>(MC, m - i0);
       for (let p = 0; p < panels; p++) {
@@ -84,7 +99,8 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, rs: usize, cs: usize, pb:
           const rows = min<i32>(4, mc - ip);
           tile(kc, a + <usize>i * rs + <usize>k0 * cs, rows > 1 ? rs : 0,
                rows > 2 ? rs << 1 : 0, rows > 3 ? rs * 3 : 0, cs, bp,
-               c + <usize>i * cRow + (<usize>(p << 3) << 2), cRow, rows, cols, add);
+               c + <usize>i * cRow + (<usize>(p << 3) << 2), cRow, rows, cols, add, fin,
+               <usize>p << 5);
         }
       }
     }
@@ -92,11 +108,12 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, rs: usize, cs: usize, pb:
 }
 
 /** One 4 × 8 tile over kc steps: A's rows at a, a + r1, a + r2, a + r3 (a short tile repeats
- *  row 0 for the missing ones, whose sums are dropped), B one panel slice at b. */
+ *  row 0 for the missing ones, whose sums are dropped), B one panel slice at b; the tile's
+ *  first column is output channel o / 4 (the epilogue's offset where fin is set). */
 // @ts-ignore: decorator
 @inline
 function tile(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, cs: usize, b: usize, c: usize,
-              cRow: usize, rows: i32, cols: i32, add: bool): void {
+              cRow: usize, rows: i32, cols: i32, add: bool, fin: bool, o: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -119,17 +136,31 @@ function tile(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, cs: usize, b: 
     a += cs;
     b += PANEL_ROW;
   }
-  storeTile(c, cRow, rows, cols, add, c00, c01, c10, c11, c20, c21, c30, c31);
+  storeTile(c, cRow, rows, cols, add, fin, o, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /** Stores (or adds) a 4 × 8 tile's sums into C: whole tiles directly, a tile cut short by m or n
- *  through the edge tile. */
+ *  through the edge tile; where fin is set, finished (epilogue.ts) with the output channels
+ *  from o / 4 on. */
 // @ts-ignore: decorator
 @inline
-export function storeTile(c: usize, cRow: usize, rows: i32, cols: i32, add: bool, c00: v128,
-                          c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128,
-                          c31: v128): void {
+export function storeTile(c: usize, cRow: usize, rows: i32, cols: i32, add: bool, fin: bool,
+                          o: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128,
+                          c21: v128, c30: v128, c31: v128): void {
   if (rows == 4 && cols == 8) {
+    if (fin) {
+      // The eight channels' bias and PReLU weights, loaded once for the tile's four rows.
+      const has = finishHasBias, kind = finishKind, alpha = f32x4.splat(finishAlpha);
+      const b0 = has ? v128.load(finishBias + o) : alpha;
+      const b1 = has ? v128.load(finishBias + o, 16) : alpha;
+      const w0 = kind == PRELU ? v128.load(finishPrelu + o) : alpha;
+      const w1 = kind == PRELU ? v128.load(finishPrelu + o, 16) : alpha;
+      storeRowFinished(c, c00, c01, add, has, b0, b1, kind, alpha, w0, w1);
+      storeRowFinished(c + cRow, c10, c11, add, has, b0, b1, kind, alpha, w0, w1);
+      storeRowFinished(c + (cRow << 1), c20, c21, add, has, b0, b1, kind, alpha, w0, w1);
+      storeRowFinished(c + cRow * 3, c30, c31, add, has, b0, b1, kind, alpha, w0, w1);
+      return;
+    }
     storeRow(c, c00, c01, add);
     storeRow(c + cRow, c10, c11, add);
     storeRow(c + (cRow << 1), c20, c21, add);
@@ -148,15 +179,41 @@ export function storeTile(c: usize, cRow: usize, rows: i32, cols: i32, add: bool
     const dst = c + <usize>r * cRow;
     let j = 0;
     if (cols >= 4) {
-      const v = v128.load(src);
-      v128.store(dst, add ? f32x4.add(v128.load(dst), v) : v);
+      let v = v128.load(src);
+      if (add) v = f32x4.add(v128.load(dst), v);
+      v128.store(dst, fin ? finished(v, o) : v);
       j = 4;
     }
     for (; j < cols; j++) {
-      const o = <usize>j << 2;
-      const v = load<f32>(src + o);
-      store<f32>(dst + o, add ? load<f32>(dst + o) + v : v);
+      const at = <usize>j << 2;
+      let v = load<f32>(src + at);
+      if (add) v += load<f32>(dst + at);
+      store<f32>(dst + at, fin ? finishedScalar(v, o + at) : v);
     }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function storeRowFinished(c: usize, s0: v128, s1: v128, add: bool, has: bool, b0: v128, b1: v128,
+                          kind: i32, alpha: v128, w0: v128, w1: v128): void {
+  if (add) {
+    s0 = f32x4.add(v128.load(c), s0);
+    s1 = f32x4.add(v128.load(c, 16), s1);
+  }
+  v128.store(c, finishedWith(s0, has, b0, kind, alpha, w0));
+  v128.store(c, finishedWith(s1, has, b1, kind, alpha, w1), 16);
+}
+
+/** The epilogue on C's m rows of n output channels, where they lie. */
+function finishRows(c: usize, cRow: usize, m: i32, n: i32): void {
+  const whole = <usize>(n & ~3) << 2;
+  const end = <usize>n << 2;
+  for (let i = 0; i < m; i++) {
+    const row = c + <usize>i * cRow;
+    let o: usize = 0;
+    for (; o < whole; o += 16) v128.store(row + o, finished(v128.load(row + o), o));
+    for (; o < end; o += 4) store<f32>(row + o, finishedScalar(load<f32>(row + o), o));
   }
 }
 

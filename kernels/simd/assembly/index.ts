@@ -14,7 +14,6 @@ export {
   depthwiseAxis,
   depthwiseCell,
   depthwiseFilterGrad,
-  depthwiseFinishWith,
   depthwiseGather,
   depthwiseReduce,
   depthwiseSpread,
@@ -24,7 +23,7 @@ export {
   depthwiseTapSums4,
   depthwiseTile4,
 } from './depthwise';
-export {biasActivation} from './epilogue';
+export {biasActivation, finishWith} from './epilogue';
 export {allFinite} from './finite';
 export {gemm, packB, setEdge} from './gemm';
 export {col2im, im2col, setWindows} from './im2col';

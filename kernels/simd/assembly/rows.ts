@@ -42,7 +42,7 @@ export function filterGradRows(xp: usize, pw: i32, c: i32, outH: i32, outW: i32,
     packB(dy + <usize>yR * dyRowBytes, <usize>n << 2, 4, outW, n, packDy);
     for (let wR = 0; wR < fh; wR++) {
       gemm(k, n, outW, xp + <usize>(yR * sH + wR * dH) * rowBytes, 4, aColStride, packDy,
-           acc + <usize>wR * blockBytes, n, 1);
+           acc + <usize>wR * blockBytes, n, 1, 0);
     }
   }
 }

@@ -31,13 +31,15 @@ export function setTaps(offs: usize, fh: i32, fw: i32, c: i32, pw: i32, dH: i32,
  *  one run. Otherwise (dilated columns) a slice is KC taps of the table at offs (setTaps). */
 export function convTaps(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW: i32,
                          offs: usize, k: i32, pack: usize, n: i32, y: usize, fh: i32, run: i32,
-                         runStep: usize): void {
+                         runStep: usize, finish: i32): void {
+  const fin = finish != 0;
   if (run > 0) {
     if (run <= KC) {
       const rowsPerSlice = KC / run;
       for (let wR = 0; wR < fh; wR += rowsPerSlice) {
         convSlice(xp, pw, c, outH, outW, sH, sW, 0, min<i32>(rowsPerSlice, fh - wR), run,
-                  runStep, <usize>wR * runStep, wR * run, k, pack, n, y, wR > 0);
+                  runStep, <usize>wR * runStep, wR * run, k, pack, n, y, wR > 0,
+                  fin && wR + rowsPerSlice >= fh);
       }
       return;
     }
@@ -45,14 +47,14 @@ export function convTaps(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i
       for (let t0 = 0; t0 < run; t0 += KC) {
         convSlice(xp, pw, c, outH, outW, sH, sW, 0, 1, min<i32>(KC, run - t0), runStep,
                   <usize>wR * runStep + (<usize>t0 << 2), wR * run + t0, k, pack, n, y,
-                  wR > 0 || t0 > 0);
+                  wR > 0 || t0 > 0, fin && wR == fh - 1 && t0 + KC >= run);
       }
     }
     return;
   }
   for (let k0 = 0; k0 < k; k0 += KC) {
     convSlice(xp, pw, c, outH, outW, sH, sW, offs + (<usize>k0 << 2), 0, min<i32>(KC, k - k0), 0,
-              0, k0, k, pack, n, y, k0 > 0);
+              0, k0, k, pack, n, y, k0 > 0, fin && k0 + KC >= k);
   }
 }
 
@@ -67,7 +69,7 @@ const BLOCK_CELLS: i32 = 64;
  *  is an offset from the first), so that only the image's last tile can be short. */
 function convSlice(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW: i32,
                    offs: usize, runs: i32, len: i32, runStep: usize, aSkip: usize, k0: i32, k: i32,
-                   pack: usize, n: i32, y: usize, add: bool): void {
+                   pack: usize, n: i32, y: usize, add: bool, fin: bool): void {
   const cellStep = <usize>(sW * c) << 2;
   const rowBytes = <usize>(sH * pw * c) << 2;
   const panels = (n + 7) >> 3;
@@ -97,9 +99,10 @@ function convSlice(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW
         if (++yC == outW) { yC = 0; yR++; }
         const c0 = y + <usize>i * cRow + (<usize>(p << 3) << 2);
         if (runs > 0) {
-          tileRuns(runs, len, runStep, a, r1, r2, r3, b, c0, cRow, rows, cols, add);
+          tileRuns(runs, len, runStep, a, r1, r2, r3, b, c0, cRow, rows, cols, add, fin,
+                   <usize>p << 5);
         } else {
-          tileTaps(len, a, r1, r2, r3, offs, b, c0, cRow, rows, cols, add);
+          tileTaps(len, a, r1, r2, r3, offs, b, c0, cRow, rows, cols, add, fin, <usize>p << 5);
         }
       }
     }
@@ -107,9 +110,10 @@ function convSlice(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW
 }
 
 /** gemm.ts's tile with A's column t at a + offs[t] (cells at a, a + r1, a + r2, a + r3). Kept
- *  apart from that tile, whose plain column stride is its speed. */
+ *  apart from that tile, whose plain column stride is its speed. fin and o: storeTile's. */
 export function tileTaps(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, offs: usize, b: usize,
-                  c: usize, cRow: usize, rows: i32, cols: i32, add: bool): void {
+                         c: usize, cRow: usize, rows: i32, cols: i32, add: bool, fin: bool,
+                         o: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -133,14 +137,14 @@ export function tileTaps(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, off
     offs += 4;
     b += PANEL_ROW;
   }
-  storeTile(c, cRow, rows, cols, add, c00, c01, c10, c11, c20, c21, c30, c31);
+  storeTile(c, cRow, rows, cols, add, fin, o, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /** tileTaps where the taps lie next to each other (undilated columns): fh runs of `run` floats,
  *  runStep bytes apart, read without a table. */
 export function tileRuns(fh: i32, run: i32, runStep: usize, a: usize, r1: usize, r2: usize,
                          r3: usize, b: usize, c: usize, cRow: usize, rows: i32, cols: i32,
-                         add: bool): void {
+                         add: bool, fin: bool, o: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -166,5 +170,5 @@ export function tileRuns(fh: i32, run: i32, runStep: usize, a: usize, r1: usize,
       b += PANEL_ROW;
     }
   }
-  storeTile(c, cRow, rows, cols, add, c00, c01, c10, c11, c20, c21, c30, c31);
+  storeTile(c, cRow, rows, cols, add, fin, o, c00, c01, c10, c11, c20, c21, c30, c31);
 }
