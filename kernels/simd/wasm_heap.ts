@@ -183,8 +183,8 @@ const EDGE_BYTES = 128;
 
 /** y = conv2d(x, W) in place on the heap, NHWC; null (nothing done) where the guards of
  *  kernels/cpu/guards.ts would step in, or the call does not fit the kernels' bounds. Where
- *  given, `epilogue` runs on each band of y (its address and cells) as soon as it is made, while
- *  it is in cache (the fused convolution's bias and activation). */
+ *  given, `epilogue` (the fused convolution's bias and activation) is applied as the products
+ *  store y. */
 export function conv2dOnHeap(
   heap: WasmHeap,
   x: TensorInfo,

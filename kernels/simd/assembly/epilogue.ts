@@ -4,9 +4,9 @@
 // sum rounds once to float32, and `y < 0` chooses, so NaN and -0 pass the activations unchanged.
 
 /** The activations done here; elu and sigmoid (an exponential) stay in TypeScript. */
-const LINEAR = 0;
-const RELU = 1;
-const RELU6 = 2;
+export const LINEAR = 0;
+export const RELU = 1;
+export const RELU6 = 2;
 const LEAKY_RELU = 3;
 export const PRELU = 4;
 

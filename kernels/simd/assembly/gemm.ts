@@ -24,7 +24,10 @@ import {
   finishHasBias,
   finishKind,
   finishPrelu,
+  LINEAR,
   PRELU,
+  RELU,
+  RELU6,
 } from './epilogue';
 
 /** Rows of a slice of A and B (the inner dimension). */
@@ -149,16 +152,18 @@ export function storeTile(c: usize, cRow: usize, rows: i32, cols: i32, add: bool
                           c21: v128, c30: v128, c31: v128): void {
   if (rows == 4 && cols == 8) {
     if (fin) {
-      // The eight channels' bias and PReLU weights, loaded once for the tile's four rows.
-      const has = finishHasBias, kind = finishKind, alpha = f32x4.splat(finishAlpha);
-      const b0 = has ? v128.load(finishBias + o) : alpha;
-      const b1 = has ? v128.load(finishBias + o, 16) : alpha;
-      const w0 = kind == PRELU ? v128.load(finishPrelu + o) : alpha;
-      const w1 = kind == PRELU ? v128.load(finishPrelu + o, 16) : alpha;
-      storeRowFinished(c, c00, c01, add, has, b0, b1, kind, alpha, w0, w1);
-      storeRowFinished(c + cRow, c10, c11, add, has, b0, b1, kind, alpha, w0, w1);
-      storeRowFinished(c + (cRow << 1), c20, c21, add, has, b0, b1, kind, alpha, w0, w1);
-      storeRowFinished(c + cRow * 3, c30, c31, add, has, b0, b1, kind, alpha, w0, w1);
+      // The common forms (a bias, then linear, relu or relu6) on copies specialised to them, so
+      // that no store tests the activation.
+      const has = finishHasBias, kind = finishKind;
+      if (has && kind == RELU6) {
+        storeFinished(c, cRow, add, o, true, RELU6, c00, c01, c10, c11, c20, c21, c30, c31);
+      } else if (has && kind == RELU) {
+        storeFinished(c, cRow, add, o, true, RELU, c00, c01, c10, c11, c20, c21, c30, c31);
+      } else if (has && kind == LINEAR) {
+        storeFinished(c, cRow, add, o, true, LINEAR, c00, c01, c10, c11, c20, c21, c30, c31);
+      } else {
+        storeFinished(c, cRow, add, o, has, kind, c00, c01, c10, c11, c20, c21, c30, c31);
+      }
       return;
     }
     storeRow(c, c00, c01, add);
@@ -191,6 +196,24 @@ export function storeTile(c: usize, cRow: usize, rows: i32, cols: i32, add: bool
       store<f32>(dst + at, fin ? finishedScalar(v, o + at) : v);
     }
   }
+}
+
+/** A whole tile stored (or added) and finished: the eight channels' bias and PReLU weights
+ *  loaded once for its four rows. */
+// @ts-ignore: decorator
+@inline
+function storeFinished(c: usize, cRow: usize, add: bool, o: usize, has: bool, kind: i32,
+                       c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128,
+                       c30: v128, c31: v128): void {
+  const alpha = f32x4.splat(finishAlpha);
+  const b0 = has ? v128.load(finishBias + o) : alpha;
+  const b1 = has ? v128.load(finishBias + o, 16) : alpha;
+  const w0 = kind == PRELU ? v128.load(finishPrelu + o) : alpha;
+  const w1 = kind == PRELU ? v128.load(finishPrelu + o, 16) : alpha;
+  storeRowFinished(c, c00, c01, add, has, b0, b1, kind, alpha, w0, w1);
+  storeRowFinished(c + cRow, c10, c11, add, has, b0, b1, kind, alpha, w0, w1);
+  storeRowFinished(c + (cRow << 1), c20, c21, add, has, b0, b1, kind, alpha, w0, w1);
+  storeRowFinished(c + cRow * 3, c30, c31, add, has, b0, b1, kind, alpha, w0, w1);
 }
 
 // @ts-ignore: decorator
