@@ -107,7 +107,7 @@ function axisSteps(s: number, d: number, transposed: boolean): [number, number] 
 
 /** dst rows [r0, r1) of the gather: y from x (forward), or dx from dy (transposed), each of c4
  *  channels, the filter of c4 channels at filt; `finish` (the forward's epilogue, c4 channels)
- *  applied as the gather stores each value. */
+ *  applied to each row of dst as soon as the gather has made it. */
 function gather(
   wasm: KernelExports,
   g: ConvGeometry,
@@ -154,7 +154,7 @@ function gather(
 /** One image's y (at yAt, outC channels) from x laid out in c4 channels (at xAt), the filter in
  *  c4 channels at filt, the forward's tables at t; where the plan spreads, y is made at y4 (c4
  *  channels) and reduced into yAt, and the epilogue runs on it after; otherwise the gather
- *  applies the epilogue as it stores y. */
+ *  applies the epilogue to each row of y as it makes it. */
 export function depthwiseForwardImage(
   wasm: KernelExports,
   g: ConvGeometry,

@@ -22,6 +22,7 @@ export {
   depthwiseTapSums3,
   depthwiseTapSums4,
   depthwiseTile4,
+  depthwiseTile4By3,
 } from './depthwise';
 export {biasActivation, finishWith} from './epilogue';
 export {allFinite} from './finite';
