@@ -16,14 +16,14 @@ import {CONV_CASES, every} from '../cases/sweeps';
 const CASES = fusedCases(every(CONV_CASES, 7));
 
 /** Geometries where the module applies the epilogue as its products store y (gemm.ts storeTile)
- *  over more than one slice of k (KC = 256 rows: only the last slice may finish), in tiles cut
+ *  over more than one slice of k (KC = 512 rows: only the last slice may finish), in tiles cut
  *  short by the rows or the channels, and in groups (each group's bias from its first channel). */
 const STORE_GEOMETRIES: [string, number[], number[], Partial<ConvAttrs>][] = [
-  ['1x1, k of 600 in three slices, 13 channels', [1, 5, 7, 600], [1, 1, 600, 13], {}],
+  ['1x1, k of 1100 in three slices, 13 channels', [1, 5, 7, 1100], [1, 1, 1100, 13], {}],
   ['1x1, k of 40, 17 channels, batch 2', [2, 3, 5, 40], [1, 1, 40, 17], {}],
-  ['3x3 by taps, rows of 300 floats (each past a slice)', [1, 6, 5, 100], [3, 3, 100, 12], {}],
-  ['3x3 by taps, two rows a slice then one', [2, 7, 6, 40], [3, 3, 40, 9], {strides: 2}],
-  ['3x3 by taps, dilated (a table of 360)', [1, 9, 9, 40], [3, 3, 40, 16], {dilations: 2}],
+  ['3x3 by taps, rows of 540 floats (each past a slice)', [1, 6, 5, 180], [3, 3, 180, 12], {}],
+  ['3x3 by taps, two rows a slice then one', [2, 7, 6, 64], [3, 3, 64, 9], {strides: 2}],
+  ['3x3 by taps, dilated (a table of 576)', [1, 9, 9, 64], [3, 3, 64, 16], {dilations: 2}],
   ['groups of 1x1', [1, 5, 5, 24], [1, 1, 12, 10], {}],
   ['groups of 3x3 on im2col', [1, 7, 6, 30], [3, 3, 10, 15], {pad: 'valid', strides: 2}],
 ];

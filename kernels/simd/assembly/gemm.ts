@@ -31,7 +31,7 @@ import {
 } from './epilogue';
 
 /** Rows of a slice of A and B (the inner dimension). */
-export const KC: i32 = 256;
+export const KC: i32 = 512;
 /** Rows of A in one block. */
 const MC: i32 = 64;
 
