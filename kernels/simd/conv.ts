@@ -108,8 +108,10 @@ export interface ForwardPlan {
   identity: boolean;
   chunk: number;
   /** Where the forward reads the padded image by a table of tap offsets (assembly/taps.ts), the
-   *  padded image's height and width in cells; the table follows the packed filter. */
-  taps: {ph: number; pw: number} | null;
+   *  padded image's height and width in cells; the table follows the packed filter. inPlace:
+   *  no window reads the padding (a strided 1x1, a 'valid' convolution), so the taps read x
+   *  itself, pw its width, and nothing is copied. */
+  taps: {ph: number; pw: number; inPlace: boolean} | null;
   /** Floats of the pack region: every group's packed filter, and the table of taps. */
   packFloats: number;
 }
@@ -125,13 +127,17 @@ export const ROWS_MAX_CHANNELS = 16;
 export const TAPS_MAX_CHANNELS = 100000;
 
 /** The forward's plan by taps, or null where it does not apply: one group, not im2col's
- *  identity, a padded image that fits the chunk region. */
+ *  identity, a padded image that fits the chunk region (or none needed). */
 function tapsPlan(g: ConvGeometry, identity: boolean, b: Bounds): ForwardPlan['taps'] {
   if (identity || g.groups !== 1 || g.inChannels >= TAPS_MAX_CHANNELS) return null;
   const ph = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
   const pw = (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1;
+  const {top, left} = g.padInfo;
+  if (top === 0 && left === 0 && ph <= g.inHeight && pw <= g.inWidth) {
+    return {ph, pw: g.inWidth, inPlace: true};
+  }
   if (ph * pw * g.inChannels > b.padded) return null;
-  return {ph, pw};
+  return {ph, pw, inPlace: false};
 }
 
 /** The filter gradient's padded-rows plan of g, or null where it does not apply: one group,
@@ -161,7 +167,7 @@ export function forwardPlan(g: ConvGeometry, b: Bounds = OWN_MEMORY): ForwardPla
 
 /** Floats of the chunk region a forward of plan p uses: the padded image, or an im2col chunk. */
 export function forwardColFloats(g: ConvGeometry, p: ForwardPlan): number {
-  if (p.taps != null) return p.taps.ph * p.taps.pw * g.inChannels;
+  if (p.taps != null) return p.taps.inPlace ? 0 : p.taps.ph * p.taps.pw * g.inChannels;
   return p.identity ? 0 : p.chunk * p.k;
 }
 
@@ -224,22 +230,24 @@ export function forwardImage(
   const finish = epilogue != null ? 1 : 0;
   if (epilogue != null) finishWith(wasm, epilogue);
   if (p.taps != null) {
-    const {ph, pw} = p.taps;
-    wasm.padImage(
-      xAt,
-      g.inHeight,
-      g.inWidth,
-      g.inChannels,
-      col,
-      ph,
-      pw,
-      g.padInfo.top,
-      g.padInfo.left,
-    );
+    const {ph, pw, inPlace} = p.taps;
+    if (!inPlace) {
+      wasm.padImage(
+        xAt,
+        g.inHeight,
+        g.inWidth,
+        g.inChannels,
+        col,
+        ph,
+        pw,
+        g.padInfo.top,
+        g.padInfo.left,
+      );
+    }
     // Undilated columns: each filter row's taps are one run, read without the table.
     const run = g.dilationWidth === 1 ? g.filterWidth * g.inChannels : 0;
     wasm.convTaps(
-      col,
+      inPlace ? xAt : col,
       pw,
       g.inChannels,
       g.outHeight,
