@@ -299,32 +299,55 @@ export interface ModelTiming {
   output: Float32Array;
 }
 
-/** Loads the model, times its first call, runs `warmup` more untimed (V8 tiers a WebAssembly
- *  function up only after it has run a while), then the median of `runs` more; the error's first
- *  line where the active backend's kernels cannot run it. */
+/** A model loaded, its first call timed and `warmup` more run untimed (V8 tiers a WebAssembly
+ *  function up only after it has run a while): timeCall times one more call. */
+export interface StartedModel {
+  model: LoadedModel;
+  firstMs: number;
+  output: Float32Array;
+  timeCall(): Promise<number>;
+}
+
+/** The model started, or the error's first line where the active backend's kernels cannot run
+ *  it. */
+export async function startModel(c: ModelCase, warmup: number): Promise<StartedModel | string> {
+  let model: LoadedModel | null = null;
+  try {
+    model = await c.load();
+    const start = performance.now();
+    const output = await model.run();
+    const firstMs = performance.now() - start;
+    for (let i = 0; i < warmup; i++) await model.run();
+    const m = model;
+    const timeCall = async () => {
+      const t0 = performance.now();
+      await m.run();
+      return performance.now() - t0;
+    };
+    return {model, firstMs, output, timeCall};
+  } catch (e) {
+    model?.dispose();
+    return (e as Error).message.split('\n')[0];
+  }
+}
+
+/** Loads the model, times its first call, runs `warmup` more untimed, then the median of `runs`
+ *  more; the error's first line where the active backend's kernels cannot run it. */
 export async function timeModel(
   c: ModelCase,
   runs: number,
   warmup: number,
 ): Promise<ModelTiming | string> {
-  let model: LoadedModel | null = null;
+  const started = await startModel(c, warmup);
+  if (typeof started === 'string') return started;
   try {
-    model = await c.load();
-    let start = performance.now();
-    const output = await model.run();
-    const firstMs = performance.now() - start;
-    for (let i = 0; i < warmup; i++) await model.run();
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      start = performance.now();
-      await model.run();
-      times.push(performance.now() - start);
-    }
+    for (let i = 0; i < runs; i++) times.push(await started.timeCall());
     times.sort((a, b) => a - b);
-    return {firstMs, medianMs: times[times.length >> 1], output};
+    return {firstMs: started.firstMs, medianMs: times[times.length >> 1], output: started.output};
   } catch (e) {
     return (e as Error).message.split('\n')[0];
   } finally {
-    model?.dispose();
+    started.model.dispose();
   }
 }

@@ -4,7 +4,8 @@
 // wasm in node, on webgl in pages of headless Chromium (models_page.ts), a fresh page for each
 // model and each of the two, so that each first call compiles its own shaders. Per model: the
 // outputs compared, the first call (shader compiles, wasm tier-up included) and the median of the
-// warm calls, and their ratios (tfjs ms / override ms); a model with depthwise convolutions also
+// warm calls (in node taken in rounds across the modes), and their ratios (tfjs ms / override
+// ms); a model with depthwise convolutions also
 // under installAsBuiltins({depthwise: false}), against which the full override must be at
 // least as fast. It writes bench/models.md.
 //
@@ -23,7 +24,15 @@ import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
 import {installAsBuiltins, uninstallBuiltins} from '../src/index';
 import {registerHandmadeKernels} from '../src/register';
 import {setupNodeBackend} from './backends';
-import {type Mode, ModelCase, modelCase, MODELS, ModelTiming, timeModel} from './model_cases';
+import {
+  type Mode,
+  ModelCase,
+  modelCase,
+  MODELS,
+  ModelTiming,
+  StartedModel,
+  startModel,
+} from './model_cases';
 import type {PageModelTiming} from './models_page';
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
@@ -47,7 +56,13 @@ type Timing = ModelTiming | string;
 const modesOf = (m: ModelCase): Mode[] =>
   m.depthwise ? ['tfjs', 'override', 'conv-only'] : ['tfjs', 'override'];
 
-/** The model timed in each of its modes, on cpu or wasm in this process. */
+/** The model timed in each of its modes, on cpu or wasm in this process: a model of its own
+ *  loaded, first call timed and warmed up in each mode in turn, then the timed calls taken a
+ *  round at a time, each mode in turn a round, so that every mode sees the same phases of the
+ *  machine (whose speed moves by 10-30% over minutes). The kernels a call runs are looked up at
+ *  the call, so switching the override between calls switches the model's kernels; each mode's
+ *  turn is an untimed call, which brings its weights back into the caches that the other modes'
+ *  calls took, then the timed one. */
 async function timeInNode(
   backend: 'cpu' | 'wasm',
   m: ModelCase,
@@ -55,16 +70,39 @@ async function timeInNode(
   warmup: number,
 ): Promise<Timing[]> {
   await setupNodeBackend(backend);
-  const timings: Timing[] = [];
-  for (const mode of modesOf(m)) {
+  const modes = modesOf(m);
+  const inMode = async <T>(mode: Mode, f: () => Promise<T>): Promise<T> => {
     if (mode !== 'tfjs') installAsBuiltins({depthwise: mode === 'override'});
     try {
-      timings.push(await timeModel(m, runs, warmup));
+      return await f();
     } finally {
-      uninstallBuiltins();
+      if (mode !== 'tfjs') uninstallBuiltins();
     }
+  };
+  const started: (StartedModel | string)[] = [];
+  try {
+    for (const mode of modes) started.push(await inMode(mode, () => startModel(m, warmup)));
+    const times: number[][] = modes.map(() => []);
+    for (let r = 0; r < runs; r++) {
+      for (let i = 0; i < modes.length; i++) {
+        const s = started[i];
+        if (typeof s === 'string') continue;
+        times[i].push(
+          await inMode(modes[i], async () => {
+            await s.timeCall();
+            return s.timeCall();
+          }),
+        );
+      }
+    }
+    return started.map((s, i) => {
+      if (typeof s === 'string') return s;
+      const sorted = times[i].sort((a, b) => a - b);
+      return {firstMs: s.firstMs, medianMs: sorted[sorted.length >> 1], output: s.output};
+    });
+  } finally {
+    for (const s of started) if (typeof s !== 'string') s.model.dispose();
   }
-  return timings;
 }
 
 /** The model timed on webgl in each of its modes, each in a fresh page. */
@@ -147,8 +185,11 @@ async function main(): Promise<void> {
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, node ${process.version}`,
     '- timing: the first call (on webgl its shader compiles, on wasm its tier-up included), ' +
-      `then ${warmup} untimed, then the median of ${runs} more, each read back; weights seeded; on webgl each model ` +
-      "and each of tfjs's kernels and the override in a fresh page of headless Chromium " +
+      `then ${warmup} untimed, then the median of ${runs} more, each read back (on cpu and wasm ` +
+      'taken in rounds, each mode in turn an untimed call then a timed one, the same model ' +
+      'switching kernels between turns, so that the modes see the same load of the machine); ' +
+      'weights seeded; on webgl ' +
+      "each model and each of tfjs's kernels and the override in a fresh page of headless Chromium " +
       '(WebGL2 on SwiftShader); ratio = tfjs ms / override ms, warm and first; diff = the ' +
       "largest difference of the outputs (the training step's loss) relative to the largest " +
       'output; conv-only = installAsBuiltins({depthwise: false}), the depthwise convolutions ' +
