@@ -23,6 +23,7 @@ import * as path from 'path';
 import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
 import {installAsBuiltins, uninstallBuiltins} from '../src/index';
 import {registerHandmadeKernels} from '../src/register';
+import {keptMemoryNote, withKeptMemory} from './allocator';
 import {setupNodeBackend} from './backends';
 import {
   type Mode,
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
       `(${((performance.now() - start) / 60000).toFixed(1)} min)`,
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, node ${process.version}`,
+    keptMemoryNote(),
     '- timing: the first call (on webgl its shader compiles, on wasm its tier-up included), ' +
       `then ${warmup} untimed, then the median of ${runs} more, each read back (on cpu and wasm ` +
       'taken in rounds, each mode in turn an untimed call then a timed one, the same model ' +
@@ -206,6 +208,7 @@ async function main(): Promise<void> {
   process.stderr.write(`wrote ${out}\n`);
 }
 
+withKeptMemory();
 main().catch((e: Error) => {
   process.stderr.write(`${e.stack ?? e.message}\n`);
   process.exit(1);

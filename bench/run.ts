@@ -29,6 +29,7 @@ import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
 import {compareActiveBackend, CompareRow} from '../src/compare/compare';
 import {QUEUED_CALLS} from '../src/compare/timing';
 import {registerHandmadeKernels} from '../src/register';
+import {keptMemoryNote, withKeptMemory} from './allocator';
 import {
   ALL_BACKENDS,
   BenchBackendName,
@@ -249,6 +250,7 @@ function markdown(
     `- tfjs-backend-cpu build compared against: ${build}; bundled with esbuild ` +
       '--main-fields=module,main',
   ];
+  lines.push(keptMemoryNote());
   if (page != null) {
     lines.push(
       `- webgl: ${page.userAgent}; renderer ${page.renderer}; float32 render targets: ` +
@@ -362,6 +364,7 @@ async function main(): Promise<void> {
   }
 }
 
+withKeptMemory();
 main().catch((e) => {
   console.error(e);
   process.exit(1);
