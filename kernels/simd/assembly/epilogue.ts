@@ -37,10 +37,10 @@ function activateScalar(v: f32, kind: i32, alpha: f32, w: f32): f32 {
   return v;
 }
 
-// The epilogue as a kernel applies it while it stores its output (the GEMM's tiles, the depthwise
-// gather), where its `finish` argument is 1: per-channel bias and PReLU weights (at byte
-// addresses, indexed by the output channel), the activation's code and leakyrelu's alpha.
-// finishWith sets them before such a call.
+// The epilogue as a kernel applies it to the output it makes, where its `finish` argument is 1
+// (the GEMM and the taps kernel as they store each tile, the depthwise gather to each row once
+// made): per-channel bias and PReLU weights (at byte addresses, indexed by the output channel),
+// the activation's code and leakyrelu's alpha. finishWith sets them before such a call.
 export let finishHasBias: bool = false;
 export let finishBias: usize = 0;
 export let finishKind: i32 = 0;
