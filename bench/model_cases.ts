@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {seededRandom} from '../src/index';
+import {installAsBuiltins, seededRandom, uninstallBuiltins} from '../src/index';
 import {loadGraph, mobilenetV2Graph, RESNET50_STAGES, resnet50Graph} from './graph_models';
 
 type Sym = tfl.SymbolicTensor;
@@ -349,5 +349,52 @@ export async function timeModel(
     return (e as Error).message.split('\n')[0];
   } finally {
     started.model.dispose();
+  }
+}
+
+/** The model timed in each of `modes` on the active backend: a model of its own loaded, first
+ *  call timed and warmed up in each mode in turn, then the timed calls taken a round at a time,
+ *  each mode in turn a round, so that every mode sees the same phases of the machine (whose
+ *  speed moves by 10-30% over minutes; on webgl, SwiftShader's by more). The kernels a call runs
+ *  are looked up at the call, so switching the override between calls switches the model's
+ *  kernels; each mode's turn is an untimed call, which brings its weights back into the caches
+ *  that the other modes' calls took, then the timed one. */
+export async function timeInRounds(
+  c: ModelCase,
+  modes: Mode[],
+  runs: number,
+  warmup: number,
+): Promise<(ModelTiming | string)[]> {
+  const inMode = async <T>(mode: Mode, f: () => Promise<T>): Promise<T> => {
+    if (mode !== 'tfjs') installAsBuiltins({depthwise: mode === 'override'});
+    try {
+      return await f();
+    } finally {
+      if (mode !== 'tfjs') uninstallBuiltins();
+    }
+  };
+  const started: (StartedModel | string)[] = [];
+  try {
+    for (const mode of modes) started.push(await inMode(mode, () => startModel(c, warmup)));
+    const times: number[][] = modes.map(() => []);
+    for (let r = 0; r < runs; r++) {
+      for (let i = 0; i < modes.length; i++) {
+        const s = started[i];
+        if (typeof s === 'string') continue;
+        times[i].push(
+          await inMode(modes[i], async () => {
+            await s.timeCall();
+            return s.timeCall();
+          }),
+        );
+      }
+    }
+    return started.map((s, i) => {
+      if (typeof s === 'string') return s;
+      const sorted = times[i].sort((a, b) => a - b);
+      return {firstMs: s.firstMs, medianMs: sorted[sorted.length >> 1], output: s.output};
+    });
+  } finally {
+    for (const s of started) if (typeof s !== 'string') s.model.dispose();
   }
 }

@@ -1,31 +1,49 @@
 // The page of `npm run bench:models` on webgl (headless Chromium, WebGL2 on SwiftShader): the
 // model suite (model_cases.ts) with tfjs's own kernels, under installAsBuiltins(), or under
-// installAsBuiltins({depthwise: false}), one model and one mode in a fresh page, so that each
-// first call compiles its own shaders.
+// installAsBuiltins({depthwise: false}). `first` times one model's first call in one mode, in a
+// fresh page, so that it compiles its own shaders; `rounds` times the warm calls of all the
+// modes in one page, in rounds.
 
 import '../src/index';
 
 import * as tf from '@tensorflow/tfjs-core';
 
 import {installAsBuiltins} from '../src/index';
-import {type Mode, modelCase, timeModel} from './model_cases';
+import {type Mode, modelCase, startModel, timeInRounds} from './model_cases';
 
-export type PageModelTiming = {firstMs: number; medianMs: number; output: number[]} | string;
+export type PageModelTiming = {firstMs: number; output: number[]} | string;
 
 declare global {
   interface Window {
     hmModels: {
-      time(name: string, runs: number, warmup: number, mode: Mode): Promise<PageModelTiming>;
+      first(name: string, mode: Mode): Promise<PageModelTiming>;
+      rounds(
+        name: string,
+        runs: number,
+        warmup: number,
+        modes: Mode[],
+      ): Promise<(number | string)[]>;
     };
   }
 }
 
+async function webgl(): Promise<void> {
+  if (!(await tf.setBackend('webgl'))) throw new Error("tf.setBackend('webgl') failed");
+  await tf.ready();
+}
+
 window.hmModels = {
-  async time(name, runs, warmup, mode) {
-    if (!(await tf.setBackend('webgl'))) throw new Error("tf.setBackend('webgl') failed");
-    await tf.ready();
+  async first(name, mode) {
+    await webgl();
     if (mode !== 'tfjs') installAsBuiltins({depthwise: mode === 'override'});
-    const t = await timeModel(modelCase(name), runs, warmup);
-    return typeof t === 'string' ? t : {...t, output: Array.from(t.output)};
+    const s = await startModel(modelCase(name), 0);
+    if (typeof s === 'string') return s;
+    s.model.dispose();
+    return {firstMs: s.firstMs, output: Array.from(s.output)};
+  },
+  async rounds(name, runs, warmup, modes) {
+    await webgl();
+    const timings = await timeInRounds(modelCase(name), modes, runs, warmup);
+    return timings.map((t) => (typeof t === 'string' ? t : t.medianMs));
   },
 };
