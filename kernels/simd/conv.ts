@@ -210,6 +210,20 @@ export function writeTapTable(
   );
 }
 
+/** x's image at xAt copied into the zeroed padded image at col, ph × pw cells (assembly/rows.ts
+ *  padImage). */
+function padX(
+  wasm: KernelExports,
+  g: ConvGeometry,
+  xAt: number,
+  col: number,
+  ph: number,
+  pw: number,
+): void {
+  const {top, left} = g.padInfo;
+  wasm.padImage(xAt, g.inHeight, g.inWidth, g.inChannels, col, ph, pw, top, left);
+}
+
 /** One image's y (at yAt) from its x (at xAt), NHWC, W packed at pack (and the taps' table at
  *  table, where the forward runs by taps); col is the im2col chunk
  *  or the padded image (unused for a 1x1 filter at stride 1, whose im2col is x itself).
@@ -232,17 +246,7 @@ export function forwardImage(
   if (p.taps != null) {
     const {ph, pw, inPlace} = p.taps;
     if (!inPlace) {
-      wasm.padImage(
-        xAt,
-        g.inHeight,
-        g.inWidth,
-        g.inChannels,
-        col,
-        ph,
-        pw,
-        g.padInfo.top,
-        g.padInfo.left,
-      );
+      padX(wasm, g, xAt, col, ph, pw);
     }
     // Undilated columns: each filter row's taps are one run, read without the table.
     const run = g.dilationWidth === 1 ? g.filterWidth * g.inChannels : 0;
@@ -699,17 +703,7 @@ export function filterGradImage(
   const outC = g.outChannels;
   if (finiteDy && wasm.allFinite(dyAt, g.outHeight * g.outWidth * outC) === 0) return false;
   if (p.kind === 'taps') {
-    wasm.padImage(
-      xAt,
-      g.inHeight,
-      g.inWidth,
-      g.inChannels,
-      col,
-      p.ph,
-      p.pw,
-      g.padInfo.top,
-      g.padInfo.left,
-    );
+    padX(wasm, g, xAt, col, p.ph, p.pw);
     let dyb = dyAt;
     let [rowBytes, cellBytes, blockBytes] = [4 * g.outWidth * outC, 4 * outC, 16];
     if (!p.dyInPlace) {
@@ -740,17 +734,7 @@ export function filterGradImage(
   }
   if (p.kind === 'rows') {
     // By rows of the padded image (assembly/rows.ts), as the forward: no im2col.
-    wasm.padImage(
-      xAt,
-      g.inHeight,
-      g.inWidth,
-      g.inChannels,
-      col,
-      p.ph,
-      p.pw,
-      g.padInfo.top,
-      g.padInfo.left,
-    );
+    padX(wasm, g, xAt, col, p.ph, p.pw);
     wasm.filterGradRows(
       col,
       p.pw,
