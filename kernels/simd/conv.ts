@@ -320,9 +320,9 @@ export function forwardImage(
   }
 }
 
-/** The fused epilogue (assembly/epilogue.ts) as the module runs it on each finished band of y:
- *  y's channels, and the per-channel bias and PReLU weights at their byte addresses in the
- *  module's memory (hasBias 0: no bias; prelu read only for the PReLU activation's code). */
+/** The fused epilogue (assembly/epilogue.ts) as the module applies it to y: y's channels, and
+ *  the per-channel bias and PReLU weights at their byte addresses in the module's memory
+ *  (hasBias 0: no bias; prelu read only for the PReLU activation's code). */
 export interface Epilogue {
   channels: number;
   hasBias: number;
