@@ -331,27 +331,6 @@ export async function startModel(c: ModelCase, warmup: number): Promise<StartedM
   }
 }
 
-/** Loads the model, times its first call, runs `warmup` more untimed, then the median of `runs`
- *  more; the error's first line where the active backend's kernels cannot run it. */
-export async function timeModel(
-  c: ModelCase,
-  runs: number,
-  warmup: number,
-): Promise<ModelTiming | string> {
-  const started = await startModel(c, warmup);
-  if (typeof started === 'string') return started;
-  try {
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) times.push(await started.timeCall());
-    times.sort((a, b) => a - b);
-    return {firstMs: started.firstMs, medianMs: times[times.length >> 1], output: started.output};
-  } catch (e) {
-    return (e as Error).message.split('\n')[0];
-  } finally {
-    started.model.dispose();
-  }
-}
-
 /** The model timed in each of `modes` on the active backend: a model of its own loaded, first
  *  call timed and warmed up in each mode in turn, then the timed calls taken a round at a time,
  *  each mode in turn a round, so that every mode sees the same phases of the machine (whose
