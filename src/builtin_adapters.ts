@@ -58,20 +58,39 @@ function recordingThisKernel(): boolean {
   return state.gradientDepth > 0 && state.kernelDepth === 1;
 }
 
-/** The argmaxes that recorded MaxPool calls computed on the cpu backend, each kept beside the
- *  output y it belongs to until the MaxPoolGrad of that y takes it. They are kept as values
- *  outside the backend (the very array), so that MaxPool leaves no data id behind (the engine's
- *  leak check counts them), and made a tensor again when taken. The gradient finds its y by data
- *  id, which the tape's saved copy of y shares on cpu (tfjs's cpu Identity is a reference); on
- *  wasm the saved copy is a copy of the memory, with a data id of its own, and on webgl reading
- *  the argmax back would stall on the GPU: there MaxPoolGrad recomputes the argmax, as tfjs's own
- *  webgl MaxPoolGrad does. An argmax whose y is gone without a gradient (a recorded branch that
- *  the loss does not reach) is dropped at the next MaxPool call. */
+/** What the adapters read of a node of the engine's gradient tape (tfjs-core's TapeNode). */
+interface TapeNodeView {
+  kernelName: string;
+  inputs: Record<string, {dataId: object}>;
+  outputs: {dataId: object}[];
+  saved?: {dataId: object}[];
+}
+
+/** The engine's gradient tape now: the nodes recorded since the outermost tf.grad (or the like)
+ *  began; null when none has begun since the last ended. */
+function activeTape(): TapeNodeView[] | null {
+  return (tf.engine().state as unknown as {activeTape: TapeNodeView[] | null}).activeTape;
+}
+
+/** The argmaxes that recorded MaxPool calls computed on the host backends (cpu and wasm), each
+ *  kept beside the output y it belongs to until the MaxPoolGrad of that y takes it. They are
+ *  kept as values outside the backend (a copy of the argmax's int32s), so that MaxPool leaves
+ *  no data id behind (the engine's leak check counts them), and made a tensor again when taken.
+ *  MaxPoolGrad gets the copies of x and y that the tape saved (MaxPool's gradient below): on cpu
+ *  a copy shares its original's data id (tfjs's cpu Identity is a reference), on wasm it has
+ *  one of its own (tfjs-wasm's Identity copies the memory), so the gradient finds its argmax by
+ *  y's data id or, failing that, through the tape node that saved those copies, whose outputs
+ *  are the originals. On webgl the argmax is not kept: reading it back would stall on the GPU,
+ *  and keeping it as a texture would leave a data id behind; there MaxPoolGrad recomputes it, as
+ *  tfjs's own webgl MaxPoolGrad does. An argmax lives as long as the tape that recorded it: one
+ *  whose gradient is never taken (a recorded branch that the loss does not reach) is dropped at
+ *  the first MaxPool call after that tape is over. */
 class ArgmaxKeeper {
   private kept = new Map<
     object,
     {
       backend: KernelBackend;
+      tape: TapeNodeView[] | null;
       x: object;
       attrs: string;
       shape: number[];
@@ -91,6 +110,7 @@ class ArgmaxKeeper {
     backend.disposeData(argmax.dataId);
     this.kept.set(y.dataId, {
       backend,
+      tape: activeTape(),
       x: x.dataId,
       attrs: JSON.stringify(attrs),
       shape: argmax.shape,
@@ -100,33 +120,38 @@ class ArgmaxKeeper {
   }
 
   /** The argmax kept for y, computed from x with these attributes on this backend, as a tensor
-   *  of the backend's that the caller releases; or null. */
+   *  of the backend's that the caller releases; or null. x and y are the originals or the
+   *  tape's saved copies of them. */
   take(backend: KernelBackend, x: TensorInfo, y: TensorInfo, attrs: PoolAttrs): TensorInfo | null {
-    const entry = this.kept.get(y.dataId);
+    let [xId, yId] = [x.dataId, y.dataId];
+    if (!this.kept.has(yId)) {
+      const node = activeTape()?.find(
+        (n) =>
+          n.kernelName === 'MaxPool' &&
+          n.saved?.[0]?.dataId === xId &&
+          n.saved?.[1]?.dataId === yId,
+      );
+      if (node == null) return null;
+      [xId, yId] = [node.inputs.x?.dataId, node.outputs[0]?.dataId];
+    }
+    const entry = this.kept.get(yId);
     if (
       entry == null ||
       entry.backend !== backend ||
-      entry.x !== x.dataId ||
+      entry.x !== xId ||
       entry.attrs !== JSON.stringify(attrs)
     ) {
       return null;
     }
-    this.kept.delete(y.dataId);
-    const t = backend as unknown as {
-      makeTensorInfo(
-        shape: number[],
-        dtype: TensorInfo['dtype'],
-        values: BackendValues,
-      ): TensorInfo;
-    };
-    return t.makeTensorInfo(entry.shape, entry.dtype, entry.values);
+    this.kept.delete(yId);
+    const dataId = backend.write(entry.values, entry.shape, entry.dtype);
+    return {dataId, shape: entry.shape, dtype: entry.dtype};
   }
 
-  /** Drops the argmaxes whose outputs the backend no longer holds. */
+  /** Drops the argmaxes whose tape is over. */
   dropDead(): void {
-    for (const [y, entry] of this.kept) {
-      if (entry.backend.refCount(y) === 0) this.kept.delete(y);
-    }
+    const tape = activeTape();
+    for (const [y, entry] of this.kept) if (entry.tape !== tape) this.kept.delete(y);
   }
 
   /** Drops every kept argmax. */
@@ -141,6 +166,9 @@ class ArgmaxKeeper {
 }
 
 export const argmaxes = new ArgmaxKeeper();
+
+/** The backends whose recorded MaxPool calls keep their argmax (ArgmaxKeeper). */
+const KEEPS_ARGMAX = new Set(['cpu', 'wasm']);
 
 /** tfjs's names that the adapters answer to, each with the handmade kernel behind it. */
 export const BUILTIN_NAMES = {
@@ -358,7 +386,9 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
       return ({inputs, backend, attrs}) => {
         const a = poolAttrs(attrs as Attrs);
         argmaxes.dropDead();
-        if (backendName !== 'cpu' || !recordingThisKernel()) return run({x: inputs.x}, backend, a);
+        if (!KEEPS_ARGMAX.has(backendName) || !recordingThisKernel()) {
+          return run({x: inputs.x}, backend, a);
+        }
         const [y, argmax] = runHandmade(
           names.HandmadeMaxPool,
           backendName,

@@ -7,8 +7,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
+import {argmaxes} from '../../src/builtin_adapters';
 import * as hm from '../../src/index';
-import {uniform} from '../helpers/random';
+import {countingHandmade} from '../cases/override';
+import {distinct, uniform} from '../helpers/random';
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);
@@ -170,4 +172,61 @@ test("tfjs's own depthwise layers cannot train on wasm", async () => {
 test('an unmodified MobileNet-style tf.layers model trains on wasm with the handmade kernels installed', async () => {
   hm.installAsBuiltins({backends: ['wasm']});
   await expectTrains(mobileNetStyle(10));
+});
+
+test('training through tf.maxPool on wasm runs one max-pool forward a step: MaxPoolGrad takes the argmax the forward kept', async () => {
+  // tfjs-wasm has no MaxPoolGrad; the tape saves copies of x and y with data ids of their own
+  // (its Identity copies), which MaxPoolGrad gets: the argmax is found through the tape.
+  const x = tf.tensor4d(distinct(2 * 6 * 6 * 3, 17), [2, 6, 6, 3]);
+  const loss = (pool: typeof tf.maxPool) => (a: tf.Tensor) =>
+    tf.sum(tf.square(pool(a as tf.Tensor4D, 2, 2, 'same')));
+  const expected = tf.grad(loss(hm.maxPool))(x);
+  hm.installAsBuiltins({backends: ['wasm']});
+  tf.env().set('IS_TEST', true); // the engine's check that no kernel leaves a data id behind
+  try {
+    const before = tf.memory();
+    const {result: got, counts} = await countingHandmade(() => tf.grad(loss(tf.maxPool))(x));
+    expect(counts.HandmadeMaxPool).toBe(1); // the forward, with its argmax
+    expect(counts.HandmadeMaxPoolValues).toBe(0);
+    expect(counts.HandmadeMaxPoolGrad).toBe(1);
+    expect(argmaxes.size).toBe(0);
+    expect(Array.from(await got.data())).toEqual(Array.from(await expected.data()));
+    got.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+
+    // A recorded max pool that the loss does not reach: its argmax is dropped at the first
+    // MaxPool call after its tape is over.
+    tf.dispose(
+      tf.grad((a: tf.Tensor) => {
+        tf.maxPool(a as tf.Tensor4D, 2, 2, 'same');
+        return tf.sum(a);
+      })(x),
+    );
+    expect(argmaxes.size).toBe(1);
+    tf.maxPool(x, 2, 2, 'same').dispose();
+    expect(argmaxes.size).toBe(0);
+
+    // A MaxPoolGrad of tensors no recorded MaxPool made recomputes the argmax.
+    const y = tf.maxPool(x, 2, 2, 'same');
+    const again = await countingHandmade(() =>
+      tf.engine().runKernel(
+        'MaxPoolGrad',
+        {dy: tf.mul(y, 2), input: x, output: y},
+        {
+          filterSize: 2,
+          strides: 2,
+          pad: 'same',
+        },
+      ),
+    );
+    expect(again.counts).toMatchObject({HandmadeMaxPool: 1, HandmadeMaxPoolGrad: 1});
+    expect(Array.from(await (again.result as tf.Tensor).data())).toEqual(
+      Array.from(await expected.data()),
+    );
+    tf.dispose([y, again.result as tf.Tensor]);
+  } finally {
+    tf.env().set('IS_TEST', false);
+    tf.dispose([x, expected]);
+  }
 });
