@@ -207,8 +207,14 @@ export interface ModelCase {
   load(): Promise<LoadedModel>;
 }
 
-const image = () =>
-  tf.tensor(Float32Array.from({length: 224 * 224 * 3}, seededRandom(11)), [1, 224, 224, 3]);
+/** The seeded image's values, made once: drawing 150,528 seeded numbers takes longer (7 ms)
+ *  than some of the models' calls, so a call only uploads them, as an application uploads its
+ *  image. */
+let imageValues: Float32Array | null = null;
+const image = () => {
+  imageValues ??= Float32Array.from({length: 224 * 224 * 3}, seededRandom(11));
+  return tf.tensor(imageValues, [1, 224, 224, 3]);
+};
 
 /** What an inference case needs of a model: tf.LayersModel and tfc.GraphModel both serve. */
 interface Predictor {
@@ -296,6 +302,8 @@ export function modelCase(name: string): ModelCase {
 export interface ModelTiming {
   firstMs: number;
   medianMs: number;
+  /** The timed calls the median is of. */
+  runs: number;
   output: Float32Array;
 }
 
@@ -331,17 +339,27 @@ export async function startModel(c: ModelCase, warmup: number): Promise<StartedM
   }
 }
 
+/** How many rounds of timed calls timeInRounds takes. */
+export interface Rounds {
+  least: number;
+  most: number;
+  budgetMs: number;
+}
+
 /** The model timed in each of `modes` on the active backend: a model of its own loaded, first
  *  call timed and warmed up in each mode in turn, then the timed calls taken a round at a time,
  *  each mode in turn a round, so that every mode sees the same phases of the machine (whose
  *  speed moves by 10-30% over minutes; on webgl, SwiftShader's by more). The kernels a call runs
  *  are looked up at the call, so switching the override between calls switches the model's
  *  kernels; each mode's turn is an untimed call, which brings its weights back into the caches
- *  that the other modes' calls took, then the timed one. */
+ *  that the other modes' calls took, then the timed one. At least `rounds.least` rounds run,
+ *  and more while the rounds so far took less than `rounds.budgetMs`, up to `rounds.most`: a
+ *  model whose call takes 20 ms gets enough rounds for its median to settle, one whose call
+ *  takes seconds no more than it needs. */
 export async function timeInRounds(
   c: ModelCase,
   modes: Mode[],
-  runs: number,
+  rounds: Rounds,
   warmup: number,
 ): Promise<(ModelTiming | string)[]> {
   const inMode = async <T>(mode: Mode, f: () => Promise<T>): Promise<T> => {
@@ -356,7 +374,12 @@ export async function timeInRounds(
   try {
     for (const mode of modes) started.push(await inMode(mode, () => startModel(c, warmup)));
     const times: number[][] = modes.map(() => []);
-    for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    for (
+      let r = 0;
+      r < rounds.least || (r < rounds.most && performance.now() - start < rounds.budgetMs);
+      r++
+    ) {
       for (let i = 0; i < modes.length; i++) {
         const s = started[i];
         if (typeof s === 'string') continue;
@@ -371,7 +394,12 @@ export async function timeInRounds(
     return started.map((s, i) => {
       if (typeof s === 'string') return s;
       const sorted = times[i].sort((a, b) => a - b);
-      return {firstMs: s.firstMs, medianMs: sorted[sorted.length >> 1], output: s.output};
+      return {
+        firstMs: s.firstMs,
+        medianMs: sorted[sorted.length >> 1],
+        runs: sorted.length,
+        output: s.output,
+      };
     });
   } finally {
     for (const s of started) if (typeof s !== 'string') s.model.dispose();

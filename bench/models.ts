@@ -10,8 +10,9 @@
 // fast. It writes bench/models.md.
 //
 // Flags: --backends=cpu,wasm,webgl (default all), --models=mobilenetv2,resnet50,... (default
-// all), --runs=N (timed calls, default 5), --warmup=N (untimed calls after the first, default 2),
-// --out=PATH.
+// all), --runs=N (the least rounds of timed calls, default 5), --most-runs=N (the most, default
+// 25), --budget-s=S (rounds go on past the least while they took under S seconds, default 20),
+// --warmup=N (untimed calls after the first, default 2), --out=PATH.
 
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -25,7 +26,15 @@ import {bundleForBrowser, openChromiumPage} from '../src/browser/chromium';
 import {registerHandmadeKernels} from '../src/register';
 import {keptMemoryNote, withKeptMemory} from './allocator';
 import {setupNodeBackend} from './backends';
-import {type Mode, ModelCase, modelCase, MODELS, ModelTiming, timeInRounds} from './model_cases';
+import {
+  type Mode,
+  ModelCase,
+  modelCase,
+  MODELS,
+  ModelTiming,
+  type Rounds,
+  timeInRounds,
+} from './model_cases';
 import type {PageModelTiming} from './models_page';
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
@@ -54,11 +63,11 @@ const modesOf = (m: ModelCase): Mode[] =>
 async function timeInNode(
   backend: 'cpu' | 'wasm',
   m: ModelCase,
-  runs: number,
+  rounds: Rounds,
   warmup: number,
 ): Promise<Timing[]> {
   await setupNodeBackend(backend);
-  return timeInRounds(m, modesOf(m), runs, warmup);
+  return timeInRounds(m, modesOf(m), rounds, warmup);
 }
 
 /** The model timed on webgl in each of its modes: the first call of each in a fresh page, so
@@ -67,7 +76,7 @@ async function timeInNode(
 async function timeInPages(
   script: string,
   m: ModelCase,
-  runs: number,
+  rounds: Rounds,
   warmup: number,
 ): Promise<Timing[]> {
   const inPage = async <T>(f: (page: Page) => Promise<T>): Promise<T> => {
@@ -92,16 +101,16 @@ async function timeInPages(
   const warm = await inPage((page) =>
     page.evaluate(([name, n, w, o]) => window.hmModels.rounds(name, n, w, o), [
       m.name,
-      runs,
+      rounds,
       warmup,
       modes,
     ] as const),
   );
   return firsts.map((first, i) => {
     if (typeof first === 'string') return first;
-    const median = warm[i];
-    if (typeof median === 'string') return median;
-    return {firstMs: first.firstMs, medianMs: median, output: Float32Array.from(first.output)};
+    const w = warm[i];
+    if (typeof w === 'string') return w;
+    return {firstMs: first.firstMs, ...w, output: Float32Array.from(first.output)};
   });
 }
 
@@ -113,7 +122,11 @@ async function main(): Promise<void> {
     if (!BACKENDS.includes(b)) throw new Error(`unknown backend '${b}' (${BACKENDS.join(', ')})`);
   }
   const models = (value('models') ?? MODELS.map((m) => m.name).join(',')).split(',').map(modelCase);
-  const runs = Number(value('runs') ?? 5);
+  const rounds: Rounds = {
+    least: Number(value('runs') ?? 5),
+    most: Number(value('most-runs') ?? 25),
+    budgetMs: 1000 * Number(value('budget-s') ?? 20),
+  };
   const warmup = Number(value('warmup') ?? 2);
   const out = value('out') ?? path.join('bench', 'models.md');
   registerHandmadeKernels();
@@ -126,8 +139,8 @@ async function main(): Promise<void> {
     for (const m of models) {
       const [tfjs, handmade, convOnly] =
         backend === 'webgl'
-          ? await timeInPages(script, m, runs, warmup)
-          : await timeInNode(backend, m, runs, warmup);
+          ? await timeInPages(script, m, rounds, warmup)
+          : await timeInNode(backend, m, rounds, warmup);
       if (typeof handmade === 'string') throw new Error(`${backend} ${m.name}: ${handmade}`);
       if (typeof convOnly === 'string') throw new Error(`${backend} ${m.name}: ${convOnly}`);
       const vsConvOnly =
@@ -137,13 +150,14 @@ async function main(): Promise<void> {
       const row =
         typeof tfjs === 'string'
           ? `| ${backend} | ${m.what} | cannot run: ${tfjs} | - | ${fmt(handmade.medianMs)} | ` +
-            `${fmt(handmade.firstMs)} | - | - | - | ${convOnly == null ? '- | -' : vsConvOnly} |`
+            `${fmt(handmade.firstMs)} | - | - | - | ${convOnly == null ? '- | -' : vsConvOnly} | ` +
+            `${handmade.runs} |`
           : `| ${backend} | ${m.what} | ${fmt(tfjs.medianMs)} | ${fmt(tfjs.firstMs)} | ` +
             `${fmt(handmade.medianMs)} | ${fmt(handmade.firstMs)} | ` +
             `${(tfjs.medianMs / handmade.medianMs).toFixed(2)}x | ` +
             `${(tfjs.firstMs / handmade.firstMs).toFixed(2)}x | ` +
             `${maxRelDiff(tfjs.output, handmade.output).toExponential(1)} | ` +
-            `${convOnly == null ? '- | -' : vsConvOnly} |`;
+            `${convOnly == null ? '- | -' : vsConvOnly} | ${handmade.runs} |`;
       process.stderr.write(row + '\n');
       rows.push(row);
     }
@@ -158,8 +172,9 @@ async function main(): Promise<void> {
     `- machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, node ${process.version}`,
     keptMemoryNote(),
     '- timing: the first call (on webgl its shader compiles, on wasm its tier-up included), ' +
-      `then ${warmup} untimed, then the median of ${runs} more, each read back, taken in ` +
-      'rounds: each mode in turn an untimed call then a timed one, the same model switching ' +
+      `then ${warmup} untimed, then the median of ${rounds.least}-${rounds.most} more (runs), ` +
+      `as many as ${rounds.budgetMs / 1000} s of rounds take past the least, each read back, ` +
+      'taken in rounds: each mode in turn an untimed call then a timed one, the same model switching ' +
       'kernels between turns, so that the modes see the same load of the machine; weights ' +
       'seeded; on webgl (headless Chromium, WebGL2 on SwiftShader) the first call of each model ' +
       'and mode in a fresh page, the rounds in one more page; ratio = tfjs ms / override ms, ' +
@@ -170,8 +185,8 @@ async function main(): Promise<void> {
       '/ override ms',
     '',
     '| backend | model | tfjs ms | tfjs first ms | override ms | override first ms | ratio | ' +
-      'first ratio | diff | conv-only ms | vs conv-only |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+      'first ratio | diff | conv-only ms | vs conv-only | runs |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');

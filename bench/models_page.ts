@@ -9,7 +9,7 @@ import '../src/index';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {installAsBuiltins} from '../src/index';
-import {type Mode, modelCase, startModel, timeInRounds} from './model_cases';
+import {type Mode, modelCase, type Rounds, startModel, timeInRounds} from './model_cases';
 
 export type PageModelTiming = {firstMs: number; output: number[]} | string;
 
@@ -19,10 +19,10 @@ declare global {
       first(name: string, mode: Mode): Promise<PageModelTiming>;
       rounds(
         name: string,
-        runs: number,
+        rounds: Rounds,
         warmup: number,
         modes: Mode[],
-      ): Promise<(number | string)[]>;
+      ): Promise<({medianMs: number; runs: number} | string)[]>;
     };
   }
 }
@@ -41,9 +41,9 @@ window.hmModels = {
     s.model.dispose();
     return {firstMs: s.firstMs, output: Array.from(s.output)};
   },
-  async rounds(name, runs, warmup, modes) {
+  async rounds(name, rounds, warmup, modes) {
     await webgl();
-    const timings = await timeInRounds(modelCase(name), modes, runs, warmup);
-    return timings.map((t) => (typeof t === 'string' ? t : t.medianMs));
+    const timings = await timeInRounds(modelCase(name), modes, rounds, warmup);
+    return timings.map((t) => (typeof t === 'string' ? t : {medianMs: t.medianMs, runs: t.runs}));
   },
 };
