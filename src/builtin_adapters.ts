@@ -237,6 +237,18 @@ export const DEPTHWISE_NAMES: readonly BuiltinName[] = [
   'FusedDepthwiseConv2D',
 ];
 
+/** Whether a fused call's bias and PReLU weights are each absent or a vector of one value per
+ *  output channel, or of one value (NHWC): what tf.layers and graph models pass, which never
+ *  broadcasts the output further, so tfjsOnly needs no geometry to clear them. */
+function perChannelOperands(name: BuiltinName, inputs: NamedTensorInfoMap, attrs: Attrs): boolean {
+  const f = inputs.filter?.shape;
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC' || f == null || f.length !== 4) return false;
+  const outChannels = name === 'FusedDepthwiseConv2D' ? f[2] * f[3] : f[3];
+  const vector = (t: TensorInfo | undefined) =>
+    t == null || (t.shape.length === 1 && (t.shape[0] === outChannels || t.shape[0] === 1));
+  return vector(inputs.bias) && vector(inputs.preluActivationWeights);
+}
+
 /** Why tfjs's own kernel must answer this call rather than the handmade one, or null. */
 export function tfjsOnly(
   name: BuiltinName,
@@ -254,7 +266,12 @@ export function tfjsOnly(
     return `dataFormat ${String(attrs.dataFormat)} (tfjs's depthwise kernels take NHWC only)`;
   }
   const fused = name === 'FusedConv2D' || name === 'FusedDepthwiseConv2D';
-  if (fused && inputs.x != null && inputs.filter != null) {
+  if (
+    fused &&
+    inputs.x != null &&
+    inputs.filter != null &&
+    !perChannelOperands(name, inputs, attrs)
+  ) {
     let outShape: number[];
     let fits: (shape: number[]) => boolean;
     try {
@@ -324,22 +341,16 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
           ...convAttrs(attrs as Attrs),
           filterShape: (attrs as Attrs).filterShape,
         });
+    case 'FusedDepthwiseConv2D': {
+      const fused = handmadeAdapter('FusedConv2D', backendName);
+      return ({inputs, backend, attrs}) =>
+        withGroupedFilter(name, backendName, backend, inputs, (filter) =>
+          fused({inputs: {...inputs, filter}, backend, attrs}),
+        );
+    }
     case 'FusedConv2D':
-    case 'FusedDepthwiseConv2D':
       return ({inputs, backend, attrs}) => {
         const a = attrs as Attrs;
-        if (name === 'FusedDepthwiseConv2D') {
-          return withGroupedFilter(name, backendName, backend, inputs, (filter) =>
-            handmadeAdapter(
-              'FusedConv2D',
-              backendName,
-            )({
-              inputs: {...inputs, filter},
-              backend,
-              attrs,
-            }),
-          );
-        }
         const operands: NamedTensorInfoMap = {x: inputs.x, filter: inputs.filter};
         if (inputs.bias != null) operands.bias = inputs.bias;
         if (inputs.preluActivationWeights != null && a.activation === 'prelu') {
@@ -378,9 +389,7 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
           ...convAttrs(a),
           filterShape: grouped,
         }) as TensorInfo;
-        const result = reshapeOn(backendName, backend, dW, filterShape);
-        release(backend, dW);
-        return result;
+        return reshapeOwned(backendName, backend, dW, filterShape);
       };
     case 'MaxPool':
       return ({inputs, backend, attrs}) => {
@@ -423,8 +432,7 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
 }
 
 /** `inputs.x`'s shape checked against the depthwise filter `inputs.filter`, which `body` gets as
- *  the grouped filter it is in memory (a view made by the backend's own Reshape kernel, released
- *  after). */
+ *  the grouped filter it is in memory (viewAs, released after). */
 function withGroupedFilter(
   name: BuiltinName,
   backendName: string,
@@ -437,12 +445,39 @@ function withGroupedFilter(
     throw new Error(`${name}: needs the inputs x (or the attribute inputShape) and filter`);
   }
   const grouped = depthwiseAsGrouped(name, x.shape, filter.shape, 'NHWC');
-  const view = reshapeOn(backendName, backend, filter, grouped);
+  const view = viewAs(backendName, backend, filter, grouped);
   try {
     return body(view);
   } finally {
-    release(backend, view);
+    if (!RELABELS.has(backendName)) release(backend, view);
   }
+}
+
+/** The backends whose own Reshape kernel gives the same data id under the new shape (tfjs's cpu
+ *  and wasm Reshape: a reference counted once more); there the adapters relabel the shape
+ *  themselves, which is all that Reshape would do, and no count changes. */
+const RELABELS = new Set(['cpu', 'wasm']);
+
+/** t viewed as `shape` for the length of a call: relabelled where the backend's Reshape would
+ *  only do that (RELABELS; nothing to release), else made by that Reshape (released by the
+ *  caller). */
+function viewAs(backendName: string, backend: object, t: TensorInfo, shape: number[]): TensorInfo {
+  if (RELABELS.has(backendName)) return {dataId: t.dataId, shape, dtype: t.dtype};
+  return reshapeOn(backendName, backend, t, shape);
+}
+
+/** t, which the caller owns and gives up, as `shape`: relabelled (RELABELS), or reshaped by the
+ *  backend's own Reshape and t released. */
+function reshapeOwned(
+  backendName: string,
+  backend: object,
+  t: TensorInfo,
+  shape: number[],
+): TensorInfo {
+  if (RELABELS.has(backendName)) return {dataId: t.dataId, shape, dtype: t.dtype};
+  const result = reshapeOn(backendName, backend, t, shape);
+  release(backend, t);
+  return result;
 }
 
 /** t viewed as `shape` by the backend's own Reshape kernel (on cpu and wasm the same data; on
