@@ -6,8 +6,9 @@
 //
 // What the adapters translate:
 // - tfjs's depthwise filter [fh, fw, C, M] is the grouped filter [fh, fw, 1, C * M] in memory:
-//   the depthwise adapters view it so with the backend's Reshape kernel and run the conv
-//   kernels (the filter gradient's result is viewed back as [fh, fw, C, M]).
+//   the depthwise adapters view it so (relabelled on cpu and wasm, whose Reshape would do only
+//   that; by the backend's Reshape kernel on webgl) and run the conv kernels (the filter
+//   gradient's result is viewed back as [fh, fw, C, M]).
 // - tfjs's backprop kernels get no `dilations` attribute from tfjs's ops: default 1. The
 //   gradients below pass the forward's dilations (and dimRoundingMode), which tfjs's own drop.
 // - tfjs's MaxPool has one output: HandmadeMaxPoolValues, y alone (no argmax is computed).
