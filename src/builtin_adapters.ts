@@ -217,13 +217,23 @@ const roundingOf = (a: Attrs) =>
 /** tfjs's conv attributes, read by the one reader (kernels/gradients/attrs.ts) with tfjs's own
  *  rule for dimRoundingMode. */
 function convAttrs(a: Attrs): ConvAttrs {
-  return convAttrsOf({...(a as unknown as ConvAttrs), dimRoundingMode: roundingOf(a)});
+  const c = a as unknown as ConvAttrs;
+  return convAttrsOf({
+    strides: c.strides,
+    pad: c.pad,
+    dataFormat: c.dataFormat,
+    dilations: c.dilations,
+    dimRoundingMode: roundingOf(a),
+  });
 }
 
 /** tfjs's max-pool attributes: NHWC and undilated, which is all tfjs's MaxPool takes. */
 function poolAttrs(a: Attrs): PoolAttrs {
+  const p = a as unknown as PoolAttrs;
   return poolAttrsOf({
-    ...(a as unknown as PoolAttrs),
+    filterSize: p.filterSize,
+    strides: p.strides,
+    pad: p.pad,
     dimRoundingMode: roundingOf(a),
     dataFormat: 'NHWC',
     dilations: 1,
@@ -346,7 +356,16 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
       const fused = handmadeAdapter('FusedConv2D', backendName);
       return ({inputs, backend, attrs}) =>
         withGroupedFilter(name, backendName, backend, inputs, (filter) =>
-          fused({inputs: {...inputs, filter}, backend, attrs}),
+          fused({
+            inputs: {
+              x: inputs.x,
+              filter,
+              bias: inputs.bias,
+              preluActivationWeights: inputs.preluActivationWeights,
+            },
+            backend,
+            attrs,
+          }),
         );
     }
     case 'FusedConv2D':
