@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
+import {argmaxes} from '../../src/builtin_adapters';
 import * as hm from '../../src/index';
 
 const TFJS_NAMES = [
@@ -188,4 +189,18 @@ export async function layersTrainCase(): Promise<{losses: number[]; leaked: numb
   model.dispose();
   tf.dispose([xs, ys]);
   return {losses: history.history.loss as number[], leaked: tf.memory().numTensors - start};
+}
+
+/** Under the override, a recorded max pool that the loss does not reach keeps its argmax only
+ *  until the first MaxPool call after its tape is over. */
+export function expectUnreachedArgmaxDropped(x: tf.Tensor4D): void {
+  tf.dispose(
+    tf.grad((a: tf.Tensor) => {
+      tf.maxPool(a as tf.Tensor4D, 2, 2, 'same');
+      return tf.sum(a);
+    })(x),
+  );
+  expect(argmaxes.size).toBe(1);
+  tf.maxPool(x, 2, 2, 'same').dispose();
+  expect(argmaxes.size).toBe(0);
 }
