@@ -65,10 +65,16 @@ describe('the epilogue in the stores of the SIMD products, vs reference (rtol 1e
   });
 });
 
-describe('the SIMD epilogue equals the TypeScript one bit for bit', () => {
-  // A 1x1 identity filter over 10 channels (a whole tile of eight and a tail of two) and 13
-  // cells (three whole tiles of four and one short), so that y before the epilogue is x itself,
-  // each special value meeting each special bias.
+describe.each([
+  // The GEMM's stores: a whole tile of eight channels and a tail of two; 13 cells, three whole
+  // tiles of four and one short.
+  ['a 1x1 identity product, 10 channels', 10, false],
+  // The depthwise gather's pass over each row once made, in place (blocks of 16 channels, then
+  // of 4) and on operands spread to 24 channels (a tail of two channels, one float at a time).
+  ['a 1x1 identity depthwise convolution, 20 channels', 20, true],
+  ['a 1x1 identity depthwise convolution, 22 channels', 22, true],
+])('the SIMD epilogue equals the TypeScript one bit for bit: %s', (_, c, depthwise) => {
+  // y before the epilogue is x itself, each special value meeting each special bias.
   const special = [
     NaN,
     0,
@@ -84,19 +90,20 @@ describe('the SIMD epilogue equals the TypeScript one bit for bit', () => {
     3.25,
     -3.4e38,
   ];
-  const c = 10;
   const cells = special.length;
   const x = new Float32Array(cells * c);
   for (let i = 0; i < x.length; i++) x[i] = special[i % special.length];
-  const eye = new Float32Array(c * c);
-  for (let i = 0; i < c; i++) eye[i * c + i] = 1;
-  const bias = new Float32Array([0, -0, NaN, 1.5, -6, 3, Infinity, -Infinity, 6, -0.5]);
-  const prelu = new Float32Array([0.5, -2, 0, NaN, 1, -0, Infinity, -1, 3, 0.25]);
+  const eye = depthwise ? new Float32Array(c).fill(1) : new Float32Array(c * c);
+  if (!depthwise) for (let i = 0; i < c; i++) eye[i * c + i] = 1;
+  const cyclic = (values: number[]) =>
+    Float32Array.from({length: c}, (__, i) => values[(7 * i) % 10]);
+  const bias = cyclic([0, -0, NaN, 1.5, -6, 3, Infinity, -Infinity, 6, -0.5]);
+  const prelu = cyclic([0.5, -2, 0, NaN, 1, -0, Infinity, -1, 3, 0.25]);
   const run = (activation: hm.Activation, withBias: boolean) =>
     tf.tidy(() => {
       const inputs: tf.NamedTensorMap = {
         x: tf.tensor(x, [1, 1, cells, c]),
-        filter: tf.tensor(eye, [1, 1, c, c]),
+        filter: tf.tensor(eye, [1, 1, depthwise ? 1 : c, c]),
       };
       if (withBias) inputs.bias = tf.tensor(bias, [c]);
       if (activation === 'prelu') inputs.preluActivationWeights = tf.tensor(prelu, [c]);

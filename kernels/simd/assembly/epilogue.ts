@@ -84,17 +84,54 @@ export function finishedScalar(v: f32, o: usize): f32 {
 /** y (cells × c floats) = act(y + bias) per channel: bias and prelu hold c floats each (bias
  *  unread where hasBias is 0, prelu unread but for kind PRELU). The common forms (a bias, then
  *  linear, relu or relu6: what tf.layers and the converter's graph models make) run on copies of
- *  the loop specialised to them, which test neither the activation nor the bias per v128. */
+ *  a loop specialised to them, which tests neither the activation nor the bias per v128 and
+ *  holds each block of 16 channels' bias in registers while it sweeps the cells. */
 export function biasActivation(y: usize, cells: i32, c: i32, hasBias: i32, bias: usize,
                                kind: i32, alpha: f32, prelu: usize): void {
   if (hasBias != 0 && kind == RELU6) {
-    biasActivationAs(y, cells, c, true, bias, RELU6, alpha, prelu);
+    biasActivationByBlock(y, cells, c, bias, RELU6);
   } else if (hasBias != 0 && kind == RELU) {
-    biasActivationAs(y, cells, c, true, bias, RELU, alpha, prelu);
+    biasActivationByBlock(y, cells, c, bias, RELU);
   } else if (hasBias != 0 && kind == LINEAR) {
-    biasActivationAs(y, cells, c, true, bias, LINEAR, alpha, prelu);
-  } else {
+    biasActivationByBlock(y, cells, c, bias, LINEAR);
+  } else if (hasBias != 0 || kind != LINEAR) {
     biasActivationAs(y, cells, c, hasBias != 0, bias, kind, alpha, prelu);
+  }
+}
+
+/** act(y + bias) for a bias and an activation with no operand of its own (linear, relu, relu6):
+ *  channel blocks outermost, each block's bias loaded once for all the cells. */
+// @ts-ignore: decorator
+@inline
+function biasActivationByBlock(y: usize, cells: i32, c: i32, bias: usize, kind: i32): void {
+  const zero = f32x4.splat(0);
+  const whole = <usize>(c & ~3) << 2;
+  const cellBytes = <usize>c << 2;
+  let o: usize = 0;
+  for (; o + 64 <= whole; o += 64) {
+    const b0 = v128.load(bias + o), b1 = v128.load(bias + o, 16);
+    const b2 = v128.load(bias + o, 32), b3 = v128.load(bias + o, 48);
+    let at = y + o;
+    for (let cell = 0; cell < cells; cell++, at += cellBytes) {
+      v128.store(at, activate(f32x4.add(v128.load(at), b0), kind, zero, zero));
+      v128.store(at, activate(f32x4.add(v128.load(at, 16), b1), kind, zero, zero), 16);
+      v128.store(at, activate(f32x4.add(v128.load(at, 32), b2), kind, zero, zero), 32);
+      v128.store(at, activate(f32x4.add(v128.load(at, 48), b3), kind, zero, zero), 48);
+    }
+  }
+  for (; o < whole; o += 16) {
+    const b = v128.load(bias + o);
+    let at = y + o;
+    for (let cell = 0; cell < cells; cell++, at += cellBytes) {
+      v128.store(at, activate(f32x4.add(v128.load(at), b), kind, zero, zero));
+    }
+  }
+  for (; o < cellBytes; o += 4) {
+    const b = load<f32>(bias + o);
+    let at = y + o;
+    for (let cell = 0; cell < cells; cell++, at += cellBytes) {
+      store<f32>(at, activateScalar(load<f32>(at) + b, kind, 0, 0));
+    }
   }
 }
 
