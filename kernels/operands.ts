@@ -18,6 +18,12 @@ function perChannel(shape: readonly number[], outShape: readonly number[], f: Da
   return shape.length === 1 && shape[0] === outShape[channelAxis(f)];
 }
 
+/** Whether an operand of `shape` applies, under the rule, to every output of `outChannels`
+ *  channels whatever its other sizes and layout: a 1-D operand of outC values or of one. */
+export function fitsAnyOutput(shape: readonly number[], outChannels: number): boolean {
+  return shape.length === 1 && (shape[0] === outChannels || shape[0] === 1);
+}
+
 /** Whether an operand of `shape` applies to an output of `outShape` under the rule. */
 export function operandFits(
   shape: readonly number[],

@@ -48,7 +48,7 @@ import {convAttrsOf, poolAttrsOf} from '../kernels/gradients/attrs';
 import {convGradients} from '../kernels/gradients/conv2d';
 import type {ConvAttrs, PoolAttrs} from '../kernels/names';
 import * as names from '../kernels/names';
-import {operandFits} from '../kernels/operands';
+import {fitsAnyOutput, operandFits} from '../kernels/operands';
 import {runKernel} from '../kernels/run';
 
 /** Whether the engine records the kernel now running on its gradient tape: a gradient is being
@@ -248,16 +248,15 @@ export const DEPTHWISE_NAMES: readonly BuiltinName[] = [
   'FusedDepthwiseConv2D',
 ];
 
-/** Whether a fused call's bias and PReLU weights are each absent or a vector of one value per
- *  output channel, or of one value (NHWC): what tf.layers and graph models pass, which never
- *  broadcasts the output further, so tfjsOnly needs no geometry to clear them. */
-function perChannelOperands(name: BuiltinName, inputs: NamedTensorInfoMap, attrs: Attrs): boolean {
+/** Whether a fused call's bias and PReLU weights each fit any output of its filter's channels
+ *  (kernels/operands.ts fitsAnyOutput), or are absent: what tf.layers and graph models pass, so
+ *  tfjsOnly needs no geometry to clear them. */
+function perChannelOperands(name: BuiltinName, inputs: NamedTensorInfoMap): boolean {
   const f = inputs.filter?.shape;
-  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC' || f == null || f.length !== 4) return false;
+  if (f == null || f.length !== 4) return false;
   const outChannels = name === 'FusedDepthwiseConv2D' ? f[2] * f[3] : f[3];
-  const vector = (t: TensorInfo | undefined) =>
-    t == null || (t.shape.length === 1 && (t.shape[0] === outChannels || t.shape[0] === 1));
-  return vector(inputs.bias) && vector(inputs.preluActivationWeights);
+  const fits = (t: TensorInfo | undefined) => t == null || fitsAnyOutput(t.shape, outChannels);
+  return fits(inputs.bias) && fits(inputs.preluActivationWeights);
 }
 
 /** Why tfjs's own kernel must answer this call rather than the handmade one, or null. */
@@ -277,12 +276,7 @@ export function tfjsOnly(
     return `dataFormat ${String(attrs.dataFormat)} (tfjs's depthwise kernels take NHWC only)`;
   }
   const fused = name === 'FusedConv2D' || name === 'FusedDepthwiseConv2D';
-  if (
-    fused &&
-    inputs.x != null &&
-    inputs.filter != null &&
-    !perChannelOperands(name, inputs, attrs)
-  ) {
+  if (fused && inputs.x != null && inputs.filter != null && !perChannelOperands(name, inputs)) {
     let outShape: number[];
     let fits: (shape: number[]) => boolean;
     try {
