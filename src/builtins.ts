@@ -1,6 +1,7 @@
 // installAsBuiltins / uninstallBuiltins: route tfjs's own kernel names to the handmade kernels
-// (builtin_adapters.ts), and back. This module belongs to register.ts (which re-exports it): with
-// it, they are the only callers of tfjs's kernel and gradient registries.
+// (builtin_adapters.ts), and cpu's Add where it is a bias add (kernels/cpu/add_along_axis.ts),
+// and back. This module belongs to register.ts (which re-exports it): with it, they are the only
+// callers of tfjs's kernel and gradient registries.
 //
 // Every registration replaced is saved once (the KernelConfig / GradConfig object itself, or
 // undefined where there was none) and restored exactly: unregister, then register the saved
@@ -9,14 +10,16 @@
 //   If something registered over ours in between (importing a tfjs backend or tfjs-layers after
 //   this package does that), that newer registration becomes the one uninstallBuiltins restores,
 //   and ours goes back on top.
-// - A later call with other backends (or depthwise: false) installs those and restores the ones
-//   no longer named.
+// - A later call with other backends (or depthwise: false, or biasAdd: false) installs those and
+//   restores the ones no longer named.
 // - uninstallBuiltins leaves alone a registration that is no longer ours (someone registered
 //   over it since), and is a no-op when nothing is installed.
 
-import type {GradConfig, KernelConfig} from '@tensorflow/tfjs-core';
+import type {GradConfig, KernelConfig, KernelFunc} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
+import {addAlongAxisHost} from '../kernels/cpu/add_along_axis';
+import {hostBackend} from '../kernels/cpu/io';
 import {
   argmaxes,
   BUILTIN_KERNEL_NAMES,
@@ -41,10 +44,57 @@ export interface InstallOptions {
   /** Route tfjs's depthwise kernels (DepthwiseConv2dNative, its two backprops and
    *  FusedDepthwiseConv2D) and their gradients too; default true. With false they stay tfjs's. */
   depthwise?: boolean;
+  /** On cpu, route tfjs's Add where one operand is a vector broadcast along one axis of the
+   *  other (the bias add of tf.layers' depthwise and separable layers) to a kernel that walks the
+   *  output once (kernels/cpu/add_along_axis.ts); every other Add stays tfjs's. Default true. */
+  biasAdd?: boolean;
+}
+
+/** The bias add is routed on this backend only: tfjs's Add is slow on its broadcast there. */
+const BIAS_ADD_BACKEND = 'cpu';
+const BIAS_ADD_KEY = `${BIAS_ADD_BACKEND}/Add`;
+
+/** cpu's Add under the override: the handmade one where it applies, else the one it replaced. */
+function biasAddAdapter(previous: () => KernelConfig | undefined): KernelFunc {
+  return (args) => {
+    const {a, b} = args.inputs;
+    const out = a != null && b != null ? addAlongAxisHost(a, b, hostBackend(args.backend)) : null;
+    if (out != null) return out;
+    const saved = previous();
+    if (saved == null) {
+      throw new Error(
+        `Add on '${BIAS_ADD_BACKEND}': no kernel of tfjs's was registered under this name ` +
+          'before installAsBuiltins',
+      );
+    }
+    return saved.kernelFunc(args);
+  };
 }
 
 /** The kernel names routed now: all, or all but the depthwise ones. */
 let routedNames: readonly BuiltinName[] = BUILTIN_KERNEL_NAMES;
+
+/** Registers ours for tfjs's kernelName on backendName, saving what it replaces (once; see the
+ *  top of this file for a registration made over ours since). */
+function installKernel(
+  kernelName: string,
+  backendName: string,
+  adapter: (previous: () => KernelConfig | undefined) => KernelFunc,
+): void {
+  const key = `${backendName}/${kernelName}`;
+  const current = tf.getKernel(kernelName, backendName);
+  let entry = savedKernels.get(key);
+  if (entry != null && current === entry.ours) return;
+  if (entry == null) {
+    const previous = () => savedKernels.get(key)?.previous;
+    entry = {ours: {kernelName, backendName, kernelFunc: adapter(previous)}, previous: current};
+    savedKernels.set(key, entry);
+  } else {
+    entry.previous = current;
+  }
+  if (current != null) tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel(entry.ours);
+}
 
 function restoreKernel(key: string): void {
   const entry = savedKernels.get(key);
@@ -87,7 +137,13 @@ export function installAsBuiltins(options: InstallOptions = {}): void {
       `installAsBuiltins: depthwise must be true or false, got ${JSON.stringify(options.depthwise)}`,
     );
   }
+  if (options.biasAdd != null && typeof options.biasAdd !== 'boolean') {
+    throw new Error(
+      `installAsBuiltins: biasAdd must be true or false, got ${JSON.stringify(options.biasAdd)}`,
+    );
+  }
   const depthwise = options.depthwise ?? true;
+  const biasAdd = options.biasAdd ?? true;
   routedNames = BUILTIN_KERNEL_NAMES.filter((n) => depthwise || !DEPTHWISE_NAMES.includes(n));
   for (const b of [...installedBackends]) {
     for (const name of BUILTIN_KERNEL_NAMES) {
@@ -97,28 +153,16 @@ export function installAsBuiltins(options: InstallOptions = {}): void {
   }
   for (const backendName of backends) {
     for (const kernelName of routedNames) {
-      const key = `${backendName}/${kernelName}`;
-      const current = tf.getKernel(kernelName, backendName);
-      let entry = savedKernels.get(key);
-      if (entry != null && current === entry.ours) continue;
-      if (entry == null) {
-        const previous = () => savedKernels.get(key)?.previous;
-        entry = {
-          ours: {
-            kernelName,
-            backendName,
-            kernelFunc: builtinAdapter(kernelName, backendName, previous),
-          },
-          previous: current,
-        };
-        savedKernels.set(key, entry);
-      } else {
-        entry.previous = current;
-      }
-      if (current != null) tf.unregisterKernel(kernelName, backendName);
-      tf.registerKernel(entry.ours);
+      installKernel(kernelName, backendName, (previous) =>
+        builtinAdapter(kernelName, backendName, previous),
+      );
     }
     installedBackends.add(backendName);
+  }
+  if (biasAdd && backends.includes(BIAS_ADD_BACKEND)) {
+    installKernel('Add', BIAS_ADD_BACKEND, biasAddAdapter);
+  } else {
+    restoreKernel(BIAS_ADD_KEY);
   }
   const gradients = builtinGradients(
     (b) => installedBackends.has(b),
