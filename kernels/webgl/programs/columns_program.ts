@@ -39,7 +39,7 @@ export interface ColumnsLayout {
   lanes: number;
   /** input rows a filter row reads, padding included */
   rows: number;
-  /** (wR, class, lane) triples: fh * classes * lanes, the rows of im2col(x)ᵀ as laid out here */
+  /** (class, wR, lane) triples: fh * classes * lanes, the rows of im2col(x)ᵀ as laid out here */
   filterRows: number;
   /** the laid-out runs the classes share, and per class its base and shift (in texels) */
   bases: number;
