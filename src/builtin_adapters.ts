@@ -214,6 +214,16 @@ const roundingOf = (a: Attrs) =>
     ? undefined
     : ((a.dimRoundingMode as ConvAttrs['dimRoundingMode']) ?? undefined);
 
+/** a, with b's attributes set on it. Not `{...a, ...b}`: V8 ran the spread of a conv's
+ *  attributes into a new object with the fused kernel's two more at about 3.5 µs a call, as
+ *  long as all the rest of a small layer's call under the override; set one by one they cost
+ *  nothing measurable (bench/README.md, per-call cost). */
+function withAttrs<A extends object, B extends object>(a: A, b: B): A & B {
+  const out = a as A & B;
+  for (const k in b) (out as Record<string, unknown>)[k] = b[k];
+  return out;
+}
+
 /** tfjs's conv attributes, read by the one reader (kernels/gradients/attrs.ts) with tfjs's own
  *  rule for dimRoundingMode. */
 function convAttrs(a: Attrs): ConvAttrs {
@@ -265,7 +275,8 @@ export function tfjsOnly(
   inputs: NamedTensorInfoMap,
   attrs: Attrs,
 ): string | null {
-  for (const [key, t] of Object.entries(inputs)) {
+  for (const key in inputs) {
+    const t = inputs[key];
     if (t != null && t.dtype !== 'float32') {
       return `input ${key} has dtype ${t.dtype} (the handmade kernels take float32)`;
     }
@@ -336,16 +347,18 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
         run({x: inputs.x, filter: inputs.filter}, backend, convAttrs(attrs as Attrs));
     case 'Conv2DBackpropInput':
       return ({inputs, backend, attrs}) =>
-        run({dy: inputs.dy, filter: inputs.filter}, backend, {
-          ...convAttrs(attrs as Attrs),
-          inputShape: (attrs as Attrs).inputShape,
-        });
+        run(
+          {dy: inputs.dy, filter: inputs.filter},
+          backend,
+          withAttrs(convAttrs(attrs as Attrs), {inputShape: (attrs as Attrs).inputShape}),
+        );
     case 'Conv2DBackpropFilter':
       return ({inputs, backend, attrs}) =>
-        run({x: inputs.x, dy: inputs.dy}, backend, {
-          ...convAttrs(attrs as Attrs),
-          filterShape: (attrs as Attrs).filterShape,
-        });
+        run(
+          {x: inputs.x, dy: inputs.dy},
+          backend,
+          withAttrs(convAttrs(attrs as Attrs), {filterShape: (attrs as Attrs).filterShape}),
+        );
     case 'FusedDepthwiseConv2D': {
       const fused = handmadeAdapter('FusedConv2D', backendName);
       return ({inputs, backend, attrs}) =>
@@ -370,11 +383,14 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
         if (inputs.preluActivationWeights != null && a.activation === 'prelu') {
           operands.preluActivationWeights = inputs.preluActivationWeights;
         }
-        return run(operands, backend, {
-          ...convAttrs(a),
-          activation: a.activation ?? 'linear',
-          leakyreluAlpha: a.leakyreluAlpha ?? 0.2,
-        });
+        return run(
+          operands,
+          backend,
+          withAttrs(convAttrs(a), {
+            activation: a.activation ?? 'linear',
+            leakyreluAlpha: a.leakyreluAlpha ?? 0.2,
+          }),
+        );
       };
     case 'DepthwiseConv2dNative':
       return ({inputs, backend, attrs}) =>
@@ -386,7 +402,11 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
         const a = attrs as Attrs;
         const x = {shape: a.inputShape as number[]};
         return withGroupedFilter(name, backendName, backend, {...inputs, x}, (filter) =>
-          run({dy: inputs.dy, filter}, backend, {...convAttrs(a), inputShape: a.inputShape}),
+          run(
+            {dy: inputs.dy, filter},
+            backend,
+            withAttrs(convAttrs(a), {inputShape: a.inputShape}),
+          ),
         );
       };
     case 'DepthwiseConv2dNativeBackpropFilter':
@@ -399,10 +419,11 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
           filterShape,
           'NHWC',
         );
-        const dW = run({x: inputs.x, dy: inputs.dy}, backend, {
-          ...convAttrs(a),
-          filterShape: grouped,
-        }) as TensorInfo;
+        const dW = run(
+          {x: inputs.x, dy: inputs.dy},
+          backend,
+          withAttrs(convAttrs(a), {filterShape: grouped}),
+        ) as TensorInfo;
         return reshapeOwned(backendName, backend, dW, filterShape);
       };
     case 'MaxPool':
@@ -438,7 +459,7 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
           ) as TensorInfo[];
           release(backend, y);
         }
-        const dx = run({dy: inputs.dy, argmax}, backend, {...a, inputShape: input.shape});
+        const dx = run({dy: inputs.dy, argmax}, backend, withAttrs(a, {inputShape: input.shape}));
         release(backend, argmax);
         return dx;
       };
@@ -559,7 +580,7 @@ export function builtinGradients(
       backpropInput: 'DepthwiseConv2dNativeBackpropInput',
       backpropFilter: 'DepthwiseConv2dNativeBackpropFilter',
     },
-    (attrs) => convAttrs({...(attrs as Attrs), dataFormat: 'NHWC'}),
+    (attrs) => withAttrs(convAttrs(attrs as Attrs), {dataFormat: 'NHWC' as const}),
   );
   const maxPoolGrad: GradConfig = {
     kernelName: 'MaxPool',
