@@ -172,12 +172,23 @@ class GraphBuilder {
   }
 }
 
-/** MobileNetV2 1.0 at 224 as the converter writes it (BatchNorm folded, ReLU6 fused). */
-export function mobilenetV2Graph(): tf.io.ModelArtifacts {
+/** A width times MobileNetV2's width multiplier: rounded to a multiple of 8, and not more than
+ *  10% below it, as the published models round their channels. */
+function scaledWidth(channels: number, alpha: number): number {
+  if (alpha === 1) return channels;
+  const v = channels * alpha;
+  const rounded = Math.max(8, Math.floor((v + 4) / 8) * 8);
+  return rounded < 0.9 * v ? rounded + 8 : rounded;
+}
+
+/** MobileNetV2 as the converter writes it (BatchNorm folded, ReLU6 fused): width multiplier
+ *  alpha on a size x size image; the last 1x1 keeps 1280 channels below alpha 1, as the
+ *  published models do. */
+export function mobilenetV2Graph(size = 224, alpha = 1): tf.io.ModelArtifacts {
   const g = new GraphBuilder(21);
-  let x = g.conv(g.placeholder([1, 224, 224, 3]), 3, 3, 32, 2, 'Relu6');
-  let channels = 32;
-  for (const [t, out, repeats, stride] of [
+  let channels = scaledWidth(32, alpha);
+  let x = g.conv(g.placeholder([1, size, size, 3]), 3, 3, channels, 2, 'Relu6');
+  for (const [t, width, repeats, stride] of [
     [1, 16, 1, 1],
     [6, 24, 2, 2],
     [6, 32, 3, 2],
@@ -186,6 +197,7 @@ export function mobilenetV2Graph(): tf.io.ModelArtifacts {
     [6, 160, 3, 2],
     [6, 320, 1, 1],
   ]) {
+    const out = scaledWidth(width, alpha);
     for (let i = 0; i < repeats; i++) {
       const wide = channels * t;
       let y = t === 1 ? x : g.conv(x, 1, channels, wide, 1, 'Relu6');
@@ -195,8 +207,9 @@ export function mobilenetV2Graph(): tf.io.ModelArtifacts {
       channels = out;
     }
   }
-  x = g.conv(x, 1, channels, 1280, 1, 'Relu6');
-  g.head(x, 1280, 1000);
+  const last = Math.max(1280, scaledWidth(1280, alpha));
+  x = g.conv(x, 1, channels, last, 1, 'Relu6');
+  g.head(x, last, 1000);
   return g.artifacts();
 }
 

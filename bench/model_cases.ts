@@ -207,13 +207,17 @@ export interface ModelCase {
   load(): Promise<LoadedModel>;
 }
 
-/** The seeded image's values, made once: drawing 150,528 seeded numbers takes longer (7 ms)
- *  than some of the models' calls, so a call only uploads them, as an application uploads its
- *  image. */
-let imageValues: Float32Array | null = null;
-const image = () => {
-  imageValues ??= Float32Array.from({length: 224 * 224 * 3}, seededRandom(11));
-  return tf.tensor(imageValues, [1, 224, 224, 3]);
+/** The seeded images' values by size, each made once: drawing 150,528 seeded numbers takes
+ *  longer (7 ms) than some of the models' calls, so a call only uploads them, as an application
+ *  uploads its image. */
+const imageValues = new Map<number, Float32Array>();
+const image = (size: number) => {
+  let values = imageValues.get(size);
+  if (values == null) {
+    values = Float32Array.from({length: size * size * 3}, seededRandom(11));
+    imageValues.set(size, values);
+  }
+  return tf.tensor(values, [1, size, size, 3]);
 };
 
 /** What an inference case needs of a model: tf.LayersModel and tfc.GraphModel both serve. */
@@ -222,12 +226,13 @@ interface Predictor {
   dispose(): void;
 }
 
-/** Inference at batch 1 on the seeded image, by a model `load` makes. */
+/** Inference at batch 1 on the seeded size x size image, by a model `load` makes. */
 function inference(
   name: string,
   what: string,
   load: () => Promise<Predictor>,
   depthwise = false,
+  size = 224,
 ): ModelCase {
   return {
     name,
@@ -237,7 +242,7 @@ function inference(
       const model = await load();
       return {
         run: async () => {
-          const x = image();
+          const x = image(size);
           const y = model.predict(x) as tf.Tensor;
           const values = (await y.data()) as Float32Array;
           tf.dispose([x, y]);
@@ -274,6 +279,13 @@ export const MODELS: ModelCase[] = [
     true,
   ),
   inference(
+    'mobilenetv2-small-graph',
+    'MobileNetV2 0.35 as a graph model (fused ops), 96x96, batch 1: small layers, per-call costs',
+    graph(() => mobilenetV2Graph(96, 0.35)),
+    true,
+    96,
+  ),
+  inference(
     'resnet50-graph',
     'ResNet-50 as a graph model (tf.loadGraphModel, fused ops), 224x224, batch 1',
     graph(resnet50Graph),
@@ -307,8 +319,18 @@ export interface ModelTiming {
   output: Float32Array;
 }
 
-/** A model loaded, its first call timed and `warmup` more run untimed (V8 tiers a WebAssembly
- *  function up only after it has run a while): timeCall times one more call. */
+/** The untimed calls after a model's first: at least `calls`, and more while they have taken
+ *  under `budgetMs` (up to 1000). V8 runs a JavaScript or WebAssembly function on its baseline
+ *  compilers until it has run a while: a model of small layers (MobileNetV2 0.35 at 96x96, a
+ *  call of 2 ms on wasm) took 30-40 calls to reach its steady time, on tfjs's kernels as under
+ *  the override, so a fixed two left the warm median on the way down. */
+export interface Warmup {
+  calls: number;
+  budgetMs: number;
+}
+
+/** A model loaded, its first call timed and the warm-up run untimed: timeCall times one more
+ *  call. */
 export interface StartedModel {
   model: LoadedModel;
   firstMs: number;
@@ -318,14 +340,21 @@ export interface StartedModel {
 
 /** The model started, or the error's first line where the active backend's kernels cannot run
  *  it. */
-export async function startModel(c: ModelCase, warmup: number): Promise<StartedModel | string> {
+export async function startModel(c: ModelCase, warmup: Warmup): Promise<StartedModel | string> {
   let model: LoadedModel | null = null;
   try {
     model = await c.load();
     const start = performance.now();
     const output = await model.run();
     const firstMs = performance.now() - start;
-    for (let i = 0; i < warmup; i++) await model.run();
+    const warmStart = performance.now();
+    for (
+      let i = 0;
+      i < warmup.calls || (i < 1000 && performance.now() - warmStart < warmup.budgetMs);
+      i++
+    ) {
+      await model.run();
+    }
     const m = model;
     const timeCall = async () => {
       const t0 = performance.now();
@@ -360,7 +389,7 @@ export async function timeInRounds(
   c: ModelCase,
   modes: Mode[],
   rounds: Rounds,
-  warmup: number,
+  warmup: Warmup,
 ): Promise<(ModelTiming | string)[]> {
   const inMode = async <T>(mode: Mode, f: () => Promise<T>): Promise<T> => {
     if (mode !== 'tfjs') installAsBuiltins({depthwise: mode === 'override'});

@@ -12,7 +12,8 @@
 // Flags: --backends=cpu,wasm,webgl (default all), --models=mobilenetv2,resnet50,... (default
 // all), --runs=N (the least rounds of timed calls, default 5), --most-runs=N (the most, default
 // 25), --budget-s=S (rounds go on past the least while they took under S seconds, default 20),
-// --warmup=N (untimed calls after the first, default 2), --out=PATH.
+// --warmup=N (untimed calls after the first, at least; default 2), --warmup-s=S (and more while
+// they took under S seconds, default 2), --out=PATH.
 
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -34,6 +35,7 @@ import {
   ModelTiming,
   type Rounds,
   timeInRounds,
+  type Warmup,
 } from './model_cases';
 import type {PageModelTiming} from './models_page';
 
@@ -47,7 +49,7 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 type Backend = 'cpu' | 'wasm' | 'webgl';
 const BACKENDS: Backend[] = ['cpu', 'wasm', 'webgl'];
@@ -64,7 +66,7 @@ async function timeInNode(
   backend: 'cpu' | 'wasm',
   m: ModelCase,
   rounds: Rounds,
-  warmup: number,
+  warmup: Warmup,
 ): Promise<Timing[]> {
   await setupNodeBackend(backend);
   return timeInRounds(m, modesOf(m), rounds, warmup);
@@ -77,7 +79,7 @@ async function timeInPages(
   script: string,
   m: ModelCase,
   rounds: Rounds,
-  warmup: number,
+  warmup: Warmup,
 ): Promise<Timing[]> {
   const inPage = async <T>(f: (page: Page) => Promise<T>): Promise<T> => {
     const {page, errors, close} = await openChromiumPage(script);
@@ -127,7 +129,10 @@ async function main(): Promise<void> {
     most: Number(value('most-runs') ?? 25),
     budgetMs: 1000 * Number(value('budget-s') ?? 20),
   };
-  const warmup = Number(value('warmup') ?? 2);
+  const warmup: Warmup = {
+    calls: Number(value('warmup') ?? 2),
+    budgetMs: 1000 * Number(value('warmup-s') ?? 2),
+  };
   const out = value('out') ?? path.join('bench', 'models.md');
   registerHandmadeKernels();
   const start = performance.now();
@@ -172,7 +177,8 @@ async function main(): Promise<void> {
     `- machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, node ${process.version}`,
     keptMemoryNote(),
     '- timing: the first call (on webgl its shader compiles, on wasm its tier-up included), ' +
-      `then ${warmup} untimed, then the median of ${rounds.least}-${rounds.most} more (runs), ` +
+      `then at least ${warmup.calls} untimed and more while they took under ` +
+      `${warmup.budgetMs / 1000} s (up to 1000), then the median of ${rounds.least}-${rounds.most} more (runs), ` +
       `as many as ${rounds.budgetMs / 1000} s of rounds take past the least, each read back, ` +
       'taken in rounds: each mode in turn an untimed call then a timed one, the same model switching ' +
       'kernels between turns, so that the modes see the same load of the machine; weights ' +

@@ -9,7 +9,14 @@ import '../src/index';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {installAsBuiltins} from '../src/index';
-import {type Mode, modelCase, type Rounds, startModel, timeInRounds} from './model_cases';
+import {
+  type Mode,
+  modelCase,
+  type Rounds,
+  startModel,
+  timeInRounds,
+  type Warmup,
+} from './model_cases';
 
 export type PageModelTiming = {firstMs: number; output: number[]} | string;
 
@@ -20,7 +27,7 @@ declare global {
       rounds(
         name: string,
         rounds: Rounds,
-        warmup: number,
+        warmup: Warmup,
         modes: Mode[],
       ): Promise<({medianMs: number; runs: number} | string)[]>;
     };
@@ -36,7 +43,7 @@ window.hmModels = {
   async first(name, mode) {
     await webgl();
     if (mode !== 'tfjs') installAsBuiltins({depthwise: mode === 'override'});
-    const s = await startModel(modelCase(name), 0);
+    const s = await startModel(modelCase(name), {calls: 0, budgetMs: 0});
     if (typeof s === 'string') return s;
     s.model.dispose();
     return {firstMs: s.firstMs, output: Array.from(s.output)};
