@@ -37,6 +37,22 @@ export function operandFits(
   );
 }
 
+/** Whether an operand's values are one per output channel, in channel order: its shape as y sees
+ *  it (operandShape) is outC on the channel axis and 1 on every other. A 1-D operand of outC
+ *  values is, and so in NHWC is [1, 1, outC] (the PReLU weights that tfjs-converter writes for
+ *  MediaPipe's models), whose values lie in memory as the 1-D one's do. */
+export function valuesPerChannel(
+  shape: readonly number[],
+  outShape: readonly number[],
+  dataFormat: DataFormat,
+): boolean {
+  if (shape.length > outShape.length) return false;
+  const axis = channelAxis(dataFormat);
+  return operandShape(shape, outShape, dataFormat).every(
+    (s, ax) => s === (ax === axis ? outShape[ax] : 1),
+  );
+}
+
 /** The operand's shape as y's rank and layout see it: [1, outC, 1, 1] for a per-channel operand
  *  in NCHW, else its shape padded with leading 1s. Numpy's broadcasting of this shape against y
  *  is the rule. */

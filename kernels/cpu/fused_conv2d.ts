@@ -6,7 +6,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {ConvGeometry, sizeOf} from '../geometry';
 import type {Activation, FusedConv2DAttrs} from '../names';
 import {HandmadeFusedConv2D} from '../names';
-import {broadcastOperand} from '../operands';
+import {broadcastOperand, valuesPerChannel} from '../operands';
 import {conv2dOnHeap} from '../simd/wasm_heap';
 import {conv2dCpu, conv2dInModule} from './conv2d';
 import {hostKernel} from './entry';
@@ -69,10 +69,10 @@ const SIMD_ACTIVATIONS: Partial<Record<Activation, number>> = {
   prelu: 4,
 };
 
-/** Whether an operand is absent or one float32 value per output channel. */
+/** Whether an operand is absent or one float32 value per output channel (operands.ts). */
 function perChannel(t: TensorInfo | undefined, g: ConvGeometry): boolean {
   return (
-    t == null || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === g.outChannels)
+    t == null || (t.dtype === 'float32' && valuesPerChannel(t.shape, g.outShape, g.dataFormat))
   );
 }
 

@@ -10,7 +10,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {isWholeOutput, liveRegion} from '../geometry';
 import type {FusedConv2DAttrs} from '../names';
 import {HandmadeFusedConv2D} from '../names';
-import {operandStrides} from '../operands';
+import {operandStrides, valuesPerChannel} from '../operands';
 import {flatten, WebGLBackend} from './backend';
 import {conv2dPackedWebgl, conv2dWebgl} from './conv2d';
 import {startWebglCall} from './entry';
@@ -34,12 +34,11 @@ export const fusedConv2dWebglKernel: KernelFunc = ({inputs, backend, attrs}) => 
   const epilogue: Epilogue = {
     activation: a.activation,
     bias: bias != null,
-    // Per channel: NHWC, a bias of outC values, and (for prelu) weights of outC values.
+    // Per channel: NHWC, a bias of outC values, and (for prelu) weights of outC values, whatever
+    // their leading 1s (operands.ts).
     perChannel:
       g.dataFormat === 'NHWC' &&
-      [bias, prelu].every(
-        (t) => t == null || (t.shape.length === 1 && t.shape[0] === g.outChannels),
-      ),
+      [bias, prelu].every((t) => t == null || valuesPerChannel(t.shape, g.outShape, g.dataFormat)),
   };
   // The operands the epilogue reads, flat; an absent one is no input (epilogue.ts).
   const operands = [bias, prelu]

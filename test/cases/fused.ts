@@ -20,15 +20,18 @@ export interface FusedCase extends ConvCase {
   preluShape: number[] | null;
 }
 
-/** The operand shapes a fused op accepts, by kind: scalar, per channel, broadcast. */
+/** The operand shapes a fused op accepts, by kind: scalar, per channel (1-D, or with leading
+ *  1s as tfjs-converter writes MediaPipe's PReLU weights), broadcast. */
 function operandShape(kind: number, g: ConvGeometry): number[] | null {
-  switch (kind % 4) {
+  switch (kind % 5) {
     case 0:
       return null;
     case 1:
       return [1];
     case 2:
       return [g.outChannels];
+    case 3: // per channel by numpy's rules, in the output's layout
+      return g.dataFormat === 'NHWC' ? [1, 1, g.outChannels] : [1, g.outChannels, 1, 1];
     default: // numpy broadcast against the output, in its layout
       return g.dataFormat === 'NHWC'
         ? [g.outHeight, 1, g.outChannels]

@@ -68,12 +68,17 @@ describe('the epilogue in the stores of the SIMD products, vs reference (rtol 1e
 describe.each([
   // The GEMM's stores: a whole tile of eight channels and a tail of two; 13 cells, three whole
   // tiles of four and one short.
-  ['a 1x1 identity product, 10 channels', 10, false],
+  ['a 1x1 identity product, 10 channels', 10, false, 1],
   // The depthwise gather's pass over each row once made, in place (blocks of 16 channels, then
   // of 4) and on operands spread to 24 channels (a tail of two channels, one float at a time).
-  ['a 1x1 identity depthwise convolution, 20 channels', 20, true],
-  ['a 1x1 identity depthwise convolution, 22 channels', 22, true],
-])('the SIMD epilogue equals the TypeScript one bit for bit: %s', (_, c, depthwise) => {
+  ['a 1x1 identity depthwise convolution, 20 channels', 20, true, 1],
+  ['a 1x1 identity depthwise convolution, 22 channels', 22, true, 1],
+  // Operands of shape [1, 1, C] (the PReLU weights of MediaPipe's converted models) and
+  // [1, 1, 1, C]: one value per channel all the same, so in the module too.
+  ['a 1x1 identity product, 10 channels, operands [1, 1, 10]', 10, false, 3],
+  ['a 1x1 identity depthwise convolution, 20 channels, operands [1, 1, 1, 20]', 20, true, 4],
+])('the SIMD epilogue equals the TypeScript one bit for bit: %s', (_, c, depthwise, rank) => {
+  const operandShape = [...new Array<number>(rank - 1).fill(1), c];
   // y before the epilogue is x itself, each special value meeting each special bias.
   const special = [
     NaN,
@@ -105,8 +110,10 @@ describe.each([
         x: tf.tensor(x, [1, 1, cells, c]),
         filter: tf.tensor(eye, [1, 1, depthwise ? 1 : c, c]),
       };
-      if (withBias) inputs.bias = tf.tensor(bias, [c]);
-      if (activation === 'prelu') inputs.preluActivationWeights = tf.tensor(prelu, [c]);
+      if (withBias) inputs.bias = tf.tensor(bias, operandShape);
+      if (activation === 'prelu') {
+        inputs.preluActivationWeights = tf.tensor(prelu, operandShape);
+      }
       const y = tf.engine().runKernel(hm.HandmadeFusedConv2D, inputs, {
         strides: 1,
         pad: 'valid',
