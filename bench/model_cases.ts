@@ -304,10 +304,22 @@ export const MODELS: ModelCase[] = [
   ),
 ];
 
+/** Cases made at run time (the pretrained models of pretrained_cases.ts), found by modelCase
+ *  beside MODELS. */
+const registered: ModelCase[] = [];
+
+export function registerModelCase(c: ModelCase): void {
+  const at = registered.findIndex((r) => r.name === c.name);
+  if (at >= 0) registered.splice(at, 1);
+  registered.push(c);
+}
+
 export function modelCase(name: string): ModelCase {
-  const m = MODELS.find((c) => c.name === name);
-  if (m == null)
-    throw new Error(`unknown model '${name}' (${MODELS.map((c) => c.name).join(', ')})`);
+  const all = [...MODELS, ...registered];
+  const m = all.find((c) => c.name === name);
+  if (m == null) {
+    throw new Error(`unknown model '${name}' (${all.map((c) => c.name).join(', ')})`);
+  }
   return m;
 }
 

