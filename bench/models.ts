@@ -215,10 +215,11 @@ async function main(): Promise<void> {
     keptMemoryNote(),
     '- timing: the first call (on webgl its shader compiles, on wasm its tier-up included), ' +
       `then at least ${warmup.calls} untimed and more while they took under ` +
-      `${warmup.budgetMs / 1000} s (up to 1000), then the median of ${rounds.least}-${rounds.most} more (runs), ` +
+      `${warmup.budgetMs / 1000} s (up to 1000), ` +
+      `then the median of ${rounds.least}-${rounds.most} more (runs), ` +
       `as many as ${rounds.budgetMs / 1000} s of rounds take past the least, each read back, ` +
-      'taken in rounds: each mode in turn an untimed call then a timed one, the same model switching ' +
-      'kernels between turns, so that the modes see the same load of the machine; ' +
+      'taken in rounds: each mode in turn an untimed call then a timed one, the same model ' +
+      'switching kernels between turns, so that the modes see the same load of the machine; ' +
       (pretrained != null
         ? "the package's weights, each input seeded in [0, 1) at the model's shape (batch 1, " +
           'an unknown size 224); '
