@@ -44,7 +44,7 @@ import {
 } from './model_cases';
 import type {PageFiles, PageModelTiming} from './models_page';
 import {inputShapes, PRETRAINED_PACKAGE, pretrainedDir, pretrainedFiles} from './pretrained';
-import {PRETRAINED_MODELS, pretrainedCase} from './pretrained_cases';
+import {PRETRAINED_MODELS, pretrainedCase, type PretrainedFiles} from './pretrained_cases';
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
   let scale = 1e-30;
@@ -87,8 +87,13 @@ async function timeInPages(
   m: ModelCase,
   rounds: Rounds,
   warmup: Warmup,
-  files: PageFiles | null,
+  pretrained: PretrainedFiles | null,
 ): Promise<Timing[]> {
+  // A pretrained model's files as the page takes them: the weights in base64, made once here.
+  const files: PageFiles | null =
+    pretrained == null
+      ? null
+      : {json: pretrained.json, weightsBase64: Buffer.from(pretrained.weights).toString('base64')};
   const inPage = async <T>(f: (page: Page) => Promise<T>): Promise<T> => {
     const {page, errors, close} = await openChromiumPage(script);
     try {
@@ -141,22 +146,19 @@ async function main(): Promise<void> {
   // --pretrained[=name,...]: the pretrained models of pretrained_cases.ts instead of the suite,
   // their files kept to hand to the pages.
   const pretrained = argv.find((a) => a === '--pretrained' || a.startsWith('--pretrained='));
-  const pageFiles = new Map<string, PageFiles>();
+  const pretrainedByName = new Map<string, PretrainedFiles>();
   if (pretrained != null) {
     const dir = pretrainedDir(value('pretrained-dir') ?? path.join('.cache', 'pretrained'));
     const names = value('pretrained')?.split(',') ?? PRETRAINED_MODELS;
     for (const name of names) {
       const files = pretrainedFiles(dir, name);
       registerModelCase(pretrainedCase(name, `${name} ${inputShapes(files)}`, files));
-      pageFiles.set(name, {
-        json: files.json,
-        weightsBase64: Buffer.from(files.weights).toString('base64'),
-      });
+      pretrainedByName.set(name, files);
     }
   }
   const names =
     value('models') ??
-    (pretrained != null ? [...pageFiles.keys()] : MODELS.map((m) => m.name)).join(',');
+    (pretrained != null ? [...pretrainedByName.keys()] : MODELS.map((m) => m.name)).join(',');
   const models = names.split(',').map(modelCase);
   const rounds: Rounds = {
     least: Number(value('runs') ?? 5),
@@ -179,7 +181,7 @@ async function main(): Promise<void> {
     for (const m of models) {
       const [tfjs, handmade, convOnly] =
         backend === 'webgl'
-          ? await timeInPages(script, m, rounds, warmup, pageFiles.get(m.name) ?? null)
+          ? await timeInPages(script, m, rounds, warmup, pretrainedByName.get(m.name) ?? null)
           : await timeInNode(backend, m, rounds, warmup);
       if (typeof handmade === 'string') throw new Error(`${backend} ${m.name}: ${handmade}`);
       if (typeof convOnly === 'string') throw new Error(`${backend} ${m.name}: ${convOnly}`);

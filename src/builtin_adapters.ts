@@ -217,7 +217,7 @@ const roundingOf = (a: Attrs) =>
 /** a, with b's attributes set on it. Not `{...a, ...b}`: V8 ran the spread of a conv's
  *  attributes into a new object with the fused kernel's two more at about 3.5 µs a call, as
  *  long as all the rest of a small layer's call under the override; set one by one they cost
- *  nothing measurable (bench/README.md, per-call cost). */
+ *  nothing measurable (ARCHITECTURE.md, below the kernel table). */
 function withAttrs<A extends object, B extends object>(a: A, b: B): A & B {
   const out = a as A & B;
   for (const k in b) (out as Record<string, unknown>)[k] = b[k];
