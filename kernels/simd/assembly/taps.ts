@@ -149,24 +149,31 @@ export function tileRuns(fh: i32, run: i32, runStep: usize, a: usize, r1: usize,
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const runBytes = <usize>run << 5;
   for (let wR = 0; wR < fh; wR++) {
-    let at = a + <usize>wR * runStep;
-    for (let t = 0; t < run; t++) {
+    // A pointer for each cell and B's pointer as the count, as in gemm.ts's tile.
+    let a0 = a + <usize>wR * runStep;
+    let a1 = a0 + r1, a2 = a0 + r2, a3 = a0 + r3;
+    const end = b + runBytes;
+    while (b < end) {
       const b0 = v128.load(b);
       const b1 = v128.load(b, 16);
-      let s = v128.load32_splat(at);
+      let s = v128.load32_splat(a0);
       c00 = f32x4.add(c00, f32x4.mul(s, b0));
       c01 = f32x4.add(c01, f32x4.mul(s, b1));
-      s = v128.load32_splat(at + r1);
+      s = v128.load32_splat(a1);
       c10 = f32x4.add(c10, f32x4.mul(s, b0));
       c11 = f32x4.add(c11, f32x4.mul(s, b1));
-      s = v128.load32_splat(at + r2);
+      s = v128.load32_splat(a2);
       c20 = f32x4.add(c20, f32x4.mul(s, b0));
       c21 = f32x4.add(c21, f32x4.mul(s, b1));
-      s = v128.load32_splat(at + r3);
+      s = v128.load32_splat(a3);
       c30 = f32x4.add(c30, f32x4.mul(s, b0));
       c31 = f32x4.add(c31, f32x4.mul(s, b1));
-      at += 4;
+      a0 += 4;
+      a1 += 4;
+      a2 += 4;
+      a3 += 4;
       b += PANEL_ROW;
     }
   }
