@@ -3,7 +3,7 @@
 // them: few distinct values (ties everywhere), NaN, ±Infinity, -0 next to +0, windows of
 // -Infinity or NaN only, and padding. Geometries sit on both sides of each dispatch condition.
 
-import {isPlain2x2, maxPoolCpu} from '../../kernels/cpu/max_pool';
+import {isPlain2x2, maxPoolCpu, maxPoolValuesCpu} from '../../kernels/cpu/max_pool';
 import {maxPoolGradCpu} from '../../kernels/cpu/max_pool_grad';
 import {poolGeometry, sizeOf} from '../../kernels/geometry';
 import type {PoolAttrs} from '../../kernels/names';
@@ -20,17 +20,24 @@ function trickyValues(n: number, seed: number): Float32Array {
   return x;
 }
 
-/** y must equal the reference bit for bit (Object.is tells -0 from +0), argmax exactly. */
+/** y must equal the reference bit for bit (Object.is tells -0 from +0), argmax exactly; so must
+ *  the y of the values-only kernel (MaxPool's under the override), which walks the channels in
+ *  wider blocks than the one that keeps the argmax. */
 function expectSameAsReference(x: Float32Array, xShape: number[], attrs: PoolAttrs): void {
   const g = poolGeometry(xShape, attrs);
   const ours = maxPoolCpu(x, g);
+  const values = maxPoolValuesCpu(x, g);
   const ref = maxPoolReference(x, g);
   for (let i = 0; i < ref.y.length; i++) {
-    if (!Object.is(ours.y[i], Math.fround(ref.y[i])) || ours.argmax[i] !== ref.argmax[i]) {
+    const want = Math.fround(ref.y[i]);
+    if (!Object.is(ours.y[i], want) || ours.argmax[i] !== ref.argmax[i]) {
       throw new Error(
         `element ${i}: y ${ours.y[i]} argmax ${ours.argmax[i]}, ` +
           `reference y ${ref.y[i]} argmax ${ref.argmax[i]}`,
       );
+    }
+    if (!Object.is(values[i], want)) {
+      throw new Error(`element ${i}: values-only y ${values[i]}, reference y ${ref.y[i]}`);
     }
   }
 }
@@ -163,6 +170,23 @@ const GEOMETRIES: Geometry[] = [
     xShape: [1, 4, 6, 5],
     attrs: {filterSize: 3, strides: 1, pad: 'same', dataFormat: 'NCHW'},
     plain2x2: false,
+  },
+  // Wide channels: 53 = 32 + 16 + 4 + 1 and 45 = 32 + 8 + 4 + 1 take every block of the SIMD
+  // walks (eight, four, two and one vectors, and a lane past them), 64 whole blocks only.
+  {
+    xShape: [1, 7, 7, 53],
+    attrs: {filterSize: 3, strides: 2, pad: 'same', dataFormat: NHWC},
+    plain2x2: false,
+  },
+  {
+    xShape: [2, 5, 6, 45],
+    attrs: {filterSize: [2, 3], strides: 1, pad: 1, dataFormat: NHWC, dilations: [2, 1]},
+    plain2x2: false,
+  },
+  {
+    xShape: [1, 6, 6, 64],
+    attrs: {filterSize: 2, strides: 2, pad: 'valid', dataFormat: NHWC},
+    plain2x2: true,
   },
 ];
 
