@@ -12,6 +12,13 @@
 // and the broadcast. The k loop is left plain: an unrolled one lets the optimiser hoist all loads
 // to the top of the body, and then V8 spills.
 //
+// A step is 6 loads and 16 multiplies and adds; what else it runs is bookkeeping, and it counts:
+// where the core is shared with another thread (a virtual machine's neighbour), the number of
+// instructions, not the multiply pipes, bounds the rate. So each row has its own pointer and B's
+// pointer is the loop's count: 7 more instructions a step, where a row offset added to one
+// pointer and a step count took 9-10 with two of them read from the stack. A fixed offset on a
+// splat's address does not help: V8 11 keeps base + offset in a register of its own for each.
+//
 // Blocking keeps the operands in cache: k is cut into slices of KC, m into blocks of MC rows; a
 // block of A (MC × KC) is swept against every panel while that panel's slice (KC × 8) stays in L1.
 
@@ -121,7 +128,7 @@ function tile(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, cs: usize, b: 
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  // A pointer for each row, and B's pointer as the count: the fewest instructions per step.
+  // A pointer for each row, and B's pointer as the count (see the top of the file).
   let a1 = a + r1, a2 = a + r2, a3 = a + r3;
   const end = b + (<usize>kc << 5);
   while (b < end) {
