@@ -188,6 +188,29 @@ const GEOMETRIES: Geometry[] = [
     attrs: {filterSize: 2, strides: 2, pad: 'valid', dataFormat: NHWC},
     plain2x2: true,
   },
+  // Whole vectors under 16 channels (the values-only runs of whole windows, and each clipped
+  // window at an edge on its own): 12 = 8 + 4, 4, 8; padding on both sides, dilation, a stride
+  // that leaves x's last column unread, and a window wider than x (no whole window at all).
+  {
+    xShape: [2, 7, 9, 12],
+    attrs: {filterSize: 3, strides: 2, pad: 'same', dataFormat: NHWC},
+    plain2x2: false,
+  },
+  {
+    xShape: [1, 9, 10, 4],
+    attrs: {filterSize: [2, 3], strides: 1, pad: 'same', dataFormat: NHWC, dilations: [1, 2]},
+    plain2x2: false,
+  },
+  {
+    xShape: [2, 7, 8, 8],
+    attrs: {filterSize: [3, 2], strides: [2, 3], pad: 'valid', dataFormat: NHWC},
+    plain2x2: false,
+  },
+  {
+    xShape: [1, 4, 3, 8],
+    attrs: {filterSize: [2, 5], strides: 1, pad: 'same', dataFormat: NHWC},
+    plain2x2: false,
+  },
 ];
 
 describeHostPaths('cpu max pool', () => {
