@@ -54,7 +54,8 @@ export function maxPool(x: usize, y: usize, argmax: usize): void {
 }
 
 /** y (outH × outW × chans) of the image x without the argmax: the same scan keeping only the
- *  value, so y is bit for bit maxPool's. */
+ *  value (under 16 channels in whole vectors, maxPoolValuesFew's runs, the same rule), so y is
+ *  bit for bit maxPool's. */
 export function maxPoolValues(x: usize, y: usize): void {
   if ((chans & 3) == 0 && chans < 16) {
     maxPoolValuesFew(x, y);
