@@ -124,17 +124,29 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, rs: usize, cs: usize, pb:
 @inline
 function tile(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, cs: usize, b: usize, c: usize,
               cRow: usize, rows: i32, cols: i32, add: bool, fin: bool, o: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   // A pointer for each row, and B's pointer as the count (see the top of the file).
   let a1 = a + r1, a2 = a + r2, a3 = a + r3;
   const end = b + (<usize>kc << 5);
+  // The first step sets the sums (kc >= 1).
+  let b0 = v128.load(b);
+  let b1 = v128.load(b, 16);
+  let s = v128.load32_splat(a);
+  let c00 = f32x4.mul(s, b0), c01 = f32x4.mul(s, b1);
+  s = v128.load32_splat(a1);
+  let c10 = f32x4.mul(s, b0), c11 = f32x4.mul(s, b1);
+  s = v128.load32_splat(a2);
+  let c20 = f32x4.mul(s, b0), c21 = f32x4.mul(s, b1);
+  s = v128.load32_splat(a3);
+  let c30 = f32x4.mul(s, b0), c31 = f32x4.mul(s, b1);
+  a += cs;
+  a1 += cs;
+  a2 += cs;
+  a3 += cs;
+  b += PANEL_ROW;
   while (b < end) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let s = v128.load32_splat(a);
+    b0 = v128.load(b);
+    b1 = v128.load(b, 16);
+    s = v128.load32_splat(a);
     c00 = f32x4.add(c00, f32x4.mul(s, b0));
     c01 = f32x4.add(c01, f32x4.mul(s, b1));
     s = v128.load32_splat(a1);

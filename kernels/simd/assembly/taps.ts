@@ -82,21 +82,33 @@ function convSlice(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW
     for (let p = 0; p < panels; p++) {
       const cols = min<i32>(8, n - (p << 3));
       const b = pack + <usize>p * panelBytes + <usize>k0 * PANEL_ROW;
-      let yR = i0 / outW;
+      const yR = i0 / outW;
       let yC = i0 - yR * outW;
+      // The next cell's window origin, and that of its output row's first cell.
+      let rowAt = origin + <usize>yR * rowBytes;
+      let at = rowAt + <usize>yC * cellStep;
       for (let i = i0; i < i1; i += 4) {
         const rows = min<i32>(4, i1 - i);
         // The four cells' window origins, the first's and the others' offsets from it (a short
         // tile repeats its first cell; those sums are dropped).
-        const a = origin + <usize>yR * rowBytes + <usize>yC * cellStep;
+        const a = at;
         let r1: usize = 0, r2: usize = 0, r3: usize = 0;
-        if (++yC == outW) { yC = 0; yR++; }
-        if (rows > 1) r1 = origin + <usize>yR * rowBytes + <usize>yC * cellStep - a;
-        if (++yC == outW) { yC = 0; yR++; }
-        if (rows > 2) r2 = origin + <usize>yR * rowBytes + <usize>yC * cellStep - a;
-        if (++yC == outW) { yC = 0; yR++; }
-        if (rows > 3) r3 = origin + <usize>yR * rowBytes + <usize>yC * cellStep - a;
-        if (++yC == outW) { yC = 0; yR++; }
+        if (rows == 4 && yC + 4 < outW) {
+          // Within one output row, the common case: no division, no row change.
+          r1 = cellStep;
+          r2 = cellStep << 1;
+          r3 = cellStep * 3;
+          yC += 4;
+          at += cellStep << 2;
+        } else {
+          if (++yC == outW) { yC = 0; rowAt += rowBytes; at = rowAt; } else { at += cellStep; }
+          if (rows > 1) r1 = at - a;
+          if (++yC == outW) { yC = 0; rowAt += rowBytes; at = rowAt; } else { at += cellStep; }
+          if (rows > 2) r2 = at - a;
+          if (++yC == outW) { yC = 0; rowAt += rowBytes; at = rowAt; } else { at += cellStep; }
+          if (rows > 3) r3 = at - a;
+          if (++yC == outW) { yC = 0; rowAt += rowBytes; at = rowAt; } else { at += cellStep; }
+        }
         const c0 = y + <usize>i * cRow + (<usize>(p << 3) << 2);
         if (runs > 0) {
           tileRuns(runs, len, runStep, a, r1, r2, r3, b, c0, cRow, rows, cols, add, fin,
@@ -114,15 +126,25 @@ function convSlice(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW
 export function tileTaps(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, offs: usize, b: usize,
                          c: usize, cRow: usize, rows: i32, cols: i32, add: bool, fin: bool,
                          o: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let t = 0; t < kc; t++) {
-    const at = a + <usize>load<i32>(offs);
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let s = v128.load32_splat(at);
+  // The first tap sets the sums (kc >= 1), as in gemm.ts's tile.
+  let at = a + <usize>load<i32>(offs);
+  let b0 = v128.load(b);
+  let b1 = v128.load(b, 16);
+  let s = v128.load32_splat(at);
+  let c00 = f32x4.mul(s, b0), c01 = f32x4.mul(s, b1);
+  s = v128.load32_splat(at + r1);
+  let c10 = f32x4.mul(s, b0), c11 = f32x4.mul(s, b1);
+  s = v128.load32_splat(at + r2);
+  let c20 = f32x4.mul(s, b0), c21 = f32x4.mul(s, b1);
+  s = v128.load32_splat(at + r3);
+  let c30 = f32x4.mul(s, b0), c31 = f32x4.mul(s, b1);
+  offs += 4;
+  b += PANEL_ROW;
+  for (let t = 1; t < kc; t++) {
+    at = a + <usize>load<i32>(offs);
+    b0 = v128.load(b);
+    b1 = v128.load(b, 16);
+    s = v128.load32_splat(at);
     c00 = f32x4.add(c00, f32x4.mul(s, b0));
     c01 = f32x4.add(c01, f32x4.mul(s, b1));
     s = v128.load32_splat(at + r1);
@@ -145,20 +167,31 @@ export function tileTaps(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, off
 export function tileRuns(fh: i32, run: i32, runStep: usize, a: usize, r1: usize, r2: usize,
                          r3: usize, b: usize, c: usize, cRow: usize, rows: i32, cols: i32,
                          add: bool, fin: bool, o: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const runBytes = <usize>run << 5;
-  for (let wR = 0; wR < fh; wR++) {
-    // A pointer for each cell and B's pointer as the count, as in gemm.ts's tile.
-    let a0 = a + <usize>wR * runStep;
-    let a1 = a0 + r1, a2 = a0 + r2, a3 = a0 + r3;
-    const end = b + runBytes;
+  // A pointer for each cell and B's pointer as the count, as in gemm.ts's tile; the first tap
+  // sets the sums (fh, run >= 1).
+  let a0 = a, a1 = a + r1, a2 = a + r2, a3 = a + r3;
+  let end = b + runBytes;
+  let b0 = v128.load(b);
+  let b1 = v128.load(b, 16);
+  let s = v128.load32_splat(a0);
+  let c00 = f32x4.mul(s, b0), c01 = f32x4.mul(s, b1);
+  s = v128.load32_splat(a1);
+  let c10 = f32x4.mul(s, b0), c11 = f32x4.mul(s, b1);
+  s = v128.load32_splat(a2);
+  let c20 = f32x4.mul(s, b0), c21 = f32x4.mul(s, b1);
+  s = v128.load32_splat(a3);
+  let c30 = f32x4.mul(s, b0), c31 = f32x4.mul(s, b1);
+  a0 += 4;
+  a1 += 4;
+  a2 += 4;
+  a3 += 4;
+  b += PANEL_ROW;
+  for (let wR = 0; ;) {
     while (b < end) {
-      const b0 = v128.load(b);
-      const b1 = v128.load(b, 16);
-      let s = v128.load32_splat(a0);
+      b0 = v128.load(b);
+      b1 = v128.load(b, 16);
+      s = v128.load32_splat(a0);
       c00 = f32x4.add(c00, f32x4.mul(s, b0));
       c01 = f32x4.add(c01, f32x4.mul(s, b1));
       s = v128.load32_splat(a1);
@@ -176,6 +209,12 @@ export function tileRuns(fh: i32, run: i32, runStep: usize, a: usize, r1: usize,
       a3 += 4;
       b += PANEL_ROW;
     }
+    if (++wR == fh) break;
+    a0 = a + <usize>wR * runStep;
+    a1 = a0 + r1;
+    a2 = a0 + r2;
+    a3 = a0 + r3;
+    end = b + runBytes;
   }
   storeTile(c, cRow, rows, cols, add, fin, o, c00, c01, c10, c11, c20, c21, c30, c31);
 }
