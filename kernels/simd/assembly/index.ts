@@ -2,11 +2,11 @@
 // kernels/simd/module.ts. Every function works on the module's own memory, at byte addresses
 // that kernels/simd/runtime.ts lays out; nothing here allocates.
 //
-// cellSums4, cellSums8, tapSums, tileRuns and tileTaps are exported for a reason of speed, not
-// to be called from outside: a function with one caller is inlined by the optimiser, and inlined
-// into the loops of inputGradFew, filterGradFew and convTaps their loops lost their registers
-// under V8 and ran 1.2-2.6x slower (measured on c1's and c2's shapes); an exported function
-// stays a function of its own. So are depthwiseTile4, depthwiseCell and depthwiseTapSums1 to 4,
+// cellSums4, cellSums8, tapSums, rowTiles, tileRuns and tileTaps are exported for a reason of
+// speed, not to be called from outside: a function with one caller is inlined by the optimiser,
+// and inlined into the loops of inputGradFew, filterGradFew and convTaps their loops lost their
+// registers under V8 and ran 1.2-2.6x slower (measured on c1's and c2's shapes); an exported
+// function stays a function of its own. So are depthwiseTile4, depthwiseCell and depthwiseTapSums1 to 4,
 // for depthwiseGather's and depthwiseFilterGrad's loops, and maxPoolValuesFew and windowMax, for
 // the max pool's (with maxPoolValuesFew inlined, maxPoolValues' wide walks lost registers).
 
@@ -38,4 +38,4 @@ export {
   windowMax,
 } from './max_pool';
 export {filterGradRows, padImage} from './rows';
-export {convTaps, setTaps, tileRuns, tileTaps} from './taps';
+export {convTaps, rowTiles, setTaps, tileRuns, tileTaps} from './taps';

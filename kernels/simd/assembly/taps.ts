@@ -88,6 +88,22 @@ function convSlice(xp: usize, pw: i32, c: i32, outH: i32, outW: i32, sH: i32, sW
       let rowAt = origin + <usize>yR * rowBytes;
       let at = rowAt + <usize>yC * cellStep;
       for (let i = i0; i < i1; i += 4) {
+        if (runs > 0) {
+          // The whole tiles left in this output row, in one call.
+          const whole = min<i32>(outW - yC, i1 - i) >> 2;
+          if (whole > 0) {
+            rowTiles(whole, runs, len, runStep, at, cellStep, b,
+                     y + <usize>i * cRow + (<usize>(p << 3) << 2), cRow, cols, add, fin,
+                     <usize>p << 5);
+            const done = whole << 2;
+            i += done - 4;
+            yC += done;
+            if (yC == outW) { yC = 0; rowAt += rowBytes; at = rowAt; } else {
+              at += <usize>done * cellStep;
+            }
+            continue;
+          }
+        }
         const rows = min<i32>(4, i1 - i);
         // The four cells' window origins, the first's and the others' offsets from it (a short
         // tile repeats its first cell; those sums are dropped).
@@ -167,6 +183,29 @@ export function tileTaps(kc: i32, a: usize, r1: usize, r2: usize, r3: usize, off
 export function tileRuns(fh: i32, run: i32, runStep: usize, a: usize, r1: usize, r2: usize,
                          r3: usize, b: usize, c: usize, cRow: usize, rows: i32, cols: i32,
                          add: bool, fin: bool, o: usize): void {
+  runsTile(fh, run, runStep, a, r1, r2, r3, b, c, cRow, rows, cols, add, fin, o);
+}
+
+/** `count` whole tiles of one output row: cells cellStep bytes apart from the window origin a,
+ *  their sums at c, four rows of cRow bytes a tile (tileRuns' other operands). One call for the
+ *  row's tiles, where a call a tile cost its caller the reloads of its values (V8's calls keep
+ *  no register). */
+export function rowTiles(count: i32, fh: i32, run: i32, runStep: usize, a: usize,
+                         cellStep: usize, b: usize, c: usize, cRow: usize, cols: i32, add: bool,
+                         fin: bool, o: usize): void {
+  const r1 = cellStep, r2 = cellStep << 1, r3 = cellStep * 3;
+  const aStep = cellStep << 2, cStep = cRow << 2;
+  for (let t = 0; t < count; t++, a += aStep, c += cStep) {
+    runsTile(fh, run, runStep, a, r1, r2, r3, b, c, cRow, 4, cols, add, fin, o);
+  }
+}
+
+/** tileRuns' body. */
+// @ts-ignore: decorator
+@inline
+function runsTile(fh: i32, run: i32, runStep: usize, a: usize, r1: usize, r2: usize, r3: usize,
+                  b: usize, c: usize, cRow: usize, rows: i32, cols: i32, add: bool, fin: bool,
+                  o: usize): void {
   const runBytes = <usize>run << 5;
   // A pointer for each cell and B's pointer as the count, as in gemm.ts's tile; the first tap
   // sets the sums (fh, run >= 1).
