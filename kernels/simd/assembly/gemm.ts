@@ -177,15 +177,15 @@ export function storeTile(c: usize, cRow: usize, rows: i32, cols: i32, add: bool
                           c21: v128, c30: v128, c31: v128): void {
   if (rows == 4 && cols == 8) {
     if (fin) {
-      // The common forms (a bias, then linear, relu or relu6) on copies specialised to them, so
-      // that no store tests the activation.
+      // The common forms (a bias, then linear, relu or relu6, into a C not added to) on copies
+      // specialised to them, so that no store tests the activation or reloads add.
       const has = finishHasBias, kind = finishKind;
-      if (has && kind == RELU6) {
-        storeFinished(c, cRow, add, o, true, RELU6, c00, c01, c10, c11, c20, c21, c30, c31);
-      } else if (has && kind == RELU) {
-        storeFinished(c, cRow, add, o, true, RELU, c00, c01, c10, c11, c20, c21, c30, c31);
-      } else if (has && kind == LINEAR) {
-        storeFinished(c, cRow, add, o, true, LINEAR, c00, c01, c10, c11, c20, c21, c30, c31);
+      if (has && kind == RELU6 && !add) {
+        storeFinished(c, cRow, false, o, true, RELU6, c00, c01, c10, c11, c20, c21, c30, c31);
+      } else if (has && kind == RELU && !add) {
+        storeFinished(c, cRow, false, o, true, RELU, c00, c01, c10, c11, c20, c21, c30, c31);
+      } else if (has && kind == LINEAR && !add) {
+        storeFinished(c, cRow, false, o, true, LINEAR, c00, c01, c10, c11, c20, c21, c30, c31);
       } else {
         storeFinished(c, cRow, add, o, has, kind, c00, c01, c10, c11, c20, c21, c30, c31);
       }
