@@ -14,7 +14,8 @@
 //
 // A step is 6 loads and 16 multiplies and adds; what else it runs is bookkeeping, and it counts:
 // where the core is shared with another thread (a virtual machine's neighbour), the number of
-// instructions, not the multiply pipes, bounds the rate. So each row has its own pointer and B's
+// instructions, more than the multiply pipes, bounds the rate (not alone: XNNPACK's step runs
+// more instructions and loses less there; ARCHITECTURE.md). So each row has its own pointer and B's
 // pointer is the loop's count: 7 more instructions a step, where a row offset added to one
 // pointer and a step count took 9-10 with two of them read from the stack. A fixed offset on a
 // splat's address does not help: V8 11 keeps base + offset in a register of its own for each.
