@@ -11,6 +11,7 @@ import {
   forwardPath,
   InputGradientPath,
   inputGradientPath,
+  pointwiseBlocks,
   subsamplesFirst,
 } from '../kernels/webgl/dispatch';
 import {columnsLayout} from '../kernels/webgl/programs/columns_program';
@@ -40,6 +41,7 @@ function pathsOf(c: PathConvCase): Required<WebglConvPaths> {
     dyAsIs: dW.dyAsIs,
     splits: dW.splits,
     subsample: subsamplesFirst(g),
+    blocks: pointwiseBlocks(g),
   };
 }
 
@@ -79,6 +81,9 @@ describe('the dispatch-edge cases cover every webgl path', () => {
   });
   test('forward: x subsampled first and not', () => {
     expect([...named('subsample')].sort()).toEqual([false, true]);
+  });
+  test('forward: a 1x1 product as quarters of y and not', () => {
+    expect([...named('blocks')].sort()).toEqual([false, true]);
   });
   test('max-pool gradient', () => {
     const all: WindowSearch[] = ['tiled', 'range', 'every tap'];

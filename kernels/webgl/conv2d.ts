@@ -13,9 +13,10 @@ import {convGeometry} from '../geometry';
 import {HandmadeConv2D} from '../names';
 import {packedOutputTexelWidth, packedTexelWidth, WebGLBackend} from './backend';
 import {depthwiseConv2d} from './depthwise';
-import {forwardPath, subsamplesFirst} from './dispatch';
+import {forwardPath, pointwiseBlocks, subsamplesFirst} from './dispatch';
 import {startWebglCall} from './entry';
 import {outputsOnLiveRegion} from './guards';
+import {pointwiseBlocksConv2d} from './pointwise_blocks';
 import {columnsLayout, ColumnsProgram} from './programs/columns_program';
 import {ColumnsFilterProgram, Conv2DColumnsProgram} from './programs/conv2d_columns_program';
 import {Conv2DPackedInputsProgram, texelWalk} from './programs/conv2d_packed_inputs_program';
@@ -83,7 +84,8 @@ function subsampled(g: ConvGeometry): ConvGeometry {
 }
 
 /** y = conv2d(x, W) (with `fused`, act(y + bias)) on the packed-input program, walking the
- *  textures as their widths allow (texelWalk). */
+ *  textures as their widths allow (texelWalk); a 1x1 filter whose textures all lie in their
+ *  natural shapes as quarters of y and a merge where pointwiseBlocks allows. */
 export function packedInputsConv2d(
   gl: WebGLBackend,
   g: ConvGeometry,
@@ -96,6 +98,10 @@ export function packedInputsConv2d(
     W: packedTexelWidth(gl, filter),
     y: packedOutputTexelWidth(g.outShape),
   });
+  if (walk === 'pointwise' && pointwiseBlocks(g)) {
+    const y = pointwiseBlocksConv2d(gl, g, x, filter, fused);
+    if (y != null) return y;
+  }
   return gl.runWebGLProgram(
     new Conv2DPackedInputsProgram(g, walk, fused?.epilogue),
     [x, filter, ...(fused?.inputs ?? [])],

@@ -65,6 +65,33 @@ export function subsamplesFirst(g: ConvGeometry): boolean {
   );
 }
 
+// From this many input channels a 1x1 filter's product runs as four quarters of y and a merge
+// (pointwise_blocks.ts), where the packed-input program writes one texel a fragment: measured on
+// SwiftShader, x[1,56,56,64] · [64,64] took 7.6 ms against 11.0 ms, x[1,112,112,16] · [16,96]
+// 18.5 ms against 20.6 ms (the merge's read of each texel weighs more at fewer channels).
+export const BLOCKS_MIN_CHANNELS = 16;
+
+/** Whether the forward's product runs as quarters of y (pointwise_blocks.ts): a 1x1 filter
+ *  without padding (at a stride, after the subsample) on the packed-input path, from
+ *  BLOCKS_MIN_CHANNELS input channels, where y's natural packed texture is two texels wide and
+ *  high or more (3 output channels; two texel rows of positions). pointwise_blocks.ts runs it
+ *  where the textures do lie in their natural shapes. */
+export function pointwiseBlocks(g: ConvGeometry): boolean {
+  const p = g.padInfo;
+  return (
+    forwardPath(g) === 'packed inputs' &&
+    g.filterHeight === 1 &&
+    g.filterWidth === 1 &&
+    p.top === 0 &&
+    p.bottom === 0 &&
+    p.left === 0 &&
+    p.right === 0 &&
+    g.inChannels >= BLOCKS_MIN_CHANNELS &&
+    g.outChannels >= 3 &&
+    g.batchSize * g.outHeight * Math.ceil(g.outWidth / 2) >= 2
+  );
+}
+
 /** How ColumnsProgram reads x into a texel of columns:
  *  - 'channel pairs': NHWC with channel lanes whose pairs start at even channels of x, two reads;
  *  - 'tap runs': NHWC with tap lanes (one input channel) at unit stride and dilation, two reads;

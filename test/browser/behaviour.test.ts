@@ -41,6 +41,16 @@ test('the packed-input and column programs read from textures of any shape tfjs 
   expect(r.maxDiff).toBeLessThan(1e-5);
 });
 
+test('the 1x1 product as quarters of y runs, releases its textures and survives a compile-only warm-up', async () => {
+  const r = await page.call('pointwiseBlocksCase');
+  // one product pass for each of the 5 calls of the first shape, and for the run of the second
+  // after its compile-only call (which draws nothing)
+  expect(r.draws).toBe(6);
+  expect(r.bytes[1]).toBe(r.bytes[0]);
+  expect(r.maxDiff).toBeLessThan(1e-5);
+  expect(r.compiledFirstDiff).toBeLessThan(1e-5);
+});
+
 // tfjs's own ops are defined for NHWC, groups 1; their gradients drop dilation and
 // dimRoundingMode, and tf.maxPool takes no dataFormat or dilation.
 const BUILTIN_RTOL = 1e-4;

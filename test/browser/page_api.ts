@@ -41,6 +41,7 @@ export interface PageApi {
   infinityRoundTrip: typeof behaviour.infinityRoundTrip;
   packedInputsCase: typeof behaviour.packedInputsCase;
   textureShapesCase: typeof behaviour.textureShapesCase;
+  pointwiseBlocksCase: typeof behaviour.pointwiseBlocksCase;
   dirtyPaddingCase: typeof behaviour.dirtyPaddingCase;
   dirtyPaddingPoolCase: typeof behaviour.dirtyPaddingPoolCase;
   kernelErrorCases: typeof contracts.kernelErrorCases;

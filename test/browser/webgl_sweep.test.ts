@@ -4,6 +4,7 @@
 import {fusedCases} from '../cases/fused';
 import {CONV_CASES, every, flatIndex, INFINITY_CONV_CASES, POOL_CASES} from '../cases/sweeps';
 import {
+  BLOCKS_FUSED_CASES,
   DEPTHWISE_CASES,
   DEPTHWISE_DIRTY_PADDING_CASES,
   DIRTY_PADDING_CASES,
@@ -86,6 +87,9 @@ describe(`webgl fast paths and their dispatch edges vs reference (rtol ${RTOL})`
   });
   test.each(FAST_PATH_POOL_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     worst.record('webgl pool', (await page.call('poolCase', c, RTOL)).errors);
+  });
+  test.each(BLOCKS_FUSED_CASES.map((c) => [c.name, c] as const))('fused %s', async (_, c) => {
+    worst.record('webgl fused', (await page.call('fusedCase', c, RTOL)).errors);
   });
 });
 

@@ -10,6 +10,7 @@ import * as names from '../../kernels/names';
 import {maxPoolGradReference, maxPoolReference} from '../../kernels/reference/max_pool';
 import type {WebGLBackend} from '../../kernels/webgl/backend';
 import {packedTexelWidth} from '../../kernels/webgl/backend';
+import {pointwiseBlocksDraws} from '../../kernels/webgl/pointwise_blocks';
 import * as hm from '../../src/index';
 import {expectClose} from '../helpers/close';
 import {distinct, uniform} from '../helpers/random';
@@ -361,6 +362,12 @@ export async function textureShapesCase(): Promise<{
       [1, 10, 10, 8],
       [1, 1, 8, 8],
     ],
+    // 16 input channels: where the textures lie in their natural shapes, the 1x1 product as
+    // quarters of y (kernels/webgl/pointwise_blocks.ts)
+    [
+      [1, 10, 10, 16],
+      [1, 1, 16, 8],
+    ],
     [
       [2, 6, 6, 10],
       [3, 3, 10, 8],
@@ -566,4 +573,64 @@ export async function dirtyPaddingPoolCase(
   const b = await readAll(kernels(fresh));
   tf.dispose([...inputs, ...fresh]);
   return {maxDiff: maxDifference(a, b), padding};
+}
+
+/** The 1x1 product as quarters of y (kernels/webgl/pointwise_blocks.ts), fused with a bias and
+ *  relu6 as MobileNets run it, against tfjs's own FusedConv2D: the product passes it drew, the
+ *  bytes of textures tfjs counts before and after repeated calls (the quarters are released at
+ *  each call's end), and the largest differences, of the repeated calls and of a call compiled
+ *  first under ENGINE_COMPILE_ONLY (tfjs's warm-up that compiles every program of a model without
+ *  running it) and then run. */
+export async function pointwiseBlocksCase(): Promise<{
+  draws: number;
+  bytes: [number, number];
+  maxDiff: number;
+  compiledFirstDiff: number;
+}> {
+  const gl = tf.backend() as unknown as WebGLBackend;
+  const make = (xShape: number[], outC: number, seed: number) => ({
+    x: tf.tensor4d(uniform(sizeOf(xShape), seed), xShape as [number, number, number, number]),
+    w: tf.tensor4d(uniform(xShape[3] * outC, seed + 1), [1, 1, xShape[3], outC]),
+    bias: tf.tensor1d(uniform(outC, seed + 2)),
+  });
+  const conv = (f: typeof tf.fused.conv2d, t: ReturnType<typeof make>) =>
+    f({x: t.x, filter: t.w, strides: 1, pad: 'valid', bias: t.bias, activation: 'relu6'});
+  const diff = async (t: ReturnType<typeof make>) => {
+    const [a, b] = await readAll([conv(hm.fused.conv2d, t), conv(tf.fused.conv2d, t)]);
+    return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  };
+
+  // odd texture sizes (9 x 3 texel rows, 11 texel columns) and 20 texels of input channels (a
+  // loop of 4 steps and its rest)
+  const t = make([1, 9, 5, 40], 22, 70);
+  const draws = pointwiseBlocksDraws();
+  conv(hm.fused.conv2d, t).dispose(); // uploads the operands
+  // the webgl backend's memory() adds numBytesInGPU
+  const gpuBytes = () => (tf.memory() as tf.MemoryInfo & {numBytesInGPU: number}).numBytesInGPU;
+  const before = gpuBytes();
+  for (let i = 0; i < 3; i++) conv(hm.fused.conv2d, t).dispose();
+  const after = gpuBytes();
+  const maxDiff = await diff(t);
+
+  // a count of input texels not compiled before (23)
+  const c = make([2, 4, 6, 46], 8, 80);
+  // on the GPU first, packed: under ENGINE_COMPILE_ONLY tfjs compiles its upload without running it
+  for (const operand of [c.x, c.w, c.bias]) packedTexelWidth(gl, operand);
+  tf.env().set('ENGINE_COMPILE_ONLY', true);
+  try {
+    conv(hm.fused.conv2d, c).dispose();
+    gl.checkCompileCompletion();
+    gl.getUniformLocations();
+  } finally {
+    tf.env().set('ENGINE_COMPILE_ONLY', false);
+  }
+  const compiledFirstDiff = await diff(c);
+  const result = {
+    draws: pointwiseBlocksDraws() - draws,
+    bytes: [before, after] as [number, number],
+    maxDiff,
+    compiledFirstDiff,
+  };
+  tf.dispose([t.x, t.w, t.bias, c.x, c.w, c.bias]);
+  return result;
 }

@@ -12,6 +12,7 @@
 // window by a division where the windows tile, a range without dilation, else every tap.
 
 import type {ConvAttrs, PoolAttrs} from '../../kernels/names';
+import {ACTIVATIONS} from '../../kernels/names';
 import type {
   ColumnsReader,
   FilterGradientPath,
@@ -19,6 +20,7 @@ import type {
   InputGradientPath,
 } from '../../kernels/webgl/dispatch';
 import type {WindowSearch} from '../../kernels/webgl/programs/windows';
+import type {FusedCase} from './fused';
 import {ConvCase, convCase, PoolCase, poolCaseName} from './sweeps';
 
 /** The webgl paths a conv case is there to take; unnamed ones are not asserted. */
@@ -33,6 +35,8 @@ export interface WebglConvPaths {
   splits?: number;
   /** whether the packed-input forward subsamples x first (a strided 1x1 filter) */
   subsample?: boolean;
+  /** whether the forward's 1x1 product runs as quarters of y (dispatch.ts, pointwiseBlocks) */
+  blocks?: boolean;
 }
 
 export interface PathConvCase extends ConvCase {
@@ -67,8 +71,22 @@ export const FAST_PATH_CONV_CASES: PathConvCase[] = [
   ), // odd inC: columns, a padded lane
   conv([1, 9, 8, 34], [3, 3, 34, 6], {strides: 2, pad: 1}, {forward: 'packed inputs'}), // packed, columns in two texels
   conv([1, 9, 9, 32], [3, 2, 32, 3], {dilations: 2}, {forward: 'packed inputs'}), // packed, dilated
-  conv([1, 4, 6, 64], [1, 1, 64, 3], {}, {forward: 'packed inputs', subsample: false}), // packed, 1x1
-  conv([1, 7, 9, 16], [1, 1, 16, 6], {strides: 2}, {subsample: true}), // 1x1 at stride 2, odd sizes
+  conv(
+    [1, 4, 6, 64],
+    [1, 1, 64, 3],
+    {},
+    {forward: 'packed inputs', subsample: false, blocks: true},
+  ), // packed, 1x1: quarters of one texel column
+  // 1x1, y one texel wide
+  conv([1, 5, 4, 32], [1, 1, 32, 2], {}, {forward: 'packed inputs', blocks: false}),
+  // 1x1 at stride 2, odd sizes
+  conv([1, 7, 9, 16], [1, 1, 16, 6], {strides: 2}, {subsample: true, blocks: true}),
+  // quarters, at the threshold; odd texel rows and columns
+  conv([2, 5, 7, 16], [1, 1, 16, 10], {}, {blocks: true}),
+  // 1x1 below the threshold
+  conv([1, 5, 3, 14], [1, 1, 14, 8], {}, {forward: 'packed inputs', blocks: false}),
+  conv([1, 9, 5, 40], [1, 1, 40, 22], {}, {blocks: true}), // quarters, a loop over 20 texels
+  conv([1, 3, 3, 34], [1, 1, 34, 4], {}, {blocks: true}), // quarters, 17 texels: a loop, a rest
   conv([2, 8, 9, 8], [1, 1, 8, 5], {strides: [3, 2], pad: 'valid'}, {subsample: true}), // 1x1 at unequal strides
   conv([1, 6, 6, 8], [1, 1, 8, 4], {strides: 2, pad: 1}, {subsample: false}), // 1x1 strided, padded
   conv([1, 8, 8, 32], [3, 3, 32, 4], {strides: 2}, {forward: 'packed inputs'}), // packed, stride 2, padLeft 0 (even)
@@ -107,6 +125,27 @@ export const FAST_PATH_CONV_CASES: PathConvCase[] = [
   conv([5, 128, 128, 8], [1, 1, 8, 8], {}, {dyAsIs: false}), // dW: dy past the as-is bound
   conv([1, 104, 104, 64], [5, 5, 64, 2], {}, {inputGradient: 'blocks gather'}), // dx past the product's bound
 ];
+
+// The 1x1 product as quarters of y with its epilogue, which it applies as it writes them, for
+// every activation: a bias and PReLU weights of one value per output channel (as [outC] and
+// as [1, 1, outC] in turn), or no bias. Other operands take the packed-input program.
+export const BLOCKS_FUSED_CASES: FusedCase[] = ACTIVATIONS.map((activation, i) => {
+  const c = FAST_PATH_CONV_CASES.filter((p) => p.paths.blocks === true)[i % 4];
+  const outC = c.filterShape[3];
+  const perChannel = i % 2 === 0 ? [outC] : [1, 1, outC];
+  const biasShape = i % 3 === 2 ? null : perChannel;
+  const preluShape = activation === 'prelu' ? perChannel : null;
+  return {
+    ...c,
+    name:
+      `${c.name} act=${activation} bias=${JSON.stringify(biasShape)}` +
+      (preluShape ? ` prelu=${JSON.stringify(preluShape)}` : ''),
+    activation,
+    leakyreluAlpha: 0.15,
+    biasShape,
+    preluShape,
+  };
+});
 
 function pool(
   xShape: number[],
