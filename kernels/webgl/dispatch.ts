@@ -52,12 +52,19 @@ export function forwardPath(g: ConvGeometry): ForwardPath {
  *  and the convolution is the matrix product of the textures ('pointwise',
  *  programs/conv2d_packed_inputs_program.ts). */
 export function subsamplesFirst(g: ConvGeometry): boolean {
-  const p = g.padInfo;
   return (
     forwardPath(g) === 'packed inputs' &&
+    unpadded1x1(g) &&
+    (g.strideHeight > 1 || g.strideWidth > 1)
+  );
+}
+
+/** Whether g's filter is 1x1 and no side of x is padded. */
+export function unpadded1x1(g: ConvGeometry): boolean {
+  const p = g.padInfo;
+  return (
     g.filterHeight === 1 &&
     g.filterWidth === 1 &&
-    (g.strideHeight > 1 || g.strideWidth > 1) &&
     p.top === 0 &&
     p.bottom === 0 &&
     p.left === 0 &&
@@ -65,10 +72,11 @@ export function subsamplesFirst(g: ConvGeometry): boolean {
   );
 }
 
-// From this many input channels a 1x1 filter's product runs as four quarters of y and a merge
+// From this many input channels a 1x1 filter's product runs as four quarters of y
 // (pointwise_blocks.ts), where the packed-input program writes one texel a fragment: measured on
-// SwiftShader, x[1,56,56,64] · [64,64] took 7.6 ms against 11.0 ms, x[1,112,112,16] · [16,96]
-// 18.5 ms against 20.6 ms (the merge's read of each texel weighs more at fewer channels).
+// SwiftShader against tfjs's FusedConv2D, one texel read back, x[1,112,112,16] · [16,96] 1.52x
+// where the packed-input program ran 1.19x, x[1,28,28,32] · [32,192] 1.41x against 1.23x,
+// x[1,56,56,64] · [64,64] 1.59x against 1.12x.
 export const BLOCKS_MIN_CHANNELS = 16;
 
 /** Whether the forward's product runs as quarters of y (pointwise_blocks.ts): a 1x1 filter
@@ -77,15 +85,9 @@ export const BLOCKS_MIN_CHANNELS = 16;
  *  high or more (3 output channels; two texel rows of positions). pointwise_blocks.ts runs it
  *  where the textures do lie in their natural shapes. */
 export function pointwiseBlocks(g: ConvGeometry): boolean {
-  const p = g.padInfo;
   return (
     forwardPath(g) === 'packed inputs' &&
-    g.filterHeight === 1 &&
-    g.filterWidth === 1 &&
-    p.top === 0 &&
-    p.bottom === 0 &&
-    p.left === 0 &&
-    p.right === 0 &&
+    unpadded1x1(g) &&
     g.inChannels >= BLOCKS_MIN_CHANNELS &&
     g.outChannels >= 3 &&
     g.batchSize * g.outHeight * Math.ceil(g.outWidth / 2) >= 2

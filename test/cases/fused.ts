@@ -39,22 +39,31 @@ function operandShape(kind: number, g: ConvGeometry): number[] | null {
   }
 }
 
+/** c fused with `activation` and operands of these shapes (null: none), named after them. */
+export function fusedCaseOf(
+  c: ConvCase,
+  activation: names.Activation,
+  biasShape: number[] | null,
+  preluShape: number[] | null,
+): FusedCase {
+  return {
+    ...c,
+    name:
+      `${c.name} act=${activation} bias=${JSON.stringify(biasShape)}` +
+      (preluShape ? ` prelu=${JSON.stringify(preluShape)}` : ''),
+    activation,
+    leakyreluAlpha: 0.15,
+    biasShape,
+    preluShape,
+  };
+}
+
 export function fusedCases(base: ConvCase[]): FusedCase[] {
   return base.map((c, i) => {
     const g = convGeometry(c.xShape, c.filterShape, c.attrs);
     const activation = names.ACTIVATIONS[i % names.ACTIVATIONS.length];
-    const biasShape = operandShape(i, g);
     const preluShape = activation === 'prelu' ? (operandShape(i + 1, g) ?? [1]) : null;
-    return {
-      ...c,
-      name:
-        `${c.name} act=${activation} bias=${JSON.stringify(biasShape)}` +
-        (preluShape ? ` prelu=${JSON.stringify(preluShape)}` : ''),
-      activation,
-      leakyreluAlpha: 0.15,
-      biasShape,
-      preluShape,
-    };
+    return fusedCaseOf(c, activation, operandShape(i, g), preluShape);
   });
 }
 

@@ -15,7 +15,7 @@ import * as names from '../../kernels/names';
 import {uniform} from '../helpers/random';
 import type {CaseResult} from './bodies';
 import type {FusedCase} from './fused';
-import {fusedCase} from './fused';
+import {fusedCase, fusedCaseOf} from './fused';
 import type {ConvCase, PoolCase} from './sweeps';
 import {convCaseName, poolCaseName} from './sweeps';
 
@@ -92,16 +92,7 @@ function fused(
   const g = convGeometry(c.xShape, c.filterShape, c.attrs);
   const biasShape = operandShape(bias, g);
   const preluShape = prelu == null ? null : operandShape(prelu, g);
-  return {
-    ...c,
-    name:
-      `${c.name} act=${activation} bias=${JSON.stringify(biasShape)}` +
-      (preluShape ? ` prelu=${JSON.stringify(preluShape)}` : ''),
-    activation,
-    leakyreluAlpha: 0.15,
-    biasShape,
-    preluShape,
-  };
+  return fusedCaseOf(c, activation, biasShape, preluShape);
 }
 
 // Each program of the webgl convolution (packed inputs, columns, one element per output in NCHW

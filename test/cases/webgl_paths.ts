@@ -20,7 +20,7 @@ import type {
   InputGradientPath,
 } from '../../kernels/webgl/dispatch';
 import type {WindowSearch} from '../../kernels/webgl/programs/windows';
-import type {FusedCase} from './fused';
+import {FusedCase, fusedCaseOf} from './fused';
 import {ConvCase, convCase, PoolCase, poolCaseName} from './sweeps';
 
 /** The webgl paths a conv case is there to take; unnamed ones are not asserted. */
@@ -134,17 +134,7 @@ export const BLOCKS_FUSED_CASES: FusedCase[] = ACTIVATIONS.map((activation, i) =
   const outC = c.filterShape[3];
   const perChannel = i % 2 === 0 ? [outC] : [1, 1, outC];
   const biasShape = i % 3 === 2 ? null : perChannel;
-  const preluShape = activation === 'prelu' ? perChannel : null;
-  return {
-    ...c,
-    name:
-      `${c.name} act=${activation} bias=${JSON.stringify(biasShape)}` +
-      (preluShape ? ` prelu=${JSON.stringify(preluShape)}` : ''),
-    activation,
-    leakyreluAlpha: 0.15,
-    biasShape,
-    preluShape,
-  };
+  return fusedCaseOf(c, activation, biasShape, activation === 'prelu' ? perChannel : null);
 });
 
 function pool(

@@ -21,6 +21,7 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 import type {ConvGeometry} from '../../geometry';
+import {unpadded1x1} from '../dispatch';
 import {Epilogue, epilogueGlsl, withEpilogue} from './epilogue';
 import {TEXEL_ADDRESSING_GLSL} from './texel_addressing';
 import {windowConstantsGlsl} from './uniforms';
@@ -49,17 +50,8 @@ export function texelWalk(g: ConvGeometry, widths: {x: number; W: number; y: num
   const inTexels = Math.ceil(g.inChannels / 2);
   const outTexels = Math.ceil(g.outChannels / 2);
   if (widths.x !== inTexels || widths.W !== outTexels) return 'any';
-  const p = g.padInfo;
   const pointwise =
-    g.filterHeight === 1 &&
-    g.filterWidth === 1 &&
-    g.strideHeight === 1 &&
-    g.strideWidth === 1 &&
-    p.top === 0 &&
-    p.bottom === 0 &&
-    p.left === 0 &&
-    p.right === 0 &&
-    widths.y === outTexels;
+    unpadded1x1(g) && g.strideHeight === 1 && g.strideWidth === 1 && widths.y === outTexels;
   return pointwise ? 'pointwise' : 'natural';
 }
 
