@@ -85,7 +85,7 @@ function subsampled(g: ConvGeometry): ConvGeometry {
 
 /** y = conv2d(x, W) (with `fused`, act(y + bias)) on the packed-input program, walking the
  *  textures as their widths allow (texelWalk); a 1x1 filter whose textures all lie in their
- *  natural shapes as quarters of y and a merge where pointwiseBlocks allows. */
+ *  natural shapes as quarters of y (pointwise_blocks.ts) where pointwiseBlocks allows. */
 export function packedInputsConv2d(
   gl: WebGLBackend,
   g: ConvGeometry,
