@@ -21,6 +21,15 @@ const CASES = fusedCases(every(CONV_CASES, 7));
 const STORE_GEOMETRIES: [string, number[], number[], Partial<ConvAttrs>][] = [
   ['1x1, k of 1100 in three slices, 13 channels', [1, 5, 7, 1100], [1, 1, 1100, 13], {}],
   ['1x1, k of 40, 17 channels, batch 2', [2, 3, 5, 40], [1, 1, 40, 17], {}],
+  // m of one or two past a multiple of four: the last rows by rowTile, one at a time.
+  ['1x1 of a single cell (a squeeze-and-excitation block)', [1, 1, 1, 96], [1, 1, 96, 24], {}],
+  [
+    '1x1 of a 3x3 map, k of 600 in two slices, a last row alone',
+    [1, 3, 3, 600],
+    [1, 1, 600, 20],
+    {},
+  ],
+  ['1x1 of 10 cells, two rows left, an odd k, 11 channels', [1, 2, 5, 33], [1, 1, 33, 11], {}],
   ['3x3 by taps, rows of 540 floats (each past a slice)', [1, 6, 5, 180], [3, 3, 180, 12], {}],
   ['3x3 by taps, two rows a slice then one', [2, 7, 6, 64], [3, 3, 64, 9], {strides: 2}],
   ['3x3 by taps, dilated (a table of 576)', [1, 9, 9, 64], [3, 3, 64, 16], {dilations: 2}],

@@ -6,9 +6,9 @@
 // speed, not to be called from outside: a function with one caller is inlined by the optimiser,
 // and inlined into the loops of inputGradFew, filterGradFew and convTaps their loops lost their
 // registers under V8 and ran 1.2-2.6x slower (measured on c1's and c2's shapes); an exported
-// function stays a function of its own. So are depthwiseTile4, depthwiseCell and
-// depthwiseTapSums1 to 4, for depthwiseGather's and depthwiseFilterGrad's loops, and
-// maxPoolValuesFew and windowMax, for the max pool's (with maxPoolValuesFew inlined,
+// function stays a function of its own. So are rowTile, for gemm's loop, depthwiseTile4,
+// depthwiseCell and depthwiseTapSums1 to 4, for depthwiseGather's and depthwiseFilterGrad's
+// loops, and maxPoolValuesFew and windowMax, for the max pool's (with maxPoolValuesFew inlined,
 // maxPoolValues' wide walks lost registers).
 
 export {blockChannels, cellSums4, cellSums8, filterGradFew, inputGradFew, tapSums} from './few';
@@ -28,7 +28,7 @@ export {
 } from './depthwise';
 export {biasActivation, finishWith} from './epilogue';
 export {allFinite} from './finite';
-export {gemm, packB, setEdge} from './gemm';
+export {gemm, packB, rowTile, setEdge} from './gemm';
 export {col2im, im2col, setWindows} from './im2col';
 export {
   maxPool,
