@@ -5,7 +5,7 @@
 
 import type {KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {CheckedCall, checkKernelCall, InputInfo} from '../checks';
+import {CheckedCall, checkKernelCallKept, InputInfo} from '../checks';
 import type {ConvGeometry} from '../geometry';
 import type {KernelName} from '../names';
 import {WasmHeap, wasmHeap} from '../simd/wasm_heap';
@@ -21,7 +21,7 @@ export function startHostCall(
   backend: unknown,
 ): {checked: CheckedCall; io: HostBackend; outputs: TensorInfo[] | null} {
   const io = hostBackend(backend);
-  const checked = checkKernelCall(
+  const checked = checkKernelCallKept(
     kernel,
     inputs as Record<string, InputInfo | undefined>,
     attrs ?? {},

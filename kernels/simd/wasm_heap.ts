@@ -28,6 +28,7 @@ import {
   filterGradScratch,
   forwardColFloats,
   forwardImage,
+  ForwardPlan,
   forwardPlan,
   imageSizes,
   inputGradImage,
@@ -192,41 +193,79 @@ export function conv2dOnHeap(
   g: ConvGeometry,
   epilogue?: Epilogue,
 ): TensorInfo | null {
-  if (g.dataFormat !== 'NHWC' || !allOutputsLive(g)) return null;
+  if (g.dataFormat !== 'NHWC') return null;
+  const f = forwardOnHeap(g);
+  if (!f.live) return null;
   if (isDepthwise(g)) return depthwiseGatherOnHeap(heap, x, filter, g, false, epilogue);
-  const plan = forwardPlan(g, ON_HEAP);
+  const plan = f.plan;
   if (plan == null) return null;
   const {exports: wasm} = heap;
   const packed = heap.packedFilter(
     filter,
-    `${g.filterShape.join(',')}/${g.groups}`,
+    f.layout,
     g.groups * plan.groupPack,
     (at) => packForwardFilter(wasm, g, plan, heap.at(filter), at),
     () => allFinite(heap.f32(heap.at(filter), sizeOf(g.filterShape))),
   );
-  if (readsPadding(g) && !packed.finite) return null;
+  if (f.readsPadding && !packed.finite) return null;
   const y = heap.output(g.outShape, 'float32');
-  const tableFloats = plan.taps != null ? plan.k : 0;
-  const colFloats = forwardColFloats(g, plan);
-  const scratch = heap.malloc(EDGE_BYTES + 4 * (tableFloats + colFloats));
+  const scratch = heap.malloc(EDGE_BYTES + 4 * (f.tableFloats + f.colFloats));
   try {
     const edge = align16(scratch);
     const table = edge + EDGE_BYTES;
-    const col = table + 4 * tableFloats;
+    const col = table + 4 * f.tableFloats;
     wasm.setEdge(edge);
     writeTapTable(wasm, g, plan, table);
     if (!plan.identity) setWindows(wasm, g);
-    const [inImage, outImage] = imageSizes(g);
     const xAt = heap.at(x);
     for (let b = 0; b < g.batchSize; b++) {
-      const yAt = y.at + 4 * b * outImage;
-      forwardImage(wasm, g, plan, xAt + 4 * b * inImage, packed.at, table, col, yAt, epilogue);
+      const yAt = y.at + 4 * b * f.outImage;
+      forwardImage(wasm, g, plan, xAt + 4 * b * f.inImage, packed.at, table, col, yAt, epilogue);
     }
   } finally {
     heap.free(scratch);
   }
   countSimdRun();
   return y.info;
+}
+
+/** What the forward on the heap derives from a geometry alone. */
+interface ForwardOnHeap {
+  /** every output has a window on x (allOutputsLive) */
+  live: boolean;
+  readsPadding: boolean;
+  /** the plan of a convolution that is not depthwise, or null where its operands do not fit */
+  plan: ForwardPlan | null;
+  /** the packed filter's layout (WasmHeap.packedFilter) */
+  layout: string;
+  tableFloats: number;
+  colFloats: number;
+  inImage: number;
+  outImage: number;
+}
+
+/** The forwards' derivations, by the geometry's identity: checkKernelCallKept (kernels/checks.ts)
+ *  gives a model's layer the same geometry at every call, so a call past the first looks these
+ *  up, where planning them again was a tenth of a small layer's call. */
+const FORWARDS_ON_HEAP = new WeakMap<ConvGeometry, ForwardOnHeap>();
+
+function forwardOnHeap(g: ConvGeometry): ForwardOnHeap {
+  let f = FORWARDS_ON_HEAP.get(g);
+  if (f != null) return f;
+  const plan = isDepthwise(g) ? null : forwardPlan(g, ON_HEAP);
+  const [inImage, outImage] = imageSizes(g);
+  f = {
+    live: allOutputsLive(g),
+    readsPadding: readsPadding(g),
+    plan,
+    layout: `${g.filterShape.join(',')}/${g.groups}`,
+    tableFloats: plan?.taps != null ? plan.k : 0,
+    colFloats: plan != null ? forwardColFloats(g, plan) : 0,
+    inImage,
+    outImage,
+  };
+  FORWARDS_ON_HEAP.set(g, f);
+  return f;
 }
 
 /** y and argmax of a max pool in place on the heap, NHWC; null where a guard would step in. */
@@ -438,25 +477,12 @@ function depthwiseGatherOnHeap(
   transposed: boolean,
   epilogue?: Epilogue,
 ): TensorInfo | null {
-  const p = depthwisePlan(g, ON_HEAP);
-  if (p == null) return null;
+  const gather = depthwiseGather(g, transposed);
+  if (gather == null) return null;
+  const {p, sizes, srcImage, dstImage, cells, channels, repeat} = gather;
   const {exports: wasm} = heap;
-  const [in4, out4] = spreadImages(g, p);
-  const [inImage, outImage] = imageSizes(g);
-  const [src4, dst4, srcImage, dstImage] = transposed
-    ? [out4, in4, outImage, inImage]
-    : [in4, out4, inImage, outImage];
-  // A source image spread into c4 channels: x's channel d1 repeated M times, dy's as they are.
-  const [cells, channels, repeat] = transposed
-    ? [g.outHeight * g.outWidth, g.outChannels, 1]
-    : [g.inHeight * g.inWidth, g.inChannels, g.outChannelsPerGroup];
-  const taps = g.filterHeight * g.filterWidth;
-  const sizes = [
-    tableBytes(g, transposed),
-    ...(p.spread ? [4 * src4, 4 * dst4, 4 * taps * p.c4] : []),
-  ];
   const dst = heap.output(transposed ? g.inShape : g.outShape, 'float32');
-  const scratch = heap.malloc(scratchBytes(sizes));
+  const scratch = heap.malloc(gather.scratchBytes);
   try {
     const [tables, srcSpread, dstSpread, f4] = carve(scratch, sizes);
     const filt = depthwiseFilterAt(heap, filter, g, p, f4);
@@ -480,6 +506,57 @@ function depthwiseGatherOnHeap(
   }
   countSimdRun();
   return dst.info;
+}
+
+/** What depthwiseGatherOnHeap derives from a geometry alone, one way (forward or transposed). */
+interface DepthwiseGather {
+  p: DepthwisePlan;
+  /** the scratch's pieces, in bytes (carve), and their sum */
+  sizes: number[];
+  scratchBytes: number;
+  /** floats of an image of the source (x, or dy) and of the destination (y, or dx) */
+  srcImage: number;
+  dstImage: number;
+  /** a source image spread into c4 channels: x's channel d1 repeated M times, dy's as they
+   *  are (depthwiseSpread's cells, channels and repeat) */
+  cells: number;
+  channels: number;
+  repeat: number;
+}
+
+/** The gathers' derivations, by the geometry's identity (as FORWARDS_ON_HEAP): the forward's and
+ *  the transposed one's; null where the plan does not fit. */
+const GATHERS = new WeakMap<ConvGeometry, (DepthwiseGather | null)[]>();
+
+function depthwiseGather(g: ConvGeometry, transposed: boolean): DepthwiseGather | null {
+  let kept = GATHERS.get(g);
+  if (kept == null) GATHERS.set(g, (kept = []));
+  const way = transposed ? 1 : 0;
+  if (kept[way] !== undefined) return kept[way];
+  const p = depthwisePlan(g, ON_HEAP);
+  let gather: DepthwiseGather | null = null;
+  if (p != null) {
+    const [in4, out4] = spreadImages(g, p);
+    const [inImage, outImage] = imageSizes(g);
+    const [src4, dst4] = transposed ? [out4, in4] : [in4, out4];
+    const taps = g.filterHeight * g.filterWidth;
+    const sizes = [
+      tableBytes(g, transposed),
+      ...(p.spread ? [4 * src4, 4 * dst4, 4 * taps * p.c4] : []),
+    ];
+    gather = {
+      p,
+      sizes,
+      scratchBytes: scratchBytes(sizes),
+      srcImage: transposed ? outImage : inImage,
+      dstImage: transposed ? inImage : outImage,
+      cells: transposed ? g.outHeight * g.outWidth : g.inHeight * g.inWidth,
+      channels: transposed ? g.outChannels : g.inChannels,
+      repeat: transposed ? 1 : g.outChannelsPerGroup,
+    };
+  }
+  kept[way] = gather;
+  return gather;
 }
 
 /** dW of a depthwise convolution in place on the heap, x and dy NHWC. */

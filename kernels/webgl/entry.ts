@@ -4,7 +4,7 @@
 
 import type {NamedTensorInfoMap, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {CheckedCall, checkKernelCall, InputInfo} from '../checks';
+import {CheckedCall, checkKernelCallKept, InputInfo} from '../checks';
 import type {KernelName} from '../names';
 import {trivialOutputs} from '../trivial';
 import type {WebGLBackend} from './backend';
@@ -16,7 +16,7 @@ export function startWebglCall(
   attrs: object | undefined,
   gl: WebGLBackend,
 ): {checked: CheckedCall; outputs: TensorInfo[] | null} {
-  const checked = checkKernelCall(
+  const checked = checkKernelCallKept(
     kernel,
     inputs as Record<string, InputInfo | undefined>,
     attrs ?? {},
