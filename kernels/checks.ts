@@ -16,6 +16,7 @@ import type {
 } from './names';
 import * as names from './names';
 import {operandFits} from './operands';
+import {sameSignature, Signature, signatureOf} from './signature';
 
 /** An error in one argument of an op or kernel; `argument` names it. */
 export class ArgumentError extends Error {
@@ -466,78 +467,24 @@ export function checkKernelCall(
   return fail(op, `unknown kernel`);
 }
 
-/** A call's check kept for the next call of the same kernel with the same filter: its kernel,
- *  its inputs' names, shapes and dtypes and its attributes' names and values (copied), and the
- *  check. */
+/** A call's check kept for the next call of the same kernel with the same filter. */
 interface KeptCheck {
   kernel: KernelName;
-  inputs: [string, number[], string][];
-  attrs: [string, unknown][];
+  signature: Signature;
   checked: CheckedCall;
 }
 
 /** The kept checks, by the filter's dataId. */
 const KEPT_CHECKS = new WeakMap<object, KeptCheck>();
 
-/** A copy of an attribute's value that a later call's can be compared with (numbers, strings,
- *  booleans, and arrays of them, nested), or undefined where the value is anything else. */
-function attrCopy(v: unknown): {value: unknown} | undefined {
-  if (v == null || typeof v !== 'object') return {value: v};
-  if (!Array.isArray(v)) return undefined;
-  const items: unknown[] = [];
-  for (const item of v) {
-    const c = attrCopy(item);
-    if (c == null) return undefined;
-    items.push(c.value);
-  }
-  return {value: items};
-}
-
-function sameAttr(kept: unknown, v: unknown): boolean {
-  if (kept === v) return true;
-  if (!Array.isArray(kept) || !Array.isArray(v) || kept.length !== v.length) return false;
-  for (let i = 0; i < v.length; i++) if (!sameAttr(kept[i], v[i])) return false;
-  return true;
-}
-
-function sameShape(a: number[], b: number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function sameCall(
-  kept: KeptCheck,
-  kernel: KernelName,
-  inputs: Record<string, InputInfo | undefined>,
-  attrs: Record<string, unknown>,
-): boolean {
-  if (kept.kernel !== kernel) return false;
-  let n = 0;
-  for (const name in inputs) {
-    const t = inputs[name];
-    if (t == null) continue;
-    const k = kept.inputs[n++];
-    if (k == null || k[0] !== name || k[2] !== t.dtype || !sameShape(k[1], t.shape)) return false;
-  }
-  if (n !== kept.inputs.length) return false;
-  n = 0;
-  for (const name in attrs) {
-    const k = kept.attrs[n++];
-    if (k == null || k[0] !== name || !sameAttr(k[1], attrs[name])) return false;
-  }
-  return n === kept.attrs.length;
-}
-
 /** checkKernelCall, made once for the calls of a kernel with the same filter (by its dataId),
- *  the same inputs' shapes and dtypes and the same attribute values. A model calls each layer's
- *  kernel so at every run; there the check and its geometry were a third of the host kernels'
- *  own time on a small layer's call (about 0.3 µs of a call of 1.5-10 µs on tfjs-wasm). The same
- *  CheckedCall comes back each time, so what a kernel derives from the geometry alone can be
- *  kept by the geometry's identity. A call that fails its check keeps nothing; one whose
- *  attributes hold anything but numbers, strings, booleans and arrays of them is checked every
- *  time. Tensor values are never read here, so a filter's new values under one dataId (which
- *  tfjs never makes) would not matter. */
+ *  the same inputs' shapes and dtypes and the same attribute values (signature.ts). A model calls
+ *  each layer's kernel so at every run; there the check and its geometry were a third of the
+ *  host kernels' own time on a small layer's call (about 0.3 µs of a call of 1.5-10 µs on
+ *  tfjs-wasm). The same CheckedCall comes back each time, so what a kernel derives from the
+ *  geometry alone can be kept by the geometry's identity. A call that fails its check keeps
+ *  nothing; one whose attributes hold anything but numbers, strings, booleans and arrays of them
+ *  is checked every time. No tensor value is read here: tfjs gives new values a new dataId. */
 export function checkKernelCallKept(
   kernel: KernelName,
   inputs: Record<string, (InputInfo & {dataId?: object}) | undefined>,
@@ -547,21 +494,12 @@ export function checkKernelCallKept(
   if (filterId == null || typeof filterId !== 'object') {
     return checkKernelCall(kernel, inputs, attrs);
   }
-  const a = attrs as Record<string, unknown>;
   const kept = KEPT_CHECKS.get(filterId);
-  if (kept != null && sameCall(kept, kernel, inputs, a)) return kept.checked;
+  if (kept != null && kept.kernel === kernel && sameSignature(kept.signature, inputs, attrs)) {
+    return kept.checked;
+  }
   const checked = checkKernelCall(kernel, inputs, attrs);
-  const keptAttrs: [string, unknown][] = [];
-  for (const name in a) {
-    const c = attrCopy(a[name]);
-    if (c == null) return checked;
-    keptAttrs.push([name, c.value]);
-  }
-  const keptInputs: [string, number[], string][] = [];
-  for (const name in inputs) {
-    const t = inputs[name];
-    if (t != null) keptInputs.push([name, [...t.shape], t.dtype]);
-  }
-  KEPT_CHECKS.set(filterId, {kernel, inputs: keptInputs, attrs: keptAttrs, checked});
+  const signature = signatureOf(inputs, attrs);
+  if (signature != null) KEPT_CHECKS.set(filterId, {kernel, signature, checked});
   return checked;
 }

@@ -28,7 +28,9 @@
 // broadcast shape). Everything else runs the handmade kernel, whose checks (kernels/checks.ts)
 // throw where the inputs contradict the attributes (a dy of the wrong shape, for one).
 // Each adapter looks the handmade kernel up on its own backend at call time, so any backend that
-// the kernel table lists (and register.ts registered) works the same way.
+// the kernel table lists (and register.ts registered) works the same way. On tfjs-wasm, a forward
+// convolution's calls after a layer's first run from what that call decided, kept by the filter
+// (heap_layers.ts).
 
 import type {
   BackendValues,
@@ -43,13 +45,16 @@ import type {
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import {checkConvShapes, depthwiseAsGrouped, fmt} from '../kernels/checks';
+import {checkConvShapes, checkKernelCallKept, depthwiseAsGrouped, fmt} from '../kernels/checks';
+import {SIMD_ACTIVATIONS} from '../kernels/cpu/fused_conv2d';
 import {convAttrsOf, poolAttrsOf} from '../kernels/gradients/attrs';
 import {convGradients} from '../kernels/gradients/conv2d';
-import type {ConvAttrs, PoolAttrs} from '../kernels/names';
+import type {Activation, ConvAttrs, PoolAttrs} from '../kernels/names';
 import * as names from '../kernels/names';
-import {fitsAnyOutput, operandFits} from '../kernels/operands';
+import {fitsAnyOutput, operandFits, valuesPerChannel} from '../kernels/operands';
 import {runKernel} from '../kernels/run';
+import {wasmHeap} from '../kernels/simd/wasm_heap';
+import {HeapLayer, HeapLayers} from './heap_layers';
 
 /** Whether the engine records the kernel now running on its gradient tape: a gradient is being
  *  recorded (tf.grad, tf.variableGrads, a layers model's fit) and this kernel was called by an
@@ -323,9 +328,20 @@ export function builtinAdapter(
   previous: () => KernelConfig | undefined,
 ): KernelFunc {
   const handmade = handmadeAdapter(name, backendName);
+  const layers = backendName === 'wasm' && HEAP_LAYER_NAMES.has(name) ? new HeapLayers() : null;
   return (args) => {
+    if (layers != null) {
+      const y = layers.run(args.inputs, args.backend, args.attrs);
+      if (y != null) return y;
+    }
     const reason = tfjsOnly(name, args.inputs, (args.attrs ?? {}) as Attrs);
-    if (reason == null) return handmade(args);
+    if (reason == null) {
+      const out = handmade(args);
+      layers?.keep(args.inputs, args.backend, args.attrs, () =>
+        heapLayerOf(name, args.inputs, args.backend, (args.attrs ?? {}) as Attrs),
+      );
+      return out;
+    }
     const saved = previous();
     if (saved == null) {
       throw new Error(
@@ -335,6 +351,59 @@ export function builtinAdapter(
     }
     return saved.kernelFunc(args);
   };
+}
+
+/** The names whose calls on tfjs-wasm run from kept layers after their first (heap_layers.ts). */
+const HEAP_LAYER_NAMES: ReadonlySet<BuiltinName> = new Set<BuiltinName>([
+  'Conv2D',
+  'FusedConv2D',
+  'DepthwiseConv2dNative',
+  'FusedDepthwiseConv2D',
+]);
+
+/** What the calls after this one of a layer (tfjs's `name`, a forward convolution) need to run on
+ *  tfjs-wasm's heap from heap_layers.ts, made as the adapters below and the handmade kernel's
+ *  entry make it: the handmade kernel's inputs and attributes, its kept check, and the fused
+ *  epilogue where the SIMD module applies it (kernels/cpu/fused_conv2d.ts). Null where the call
+ *  does not run there: not on tfjs-wasm's unthreaded heap, an activation or an operand that the
+ *  module's epilogue does not take, empty tensors. */
+function heapLayerOf(
+  name: BuiltinName,
+  inputs: NamedTensorInfoMap,
+  backend: object,
+  a: Attrs,
+): HeapLayer | null {
+  const heap = wasmHeap(backend);
+  const {x, filter} = inputs;
+  if (heap == null || x == null || filter == null) return null;
+  const fused = name === 'FusedConv2D' || name === 'FusedDepthwiseConv2D';
+  const filterShape = DEPTHWISE_NAMES.includes(name)
+    ? depthwiseAsGrouped(name, x.shape, filter.shape, 'NHWC')
+    : filter.shape;
+  const activation = (a.activation ?? 'linear') as Activation;
+  const alpha = (a.leakyreluAlpha as number | undefined) ?? 0.2;
+  const kind = SIMD_ACTIVATIONS[activation];
+  if (fused && kind == null) return null;
+  const bias = fused ? inputs.bias : undefined;
+  const prelu = fused && activation === 'prelu' ? inputs.preluActivationWeights : undefined;
+  const operands: NamedTensorInfoMap = {
+    x,
+    filter: {dataId: filter.dataId, shape: filterShape, dtype: filter.dtype},
+  };
+  if (bias != null) operands.bias = bias;
+  if (prelu != null) operands.preluActivationWeights = prelu;
+  const {geometry: g, trivial} = checkKernelCallKept(
+    fused ? names.HandmadeFusedConv2D : names.HandmadeConv2D,
+    operands,
+    fused ? withAttrs(convAttrs(a), {activation, leakyreluAlpha: alpha}) : convAttrs(a),
+  );
+  if (trivial || g.dataFormat !== 'NHWC') return null;
+  const perChannel = (t?: TensorInfo) =>
+    t == null || (t.dtype === 'float32' && valuesPerChannel(t.shape, g.outShape, 'NHWC'));
+  if (!perChannel(bias) || !perChannel(prelu)) return null;
+  const epilogue =
+    fused && kind != null ? {kind, alpha, bias: bias != null, prelu: prelu != null} : null;
+  return {heap, backend, g, filterShape, epilogue};
 }
 
 function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {

@@ -61,7 +61,7 @@ export function applyBiasActivation(
 }
 
 /** The activations the SIMD module's epilogue does (assembly/epilogue.ts), by its codes. */
-const SIMD_ACTIVATIONS: Partial<Record<Activation, number>> = {
+export const SIMD_ACTIVATIONS: Partial<Record<Activation, number>> = {
   linear: 0,
   relu: 1,
   relu6: 2,
