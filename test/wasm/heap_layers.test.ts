@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {heapLayerRuns} from '../../src/heap_layers';
 import * as hm from '../../src/index';
 import {expectClose} from '../helpers/close';
-import {uniform} from '../helpers/random';
+import {seededTensor, uniform} from '../helpers/random';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -24,14 +24,7 @@ afterEach(() => {
   hm.setHostPath('simd');
 });
 
-const tensor = (shape: number[], seed: number) =>
-  tf.tensor(
-    uniform(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    shape,
-  );
+const tensor = seededTensor;
 
 /** A layer's call: tfjs's op on x, with the layer's own tensors. */
 type Layer = (x: tf.Tensor4D) => tf.Tensor;
