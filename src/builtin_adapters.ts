@@ -353,6 +353,28 @@ export function builtinAdapter(
   };
 }
 
+type FusedAttrs = ConvAttrs & {activation: Activation; leakyreluAlpha: number};
+
+/** The handmade fused kernel's inputs and attributes for a call of tfjs's FusedConv2D, its filter
+ *  as `filter`: the PReLU weights only for the activation 'prelu' (tfjs applies them only then),
+ *  and the defaults of tfjs's op. */
+function fusedCall(
+  inputs: NamedTensorInfoMap,
+  filter: TensorInfo | undefined,
+  a: Attrs,
+): {operands: NamedTensorInfoMap; attrs: FusedAttrs} {
+  const operands: NamedTensorInfoMap = {x: inputs.x, filter};
+  if (inputs.bias != null) operands.bias = inputs.bias;
+  if (inputs.preluActivationWeights != null && a.activation === 'prelu') {
+    operands.preluActivationWeights = inputs.preluActivationWeights;
+  }
+  const attrs = withAttrs(convAttrs(a), {
+    activation: (a.activation ?? 'linear') as Activation,
+    leakyreluAlpha: (a.leakyreluAlpha as number | undefined) ?? 0.2,
+  });
+  return {operands, attrs};
+}
+
 /** The names whose calls on tfjs-wasm run from kept layers after their first (heap_layers.ts). */
 const HEAP_LAYER_NAMES: ReadonlySet<BuiltinName> = new Set<BuiltinName>([
   'Conv2D',
@@ -380,29 +402,26 @@ function heapLayerOf(
   const filterShape = DEPTHWISE_NAMES.includes(name)
     ? depthwiseAsGrouped(name, x.shape, filter.shape, 'NHWC')
     : filter.shape;
-  const activation = (a.activation ?? 'linear') as Activation;
-  const alpha = (a.leakyreluAlpha as number | undefined) ?? 0.2;
+  const view = {dataId: filter.dataId, shape: filterShape, dtype: filter.dtype};
+  const call = fused
+    ? fusedCall(inputs, view, a)
+    : {operands: {x, filter: view} as NamedTensorInfoMap, attrs: convAttrs(a)};
+  const {activation, leakyreluAlpha: alpha} = fused
+    ? (call.attrs as FusedAttrs)
+    : {activation: 'linear' as Activation, leakyreluAlpha: 0.2};
   const kind = SIMD_ACTIVATIONS[activation];
-  if (fused && kind == null) return null;
-  const bias = fused ? inputs.bias : undefined;
-  const prelu = fused && activation === 'prelu' ? inputs.preluActivationWeights : undefined;
-  const operands: NamedTensorInfoMap = {
-    x,
-    filter: {dataId: filter.dataId, shape: filterShape, dtype: filter.dtype},
-  };
-  if (bias != null) operands.bias = bias;
-  if (prelu != null) operands.preluActivationWeights = prelu;
+  if (kind == null) return null;
+  const {bias, preluActivationWeights: prelu} = call.operands;
   const {geometry: g, trivial} = checkKernelCallKept(
     fused ? names.HandmadeFusedConv2D : names.HandmadeConv2D,
-    operands,
-    fused ? withAttrs(convAttrs(a), {activation, leakyreluAlpha: alpha}) : convAttrs(a),
+    call.operands,
+    call.attrs,
   );
   if (trivial || g.dataFormat !== 'NHWC') return null;
   const perChannel = (t?: TensorInfo) =>
     t == null || (t.dtype === 'float32' && valuesPerChannel(t.shape, g.outShape, 'NHWC'));
   if (!perChannel(bias) || !perChannel(prelu)) return null;
-  const epilogue =
-    fused && kind != null ? {kind, alpha, bias: bias != null, prelu: prelu != null} : null;
+  const epilogue = fused ? {kind, alpha, bias: bias != null, prelu: prelu != null} : null;
   return {heap, backend, g, filterShape, epilogue};
 }
 
@@ -446,20 +465,8 @@ function handmadeAdapter(name: BuiltinName, backendName: string): KernelFunc {
     }
     case 'FusedConv2D':
       return ({inputs, backend, attrs}) => {
-        const a = attrs as Attrs;
-        const operands: NamedTensorInfoMap = {x: inputs.x, filter: inputs.filter};
-        if (inputs.bias != null) operands.bias = inputs.bias;
-        if (inputs.preluActivationWeights != null && a.activation === 'prelu') {
-          operands.preluActivationWeights = inputs.preluActivationWeights;
-        }
-        return run(
-          operands,
-          backend,
-          withAttrs(convAttrs(a), {
-            activation: a.activation ?? 'linear',
-            leakyreluAlpha: a.leakyreluAlpha ?? 0.2,
-          }),
-        );
+        const call = fusedCall(inputs, inputs.filter, attrs as Attrs);
+        return run(call.operands, backend, call.attrs);
       };
     case 'DepthwiseConv2dNative':
       return ({inputs, backend, attrs}) =>
